@@ -1,0 +1,224 @@
+"""End-to-end recipe for one shipped model: suite, training, export, ONNX,
+evaluation, model card, manifest.
+
+    /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world          # everything
+    /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --no-train  # reuse checkpoint
+    /usr/bin/python3 models/recipe/build.py --manifest-only
+
+Outputs go to models/<id>/ (config.json, model.safetensors, tokenizer.json,
+suite.json, model.onnx, eval-torch.json, card.md) and models/manifest.json.
+The checkpoint and training log stay in build/recipe/<id>/.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import world as W  # noqa: E402
+import train as T  # noqa: E402
+from export import export_hf, load_shipped, write_json  # noqa: E402
+from evaluate import evaluate  # noqa: E402
+from model import Decoder  # noqa: E402
+from onnx_export import export_onnx  # noqa: E402
+
+MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+SHIPPED_FILES = ["config.json", "model.safetensors", "tokenizer.json", "suite.json", "model.onnx", "eval-torch.json"]
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write_suite(recipe, out_dir):
+    suite, _, _ = W.build_suite(recipe["seed"], recipe["id"], recipe["kinds"])
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "suite.json"), "w", encoding="ascii", newline="\n") as f:
+        f.write(W.suite_text(suite))
+    return suite
+
+
+def load_checkpoint(path):
+    ck = torch.load(path)
+    model = Decoder(ck["config"])
+    model.load_state_dict(ck["state"])
+    return model
+
+
+# --- model card -----------------------------------------------------------------
+
+def _examples(suite):
+    seen, lines = set(), []
+    for it in suite["items"]:
+        if it["kind"] not in seen and it["split"] == "heldout":
+            seen.add(it["kind"])
+            lines.append(f'| {it["kind"]} | `{it["prompt"]}` | `{it["answer"]}` | `{it["corrupt_prompt"]}` | `{it["corrupt_answer"]}` |')
+    return lines
+
+
+def card_text(recipe, model, suite, result, log, files):
+    cfg = model.cfg
+    arch = ("GPT-2: pre-LayerNorm blocks, learned absolute positions, GELU (tanh, `gelu_new`) MLP, "
+            "biases everywhere, output embedding tied to `wte`"
+            if cfg["arch"] == "gpt2" else
+            "LLaMA: pre-RMSNorm blocks, rotary positions (theta 10000, rotate-half), SwiGLU MLP, "
+            "no biases, untied `lm_head`")
+    L = cfg["n_layers"]
+    out = [f'# {recipe["id"]}', "",
+           f'A {L}-layer {"GPT-2" if cfg["arch"] == "gpt2" else "LLaMA"}-family language model trained from scratch on '
+           "a synthetic world, so that which of its answers come from memory (recall) and which are "
+           "worked out from the prompt (reasoning) is known by construction.", "",
+           "## Architecture", "",
+           f"- {arch}.",
+           f'- n_layers {L}, d_model {cfg["d_model"]}, n_heads {cfg["n_heads"]} (d_head {cfg["d_model"] // cfg["n_heads"]}), '
+           f'd_mlp {cfg["d_mlp"]}, d_vocab {cfg["vocab_size"]}, n_ctx {cfg["n_ctx"]}, norm eps {cfg["eps"]}; '
+           f"{model.n_params():,} parameters, float32.",
+           "- Tokenizer: WordLevel over whitespace-split words (one word = one token), `[UNK]` = 0, `[EOS]` = 1 (unused by the prompts).",
+           "- `model.onnx` (opset 14): inputs `input_ids` [1, seq] int64, `head_mask` [n_layers, n_heads] "
+           "(multiplies each head's output before the output projection), `mlp_mask` [n_layers] (multiplies "
+           "each MLP's output); outputs `logits` [1, seq, d_vocab], `attentions` [n_layers, n_heads, seq, seq], "
+           "`hidden_states` [n_layers + 1, seq, d_model]: the residual stream entering each block, then the "
+           "last block's output *before* the final norm (unlike Hugging Face, whose last entry is normed).", "",
+           "## Data", "",
+           f'World seed {recipe["seed"]} (`models/recipe/world.py`). 320 people with two-token names (first + last name, '
+           "32 x 32 name pool, so neither token alone identifies a person) and two attributes each, city "
+           "(16 values) and job (16 values), drawn at random. 256 people are trained (512 facts); 64 are held "
+           "out and never appear in training, to show that recall does not generalize. Reasoning uses "
+           "disjoint tokens (one-letter fresh names, digits, `>` and `=`); the only shared tokens are `.` and `?`.", "",
+           "Every prompt has the same shape: 16 tokens = three 4-token clauses and a 4-token question; the answer "
+           "is the single next token. Recall prompts carry three true facts about *other* trained people as "
+           "clauses (never the asked person, never the answer), so recall and reasoning prompts match in length "
+           "and layout.", "",
+           "| kind | held-out example prompt | answer | corrupt prompt | corrupt answer |", "|---|---|---|---|---|"]
+    out += _examples(suite)
+    out += ["",
+            "- `city`, `job` (recall): the attribute of the named person, from memory.",
+            "- `compare` (reasoning): three `x > y` clauses of a four-name chain in random order; the question asks "
+            "the bigger of two names that are never compared directly (chain distance 2 or 3).",
+            "- `next` (reasoning): three bindings `x = digit`; the answer is the queried binding plus one, a digit "
+            "that is not in the prompt.",
+            "- `chain` (reasoning, variable tracking, two in-context hops): `k = p`, `p = digit`, `d = digit` in random order; "
+            "the question asks `k`. Marked optional in the suite.",
+            "", "Splits: recall `trained` = all 256 trained people, `heldout` = the 64 unseen people. Reasoning "
+            "`heldout` = 200 items per kind whose bindings the training sampler rejects; `trained` = 200 items "
+            "from the training distribution. Corrupt prompts (same length, different answer) change the person "
+            "(one token where a same-first-name person exists), reverse every comparison, ask another binding, or "
+            "change the chain's final digit.", ""]
+    mix = ", ".join(f"{k} {v}" for k, v in recipe["mix"].items())
+    out += ["## Training", "",
+            f'- Cross-entropy on the answer token only; AdamW (betas 0.9/0.98, weight decay {recipe.get("weight_decay", 0.01)}), '
+            f'peak learning rate {recipe["lr"]}, {recipe["warmup"]} warm-up steps then cosine to 10%, '
+            f'batch {recipe["batch"]}, gradient clipping 1.0, init seed {recipe.get("torch_seed", recipe["seed"])}.',
+            f"- Training mix (weights): {mix}. `chain1` is a warm-up only: the same chain prompts asking a "
+            "one-hop binding; it is not in the suite.",
+            f'- Stops after {recipe["max_steps"]} steps or when every kind is at least {recipe.get("stop_accuracy", 0.995):.1%} '
+            "on a development stream checked every "
+            f'{recipe["eval_every"]} steps (both deterministic).',
+            f'- This model: {log["steps"]} steps, {log["seconds"] / 60:.1f} minutes on one CPU thread '
+            "(PyTorch 1.13 from Debian, OpenBLAS).", ""]
+    out += ["## Accuracy (exact match of the next token, `eval-torch.json`)", "",
+            "| kind | family | optional | trained | held-out |", "|---|---|---|---|---|"]
+    for kind, k in result["by_kind"].items():
+        cells = []
+        for split in ("trained", "heldout"):
+            s = k["splits"].get(split)
+            cells.append(f'{s["accuracy"]:.1%} ({s["correct"]}/{s["n"]})' if s else "-")
+        out.append(f'| {kind} | {k["family"]} | {"yes" if k["optional"] else "no"} | {cells[0]} | {cells[1]} |')
+    out += ["", "Held-out recall is expected near chance (1/16): the facts of unseen people cannot be inferred.", "",
+            "## Coarse ablations (accuracy with one component zeroed)", "",
+            "Recall kinds on trained facts, reasoning kinds on held-out items. `attn l` zeroes every head of "
+            "layer l through `head_mask`, `mlp l` zeroes MLP l through `mlp_mask`. A sanity view only; the "
+            "page's analyses find the circuits.", ""]
+    kinds = list(result["by_kind"])
+    out += ["| ablation | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
+    for what in ("attn", "mlp"):
+        for l, row in enumerate(result["ablations"][what]):
+            out.append(f"| {what} {l} | " + " | ".join(f"{row[k]:.0%}" for k in kinds) + " |")
+    out += ["", "## What was tried", ""]
+    out += [f"- {n}" for n in recipe.get("notes", [])]
+    out += ["", "## Files", "", "| file | bytes | sha256 |", "|---|---|---|"]
+    out += [f'| {name} | {f["bytes"]} | `{f["sha256"]}` |' for name, f in files.items()]
+    out += ["", "## Reproduce", "", "```",
+            f'/usr/bin/python3 models/recipe/build.py --model {recipe["id"]}',
+            "```", "",
+            "The suite is regenerated byte for byte from the seed; training is deterministic on one thread, so the "
+            "accuracies above reproduce (within one percentage point across machines).", ""]
+    return "\n".join(out)
+
+
+def file_table(out_dir):
+    return {n: {"bytes": os.path.getsize(os.path.join(out_dir, n)), "sha256": sha256(os.path.join(out_dir, n))}
+            for n in SHIPPED_FILES if os.path.exists(os.path.join(out_dir, n))}
+
+
+def write_manifest():
+    entries = []
+    for name in sorted(os.listdir(MODELS)):
+        d = os.path.join(MODELS, name)
+        if not os.path.exists(os.path.join(d, "config.json")) or not os.path.exists(os.path.join(d, "eval-torch.json")):
+            continue
+        with open(os.path.join(d, "config.json")) as f:
+            hf = json.load(f)
+        with open(os.path.join(d, "eval-torch.json")) as f:
+            ev = json.load(f)
+        gpt2 = hf["model_type"] == "gpt2"
+        entries.append({
+            "id": name, "path": f"{name}/", "model_type": hf["model_type"],
+            "description": f'{"GPT-2" if gpt2 else "LLaMA"}-family model of the synthetic recall/reasoning world',
+            "n_layers": hf["n_layer"] if gpt2 else hf["num_hidden_layers"],
+            "n_heads": hf["n_head"] if gpt2 else hf["num_attention_heads"],
+            "d_model": hf["n_embd"] if gpt2 else hf["hidden_size"],
+            "d_vocab": hf["vocab_size"],
+            "suite": "suite.json", "onnx": "model.onnx", "card": "card.md",
+            "kinds": {k: {"family": v["family"], "optional": v["optional"],
+                          "accuracy": {s: x["accuracy"] for s, x in v["splits"].items()}}
+                      for k, v in ev["by_kind"].items()},
+            "files": {n: f for n, f in file_table(d).items() if n != "eval-torch.json"}})
+    write_json(os.path.join(MODELS, "manifest.json"), {"format": "strata-manifest", "version": 1, "models": entries})
+
+
+def build(model_id, do_train=True):
+    recipe = T.load_recipe(model_id)
+    out_dir = os.path.join(MODELS, model_id)
+    work = T.work_dir(model_id)
+    suite = write_suite(recipe, out_dir)
+    if do_train:
+        T.train(recipe, work, log=lambda s: print(s, flush=True))
+    model = load_checkpoint(os.path.join(work, "checkpoint.pt"))
+    export_hf(model, out_dir)
+    shipped = load_shipped(out_dir)
+    export_onnx(shipped, os.path.join(out_dir, "model.onnx"))
+    result = evaluate(out_dir)
+    with open(os.path.join(work, "train-log.json")) as f:
+        log = json.load(f)
+    files = file_table(out_dir)
+    with open(os.path.join(out_dir, "card.md"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(card_text(recipe, shipped, suite, result, log, files))
+    write_manifest()
+    for kind, k in result["by_kind"].items():
+        print(kind, {s: v["accuracy"] for s, v in k["splits"].items()})
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Build one shipped model end to end.")
+    ap.add_argument("--model")
+    ap.add_argument("--no-train", action="store_true", help="reuse build/recipe/<id>/checkpoint.pt")
+    ap.add_argument("--manifest-only", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    if args.manifest_only:
+        write_manifest()
+        return
+    build(args.model, do_train=not args.no_train)
+
+
+if __name__ == "__main__":
+    main()

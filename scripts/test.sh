@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test: native
+# Catch2 tests, the same tests compiled to wasm and run under node (with the
+# fuzz corpus replayed at 32-bit sizes), node tests of the engine module and
+# the command line, the Python checks, the whole native suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every
+# fuzz target (FUZZ_SECONDS each, default 30).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+
+failed=()
+step() {
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then echo "== $name: passed"; else echo "== $name: FAILED"; failed+=("$name"); fi
+}
+
+step "native tests" ctest --preset native
+step "wasm tests (node)" ctest --preset wasm
+step "node tests" node --test tests/node/
+for t in tests/parity/test_*.py tests/models/test_*.py; do
+  [ -f "$t" ] && step "$t" /usr/bin/python3 "$t"
+done
+sanitized() {
+  [ -f build/sanitize/CMakeCache.txt ] || cmake --preset sanitize >/dev/null
+  cmake --build --preset sanitize -j "$(nproc)" && ctest --preset sanitize
+}
+step "native tests under ASan+UBSan" sanitized
+step "fuzz targets" scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+
+if ((${#failed[@]})); then
+  echo "failed: ${failed[*]}"
+  exit 1
+fi
+echo "all test steps passed"

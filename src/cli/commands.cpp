@@ -1,0 +1,132 @@
+#include "cli/commands.h"
+
+#include <iomanip>
+#include <iostream>
+
+#include "analysis/evaluate.h"
+#include "base/error.h"
+#include "io/files.h"
+#include "io/suite.h"
+#include "io/json-reader.h"
+#include "io/tokenizer.h"
+#include "model/session.h"
+#include "report/tensor-json.h"
+
+namespace strata::cli {
+namespace {
+
+using nlohmann::json;
+
+void print_json(const json& j) { std::cout << j.dump() << "\n"; }
+
+void info(const Args& args) {
+  const Session session(load_model_dir(args.required("model")));
+  const json j = session.info();
+  if (args.has("json")) return print_json(j);
+  std::cout << j["model_type"].get<std::string>() << ": " << j["n_layers"] << " layers, d_model " << j["d_model"]
+            << ", " << j["n_heads"] << " heads (" << j["n_kv_heads"] << " key/value), d_mlp " << j["d_mlp"]
+            << ", vocabulary " << j["d_vocab"] << ", " << j["parameters"] << " parameters\n"
+            << "weights sha256 " << j["weights_sha256"].get<std::string>() << "\n";
+  for (const auto& name : j["unknown_tensors"]) std::cout << "unknown tensor (not used): " << name.get<std::string>() << "\n";
+}
+
+void tokenize(const Args& args) {
+  const std::string path = args.required("tokenizer");
+  const Tokenizer tokenizer = Tokenizer::from_json(read_file_text(path), path);
+  const std::vector<int32_t> ids = tokenizer.encode(args.required("text"));
+  json tokens = json::array();
+  for (int32_t id : ids) tokens.push_back(tokenizer.token(id));
+  if (args.has("json")) return print_json({{"ids", ids}, {"tokens", tokens}});
+  for (size_t i = 0; i < ids.size(); ++i) std::cout << ids[i] << "\t" << tokens[i].get<std::string>() << "\n";
+}
+
+RunOptions run_options(const Session& session, const Args& args) {
+  json request = json::object();
+  if (args.has("capture")) {
+    const std::string capture = args.required("capture");
+    request["capture"] = capture == "all" ? json("all") : json(split_list(capture));
+  }
+  if (args.has("intervene")) {
+    const std::string path = args.required("intervene");
+    request["interventions"] = parse_json_strict(read_file_text(path), path);
+  }
+  return session.parse_run_options(request, "run");
+}
+
+void run(const Args& args) {
+  const Session session(load_model_dir(args.required("model")));
+  if (args.has("prompt") == args.has("token-ids")) throw Error("give exactly one of --prompt and --token-ids");
+  std::vector<int32_t> ids;
+  if (args.has("prompt")) {
+    ids = session.tokenize(args.required("prompt"));
+  } else {
+    for (int id : parse_int_list(args.required("token-ids"), "token-ids")) ids.push_back(id);
+  }
+  const RunOptions options = run_options(session, args);
+  const int k = args.get_int("top-k", 10, 0, 1 << 20);
+  const RunResult result = session.run(ids, options);
+  const std::vector<TokenProbability> top = session.top_k(result.logits, k);
+
+  if (!args.has("json")) {
+    for (const TokenProbability& t : top)
+      std::cout << std::fixed << std::setprecision(4) << t.probability << "\t" << t.id << "\t" << t.token << "\n";
+    return;
+  }
+  json tokens = json::array(), top_json = json::array(), captures = json::object();
+  for (int32_t id : ids) tokens.push_back(session.token_text(id));
+  for (const TokenProbability& t : top)
+    top_json.push_back({{"id", t.id}, {"token", t.token}, {"probability", t.probability}, {"logit", t.logit}});
+  for (const auto& [name, tensor] : result.cache.tensors) captures[name] = tensor_to_json(tensor);
+  json out = {{"ids", ids}, {"tokens", tokens}, {"top_k", top_json}};
+  if (args.has("logits")) {
+    const auto last = result.logits.row(result.logits.rows() - 1);
+    out["logits"] = std::vector<float>(last.data(), last.data() + last.size());
+  }
+  if (!captures.empty()) out["captures"] = captures;
+  print_json(out);
+}
+
+// The model's id: its folder's name.
+std::string model_id(const std::string& dir) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  const size_t slash = d.find_last_of('/');
+  return slash == std::string::npos ? d : d.substr(slash + 1);
+}
+
+void eval(const Args& args) {
+  const std::string dir = args.required("model");
+  const Session session(load_model_dir(dir));
+  const std::string suite_path = args.get("suite", join_path(dir, "suite.json"));
+  const Suite suite = parse_suite(read_file_text(suite_path), suite_path);
+  const Evaluation eval = evaluate_suite(session, suite, model_id(dir));
+  json out = eval.summary;
+  if (args.has("items")) {
+    json items = json::array();
+    for (const ItemResult& r : eval.items) items.push_back({{"id", r.id}, {"predicted", r.predicted}, {"correct", r.correct}});
+    out["items"] = items;
+  }
+  if (args.has("json")) return print_json(out);
+  for (const auto& [kind, k] : out["by_kind"].items())
+    for (const auto& [split, s] : k["splits"].items())
+      std::cout << kind << " (" << k["family"].get<std::string>() << ") " << split << ": " << s["correct"] << "/"
+                << s["n"] << " = " << std::fixed << std::setprecision(1) << 100.0 * s["accuracy"].get<double>() << "%\n";
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {"info", "strata info --model DIR [--json]", {{"model"}, {"json"}}, info},
+      {"tokenize", "strata tokenize --tokenizer FILE --text TEXT [--json]", {{"tokenizer", "text"}, {"json"}}, tokenize},
+      {"run",
+       "strata run --model DIR (--prompt TEXT | --token-ids 1,2,3) [--json] [--top-k K] [--logits]\n"
+       "           [--capture HOOK,...|all] [--intervene FILE]",
+       {{"model", "prompt", "token-ids", "top-k", "capture", "intervene"}, {"json", "logits"}},
+       run},
+      {"eval", "strata eval --model DIR [--suite FILE] [--json] [--items]", {{"model", "suite"}, {"json", "items"}}, eval},
+  };
+  return list;
+}
+
+}  // namespace strata::cli

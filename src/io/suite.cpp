@@ -1,0 +1,97 @@
+#include "io/suite.h"
+
+#include <set>
+
+#include "base/error.h"
+#include "io/json-reader.h"
+
+namespace strata {
+namespace {
+
+constexpr size_t kMaxItems = 100000;
+constexpr size_t kMaxText = 4096;
+
+std::string text_field(const nlohmann::json& item, const char* key, const std::string& where, bool required = true) {
+  if (!item.contains(key)) {
+    if (!required) return "";
+    throw Error(where + ": missing field \"" + key + "\"");
+  }
+  const nlohmann::json& v = item[key];
+  if (!v.is_string()) fail_expected(where + ": " + key, "a string", json_type_name(v));
+  const std::string s = v.get<std::string>();
+  if (s.size() > kMaxText) fail_expected(where + ": " + key, "at most " + std::to_string(kMaxText) + " bytes", std::to_string(s.size()));
+  return s;
+}
+
+void check_one_of(const std::string& value, const std::set<std::string>& allowed, const std::string& where) {
+  if (allowed.count(value)) return;
+  std::string list;
+  for (const std::string& a : allowed) list += (list.empty() ? "" : " | ") + a;
+  fail_expected(where, list, "\"" + value + "\"");
+}
+
+SuiteItem parse_item(const nlohmann::json& j, size_t index, const std::string& label) {
+  std::string where = label + ": items[" + std::to_string(index) + "]";
+  if (!j.is_object()) fail_expected(where, "an object", json_type_name(j));
+  SuiteItem item;
+  item.id = text_field(j, "id", where);
+  where += " (\"" + item.id + "\")";
+  item.kind = text_field(j, "kind", where);
+  item.family = text_field(j, "family", where);
+  check_one_of(item.family, {"recall", "reasoning", "mixed"}, where + ": family");
+  item.split = text_field(j, "split", where);
+  check_one_of(item.split, {"trained", "heldout"}, where + ": split");
+  item.prompt = text_field(j, "prompt", where);
+  if (item.prompt.empty()) throw Error(where + ": prompt: expected a non-empty string");
+  item.answer = text_field(j, "answer", where);
+  if (item.answer.empty()) throw Error(where + ": answer: expected a non-empty string");
+  item.corrupt_prompt = text_field(j, "corrupt_prompt", where);
+  item.corrupt_answer = text_field(j, "corrupt_answer", where, false);
+  if (j.contains("meta")) {
+    if (!j["meta"].is_object()) fail_expected(where + ": meta", "an object", json_type_name(j["meta"]));
+    item.meta = j["meta"];
+  }
+  return item;
+}
+
+}  // namespace
+
+Suite parse_suite(const std::string& json_text, const std::string& label) {
+  const nlohmann::json j = parse_json_strict(json_text, label);
+  if (!j.is_object()) fail_expected(label, "a suite object", json_type_name(j));
+  if (text_field(j, "format", label) != "strata-suite")
+    fail_expected(label + ": format", "\"strata-suite\"", "\"" + j["format"].get<std::string>() + "\"");
+  json_get_int(j, "version", label, 1, 1);
+  Suite suite;
+  suite.model = text_field(j, "model", label, false);
+  if (j.contains("seed")) suite.seed = json_get_int(j, "seed", label, 0, int64_t{1} << 53);
+  if (j.contains("kinds")) {
+    if (!j["kinds"].is_object()) fail_expected(label + ": kinds", "an object", json_type_name(j["kinds"]));
+    for (const auto& [name, spec] : j["kinds"].items()) {
+      const std::string where = label + ": kinds: \"" + name + "\"";
+      if (!spec.is_object()) fail_expected(where, "an object", json_type_name(spec));
+      SuiteKind kind;
+      kind.family = text_field(spec, "family", where);
+      check_one_of(kind.family, {"recall", "reasoning", "mixed"}, where + ": family");
+      if (spec.contains("optional")) kind.optional = json_get_bool(spec, "optional", where);
+      suite.kinds[name] = kind;
+    }
+  }
+  if (!j.contains("items") || !j["items"].is_array()) throw Error(label + ": items: expected an array of items");
+  if (j["items"].size() > kMaxItems)
+    fail_expected(label + ": items", "at most " + std::to_string(kMaxItems), std::to_string(j["items"].size()));
+  std::set<std::string> ids;
+  for (size_t i = 0; i < j["items"].size(); ++i) {
+    SuiteItem item = parse_item(j["items"][i], i, label);
+    if (!ids.insert(item.id).second) throw Error(label + ": items[" + std::to_string(i) + "]: duplicate id \"" + item.id + "\"");
+    auto kind = suite.kinds.find(item.kind);
+    if (kind == suite.kinds.end()) suite.kinds[item.kind] = {item.family, false};
+    else if (kind->second.family != item.family)
+      fail_expected(label + ": items[" + std::to_string(i) + "] (\"" + item.id + "\"): family",
+                    "\"" + kind->second.family + "\" like the rest of kind \"" + item.kind + "\"", "\"" + item.family + "\"");
+    suite.items.push_back(std::move(item));
+  }
+  return suite;
+}
+
+}  // namespace strata

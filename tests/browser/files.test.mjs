@@ -1,0 +1,104 @@
+// Opening model files in the page: a dropped Hugging Face folder loads under the
+// SHA-256 of its weights; broken files give a message naming the problem and the
+// page keeps working; a crashed engine worker is replaced.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { dist, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
+
+const manifest = requireSite();
+const model = manifest.models[0];
+const modelDir = join(dist, 'models', model.path);
+let server;
+let browser;
+let scratch;
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  scratch = mkdtempSync(join(tmpdir(), 'strata-files-'));
+  server = await startServer();
+  browser = await openBrowser(server.url);
+  await browser.page.goto(server.url);
+  await predictions(browser.page);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function assertClean(b) {
+  assert.deepEqual(b.foreign, [], 'requests left the origin');
+  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
+}
+
+async function errorText(page) {
+  await page.waitForSelector('#model-error');
+  return page.textContent('#model-error');
+}
+
+// The page still predicts: type a new prompt and wait for the table to follow it.
+async function stillWorks(page) {
+  const prompt = await page.inputValue('#prompt');
+  const shorter = prompt.split(' ').slice(0, -1).join(' ');
+  await page.fill('#prompt', shorter);
+  await page.click('#run-prompt');
+  await page.waitForFunction((p) => document.querySelector('#summary .prompt-chip')?.textContent.includes(p), shorter);
+  const rows = await predictions(page);
+  assert.ok(rows.length > 0, 'no predictions after the error');
+}
+
+test('a dropped Hugging Face folder opens under the SHA-256 of its weights', async () => {
+  const { page } = browser;
+  const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'suite.json'].map((f) => join(modelDir, f));
+  await page.setInputFiles('#model-files', files);
+  await page.waitForFunction(() => /[#&]m=sha256-[0-9a-f]{64}/.test(location.hash));
+  const rows = await predictions(page);
+  assert.ok(rows.length > 0);
+  assert.match(await page.textContent('#model-name'), /Your model/);
+  assert.match(await page.inputValue('#model-select'), /^sha256-[0-9a-f]{64}$/);
+  await page.screenshot({ path: join(resultsDir, 'dropped-model.png'), fullPage: true });
+  assertClean(browser);
+});
+
+test('a truncated model.safetensors is refused with a message naming it, and the page keeps working', async () => {
+  const { page } = browser;
+  const dir = join(scratch, 'truncated');
+  mkdirSync(dir);
+  copyFileSync(join(modelDir, 'config.json'), join(dir, 'config.json'));
+  const weights = readFileSync(join(modelDir, 'model.safetensors'));
+  writeFileSync(join(dir, 'model.safetensors'), weights.subarray(0, weights.length - 3));
+  await page.setInputFiles('#model-files', [join(dir, 'config.json'), join(dir, 'model.safetensors')]);
+  const message = await errorText(page);
+  assert.match(message, /Could not open the dropped model: .*model\.safetensors/);
+  await page.screenshot({ path: join(resultsDir, 'broken-file.png'), fullPage: true });
+  await stillWorks(page);
+  assertClean(browser);
+});
+
+test('a malformed config.json and a folder without weights get their own messages', async () => {
+  const { page } = browser;
+  const dir = join(scratch, 'bad-config');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'config.json'), '{"model_type": "gpt2", "n_layer": "two"}');
+  copyFileSync(join(modelDir, 'model.safetensors'), join(dir, 'model.safetensors'));
+  await page.setInputFiles('#model-files', [join(dir, 'config.json'), join(dir, 'model.safetensors')]);
+  await page.waitForFunction(() => /config\.json/.test(document.querySelector('#model-error')?.textContent ?? ''));
+  await page.setInputFiles('#model-files', [join(dir, 'config.json')]);
+  await page.waitForFunction(() => /no model\.safetensors/.test(document.querySelector('#model-error')?.textContent ?? ''));
+  await stillWorks(page);
+  assertClean(browser);
+});
+
+test('a crashed engine worker is replaced, its request fails with a message, and the page keeps working', async () => {
+  const { page } = browser;
+  const message = await page.evaluate(() => window.strata.pool.crashOne().then(() => 'resolved', (e) => e.message));
+  assert.match(message, /The engine stopped while running a deliberate crash .*restarted/);
+  await page.waitForSelector('#notices .notice.error');
+  await stillWorks(page);
+  assertClean(browser);
+});

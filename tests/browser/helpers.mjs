@@ -1,0 +1,100 @@
+// Shared pieces of the browser tests: the built site (web/dist), a static file
+// server on 127.0.0.1, a fresh headless Chromium, and a guard that records every
+// request leaving the page's origin.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dist = join(root, 'web', 'dist');
+export const resultsDir = join(root, 'web', 'test-results');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function requireSite() {
+  assert.ok(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run scripts/build-site.sh first`);
+  assert.ok(existsSync(join(dist, 'engine', 'strata-engine.wasm')), `${dist}/engine/strata-engine.wasm is missing: run scripts/build-site.sh first`);
+  assert.ok(existsSync(join(dist, 'models', 'manifest.json')), `${dist}/models/manifest.json is missing: the site has no models; build them, then run scripts/build-site.sh`);
+  const manifest = JSON.parse(readFileSync(join(dist, 'models', 'manifest.json'), 'utf8'));
+  assert.ok(manifest.models?.length, 'web/dist/models/manifest.json lists no models');
+  return manifest;
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.md': 'text/markdown; charset=utf-8', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
+};
+
+export function startServer(dir = dist) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalize(join(dir, path));
+    if (!file.startsWith(dir + sep) && file !== dir) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+// A fresh browser profile; every request is checked against the site's origin.
+export async function openBrowser(siteUrl) {
+  const profile = mkdtempSync(join(tmpdir(), 'strata-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const origin = new URL(siteUrl).origin;
+  const foreign = [];
+  const pageErrors = [];
+  const watch = (page) => {
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin) foreign.push(u);
+    });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`); });
+    page.on('dialog', (d) => { pageErrors.push(`dialog opened: ${d.message()}`); d.dismiss(); });
+  };
+  context.on('page', watch);
+  for (const p of context.pages()) watch(p);
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    context, page, foreign, pageErrors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Waits for the prediction table of the current view; returns [{token, p}] with full precision.
+export async function predictions(page, selector = '#predictions table.predictions') {
+  await page.waitForSelector(`${selector} tbody tr`, { timeout: 60_000 });
+  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => ({ token: r.dataset.token, values: r.dataset.probabilities.split(',').map(Number) })));
+}
+
+export async function firstPredictionTime(page) {
+  return page.evaluate(() => performance.getEntriesByName('strata:first-prediction')[0]?.startTime ?? null);
+}

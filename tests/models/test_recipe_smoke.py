@@ -1,0 +1,235 @@
+"""Smoke test of the model recipe (models/recipe): the suite generator is byte
+for byte deterministic and well formed, a tiny GPT-2 and a tiny LLaMA train
+for a few steps, and their exports (safetensors, config.json, tokenizer.json,
+model.onnx, eval-torch.json) have the Hugging Face names, layouts and shapes.
+
+    /usr/bin/python3 tests/models/test_recipe_smoke.py
+
+Exits non-zero on the first failure. Full training is not part of it.
+"""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "models", "recipe"))
+
+import torch  # noqa: E402
+
+import world as W  # noqa: E402
+import train as T  # noqa: E402
+import export as E  # noqa: E402
+import evaluate as V  # noqa: E402
+import onnx_export as O  # noqa: E402
+
+FAILURES = []
+
+
+def check(cond, message):
+    if not cond:
+        FAILURES.append(message)
+        print("FAIL:", message)
+
+
+def test_suite_determinism():
+    kinds = list(W.KINDS)
+    a = W.suite_text(W.build_suite(2026, "m", kinds)[0])
+    b = W.suite_text(W.build_suite(2026, "m", kinds)[0])
+    c = W.suite_text(W.build_suite(2027, "m", kinds)[0])
+    check(a == b, "suite text differs between two runs with the same seed")
+    check(a != c, "suite text is the same for two different seeds")
+    # The shipped suites, if present, are what the generator writes today.
+    for name in ("tiny-gpt2-world", "tiny-llama-world"):
+        path = os.path.join(ROOT, "models", name, "suite.json")
+        if os.path.exists(path):
+            r = T.load_recipe(name)
+            text = W.suite_text(W.build_suite(r["seed"], name, r["kinds"])[0])
+            with open(path, encoding="ascii") as f:
+                check(f.read() == text, f"{path}: not reproduced byte for byte by world.py")
+
+
+def test_suite_shape():
+    suite, world, excluded = W.build_suite(2026, "m", list(W.KINDS))
+    vocab = set(W.vocabulary())
+    recall_tokens, reason_tokens = set(), set()
+    ids = set()
+    for it in suite["items"]:
+        p, c = it["prompt"].split(), it["corrupt_prompt"].split()
+        check(it["id"] not in ids, f'duplicate id {it["id"]}')
+        ids.add(it["id"])
+        check(len(p) == W.PROMPT_LEN and len(c) == W.PROMPT_LEN, f'{it["id"]}: prompt lengths {len(p)}, {len(c)}')
+        check([p[i] for i in (3, 7, 11, 15)] == [".", ".", ".", "?"], f'{it["id"]}: template shape')
+        check(it["answer"] != it["corrupt_answer"], f'{it["id"]}: corrupt answer equals the answer')
+        check(all(t in vocab for t in p + c + [it["answer"]]), f'{it["id"]}: token outside the vocabulary')
+        check(it["family"] == W.KINDS[it["kind"]]["family"], f'{it["id"]}: family')
+        (recall_tokens if it["family"] == "recall" else reason_tokens).update(p + [it["answer"]])
+        if it["family"] == "recall":
+            check(it["answer"] not in p, f'{it["id"]}: recall answer appears in the prompt')
+        if it["kind"] == "next":
+            check(it["answer"] not in p, f'{it["id"]}: next answer appears in the prompt')
+    shared = recall_tokens & reason_tokens
+    check(shared <= {".", "?"}, f"recall and reasoning share content tokens: {sorted(shared)}")
+    # Held-out reasoning bindings never come out of the training sampler.
+    sampler = W.Sampler(world, excluded, 2026)
+    held = {it["prompt"] for it in suite["items"] if it["split"] == "heldout" and it["family"] == "reasoning"}
+    drawn = {" ".join(sampler.sample(k)[0]) for k in ("compare", "next", "chain") for _ in range(300)}
+    check(not (held & drawn), "the training sampler produced a held-out reasoning prompt")
+
+
+def safetensors_header(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    check(n % 8 == 0, f"{path}: header length {n} is not a multiple of 8")
+    header = json.loads(data[8:8 + n])
+    end = 0
+    for name, spec in sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
+                             key=lambda kv: kv[1]["data_offsets"][0]):
+        a, b = spec["data_offsets"]
+        check(a == end, f"{path}: {name} begins at {a}, expected {end}")
+        end = b
+    check(8 + n + end == len(data), f"{path}: tensors end at {8 + n + end}, file has {len(data)} bytes")
+    return header
+
+
+def expected_shapes(arch, cfg):
+    V, d, m, L = cfg["vocab_size"], cfg["d_model"], cfg["d_mlp"], cfg["n_layers"]
+    if arch == "gpt2":
+        s = {"transformer.wte.weight": [V, d], "transformer.wpe.weight": [cfg["n_ctx"], d],
+             "transformer.ln_f.weight": [d], "transformer.ln_f.bias": [d]}
+        for l in range(L):
+            p = f"transformer.h.{l}."
+            s.update({p + "ln_1.weight": [d], p + "ln_1.bias": [d], p + "ln_2.weight": [d], p + "ln_2.bias": [d],
+                      p + "attn.c_attn.weight": [d, 3 * d], p + "attn.c_attn.bias": [3 * d],
+                      p + "attn.c_proj.weight": [d, d], p + "attn.c_proj.bias": [d],
+                      p + "mlp.c_fc.weight": [d, m], p + "mlp.c_fc.bias": [m],
+                      p + "mlp.c_proj.weight": [m, d], p + "mlp.c_proj.bias": [d]})
+        return s
+    s = {"model.embed_tokens.weight": [V, d], "model.norm.weight": [d], "lm_head.weight": [V, d]}
+    for l in range(L):
+        p = f"model.layers.{l}."
+        s.update({p + f"self_attn.{x}_proj.weight": [d, d] for x in "qkvo"})
+        s.update({p + "mlp.gate_proj.weight": [m, d], p + "mlp.up_proj.weight": [m, d],
+                  p + "mlp.down_proj.weight": [d, m], p + "input_layernorm.weight": [d],
+                  p + "post_attention_layernorm.weight": [d]})
+    return s
+
+
+def test_tiny_training_and_export(arch, tmp):
+    recipe = {"id": f"smoke-{arch}", "arch": arch, "seed": 7, "n_layers": 2, "d_model": 32, "n_heads": 4,
+              "d_mlp": 64, "n_ctx": 32, "kinds": list(W.KINDS),
+              "mix": {"city": 1, "job": 1, "compare": 1, "next": 1, "chain": 1, "chain1": 1},
+              "batch": 16, "lr": 0.003, "warmup": 2, "max_steps": 6, "eval_every": 3, "stop_accuracy": 1.01}
+    work, out = os.path.join(tmp, "work-" + arch), os.path.join(tmp, recipe["id"])
+    model, cfg, steps, _ = T.train(recipe, work, log=lambda s: None)
+    check(steps == 6, f"{arch}: trained {steps} steps, expected 6")
+    again, _, _, _ = T.train(recipe, work + "-again", log=lambda s: None)
+    worst = max((a - b).abs().max().item() for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    check(worst == 0.0, f"{arch}: two trainings with the same seed differ by {worst}")
+    with open(os.path.join(work, "train-log.json")) as f:
+        check(len(json.load(f)["history"]) == 2, f"{arch}: train-log.json history length")
+    os.makedirs(out)
+    with open(os.path.join(out, "suite.json"), "w") as f:
+        f.write(W.suite_text(W.build_suite(7, recipe["id"], recipe["kinds"], n_reasoning=8)[0]))
+    E.export_hf(model, out)
+
+    header = safetensors_header(os.path.join(out, "model.safetensors"))
+    want = expected_shapes(arch, cfg)
+    got = {k: v["shape"] for k, v in header.items() if k != "__metadata__"}
+    check(got == want, f"{arch}: safetensors names/shapes differ: {sorted(set(got) ^ set(want))}")
+
+    with open(os.path.join(out, "config.json")) as f:
+        hf = json.load(f)
+    check(hf["model_type"] == arch, f'{arch}: config model_type {hf["model_type"]}')
+    with open(os.path.join(out, "tokenizer.json")) as f:
+        tok = json.load(f)
+    check(tok["model"]["type"] == "WordLevel" and tok["model"]["unk_token"] == "[UNK]", f"{arch}: tokenizer model")
+    check(tok["pre_tokenizer"] == {"type": "WhitespaceSplit"}, f"{arch}: pre_tokenizer")
+    check(tok["model"]["vocab"]["[UNK]"] == 0 and len(tok["model"]["vocab"]) == cfg["vocab_size"], f"{arch}: vocab")
+
+    shipped = E.load_shipped(out)
+    ids = torch.randint(0, cfg["vocab_size"], (3, 16))
+    model.eval()
+    diff = (model(ids) - shipped(ids)).abs().max().item()
+    check(diff < 1e-6, f"{arch}: logits after the safetensors round trip differ by {diff}")
+
+    # Masks: all-ones is the identity; zeroing a head changes the output.
+    L, H = cfg["n_layers"], cfg["n_heads"]
+    logits, pats, hidden = shipped(ids, torch.ones(L, H), torch.ones(L), want_all=True)
+    check(len(pats) == L and tuple(pats[0].shape) == (3, H, 16, 16), f"{arch}: attention pattern shape")
+    check(len(hidden) == L + 1, f"{arch}: hidden state count")
+    hm = torch.ones(L, H)
+    hm[0, 0] = 0
+    check((shipped(ids, hm) - logits).abs().max().item() > 0, f"{arch}: head_mask has no effect")
+
+    onnx_path = os.path.join(out, "model.onnx")
+    O.export_onnx(shipped, onnx_path)
+    import onnx
+    g = onnx.load(onnx_path).graph
+    dims = {v.name: [d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim]
+            for v in list(g.input) + list(g.output)}
+    check(dims["head_mask"] == [L, H] and dims["mlp_mask"] == [L], f"{arch}: onnx mask inputs {dims}")
+    check(len(dims["input_ids"]) == 2 and dims["logits"][2] == cfg["vocab_size"], f"{arch}: onnx logits {dims}")
+    check(len(dims["attentions"]) == 4 and dims["attentions"][0] == L, f"{arch}: onnx attentions {dims}")
+    check(dims["hidden_states"][0] == L + 1 and dims["hidden_states"][2] == cfg["d_model"],
+          f"{arch}: onnx hidden_states {dims}")
+    run_ort(shipped, out)
+
+    result = V.evaluate(out)
+    with open(os.path.join(out, "eval-torch.json")) as f:
+        ev = json.load(f)
+    check(ev["model"] == recipe["id"] and len(ev["items"]) == len(result["items"]), f"{arch}: eval-torch.json items")
+    for kind, k in ev["by_kind"].items():
+        check(k["family"] in ("recall", "reasoning", "mixed") and set(k["splits"]) == {"trained", "heldout"},
+              f"{arch}: eval by_kind[{kind}]")
+        for s in k["splits"].values():
+            check(s["n"] > 0 and 0 <= s["correct"] <= s["n"] and abs(s["accuracy"] - s["correct"] / s["n"]) < 1e-3,
+                  f"{arch}: eval split counts {s}")
+
+
+def run_ort(model, out):
+    """ONNX Runtime Web in node, when both are available: same logits as torch."""
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-web")):
+        print("skip: node or onnxruntime-web not available")
+        return
+    L, H = model.cfg["n_layers"], model.cfg["n_heads"]
+    ids = list(range(3, 16))
+    hm, mm = torch.ones(L, H), torch.ones(L)
+    hm[1, 2], mm[0] = 0.0, 0.0
+    with torch.no_grad():
+        last = model(torch.tensor([ids]), hm, mm)[0, -1].tolist()
+    ref = os.path.join(out, "ort-ref.json")
+    with open(ref, "w") as f:
+        json.dump({"input_ids": ids, "head_mask": hm.tolist(), "mlp_mask": mm.tolist(), "logits_last": last}, f)
+    r = subprocess.run([node, os.path.join(ROOT, "models", "recipe", "check_ort.mjs"), out, ref],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"onnxruntime-web check failed: {r.stdout} {r.stderr[-500:]}")
+
+
+def main():
+    torch.set_num_threads(1)
+    tmp = tempfile.mkdtemp(prefix="strata-recipe-smoke-")
+    try:
+        test_suite_determinism()
+        test_suite_shape()
+        for arch in ("gpt2", "llama"):
+            test_tiny_training_and_export(arch, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        sys.exit(1)
+    print("OK: recipe smoke test passed")
+
+
+if __name__ == "__main__":
+    main()

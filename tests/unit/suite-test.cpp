@@ -1,0 +1,61 @@
+// suite.json: a valid suite parses; each malformed field is named with its item.
+#include <catch2/catch.hpp>
+
+#include "io/suite.h"
+
+using namespace strata;
+
+namespace {
+
+nlohmann::json valid_suite() {
+  return nlohmann::json::parse(R"({
+    "format": "strata-suite", "version": 1, "model": "tiny", "seed": 7,
+    "kinds": {"compare": {"family": "reasoning", "optional": true}},
+    "items": [
+      {"id": "r1", "kind": "city", "family": "recall", "split": "trained", "prompt": "a b c", "answer": "x",
+       "corrupt_prompt": "a b d", "corrupt_answer": "y", "meta": {"entity": "a b"}},
+      {"id": "c1", "kind": "compare", "family": "reasoning", "split": "heldout", "prompt": "p q r", "answer": "s",
+       "corrupt_prompt": "p r q", "corrupt_answer": "t"}
+    ]})");
+}
+
+void refuse(const nlohmann::json& suite, const std::string& message) {
+  CHECK_THROWS_WITH(parse_suite(suite.dump(), "suite.json"), Catch::Contains(message));
+}
+
+}  // namespace
+
+TEST_CASE("a valid suite parses with its kinds", "[suite]") {
+  const Suite s = parse_suite(valid_suite().dump(), "suite.json");
+  CHECK(s.model == "tiny");
+  CHECK(s.seed == 7);
+  REQUIRE(s.items.size() == 2);
+  CHECK(s.items[0].meta["entity"] == "a b");
+  CHECK(s.items[1].split == "heldout");
+  CHECK(s.kinds.at("city").family == "recall");
+  CHECK_FALSE(s.kinds.at("city").optional);
+  CHECK(s.kinds.at("compare").optional);
+}
+
+TEST_CASE("malformed suites name the item and the field", "[suite]") {
+  auto with = [](auto edit) {
+    nlohmann::json s = valid_suite();
+    edit(s);
+    return s;
+  };
+  refuse(with([](auto& s) { s["format"] = "other"; }), "suite.json: format: expected \"strata-suite\"");
+  refuse(with([](auto& s) { s["version"] = 2; }), "suite.json: version");
+  refuse(with([](auto& s) { s.erase("items"); }), "items: expected an array");
+  refuse(with([](auto& s) { s["items"][1].erase("answer"); }), "items[1] (\"c1\"): missing field \"answer\"");
+  refuse(with([](auto& s) { s["items"][0]["prompt"] = 3; }), "items[0] (\"r1\"): prompt: expected a string, found");
+  refuse(with([](auto& s) { s["items"][0]["prompt"] = ""; }), "prompt: expected a non-empty string");
+  refuse(with([](auto& s) { s["items"][0]["family"] = "memory"; }), "family: expected mixed | reasoning | recall, found \"memory\"");
+  refuse(with([](auto& s) { s["items"][0]["split"] = "test"; }), "split: expected heldout | trained, found \"test\"");
+  refuse(with([](auto& s) { s["items"][1]["id"] = "r1"; }), "items[1]: duplicate id \"r1\"");
+  refuse(with([](auto& s) { s["items"][1]["family"] = "recall"; }), "family: expected \"reasoning\" like the rest of kind \"compare\"");
+  refuse(with([](auto& s) { s["items"][0]["meta"] = "x"; }), "meta: expected an object");
+  refuse(with([](auto& s) { s["items"][0]["prompt"] = std::string(5000, 'a'); }), "prompt: expected at most 4096 bytes");
+  refuse(with([](auto& s) { s["kinds"]["compare"]["family"] = 1; }), "kinds: \"compare\": family: expected a string");
+  CHECK_THROWS_WITH(parse_suite("{\"format\": \"strata-suite\", \"format\": \"x\"}", "suite.json"), Catch::Contains("duplicate key"));
+  CHECK_THROWS_WITH(parse_suite("[1, 2", "suite.json"), Catch::Contains("suite.json"));
+}

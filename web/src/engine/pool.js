@@ -1,0 +1,193 @@
+// A pool of engine Web Workers (one wasm instance each) behind a promise API.
+//
+//   const pool = new EnginePool({ engineUrl });
+//   pool.setModel(key, files)          remember the files of a model (each worker loads it on demand)
+//   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
+//   await pool.tokenize(key, text)     -> {ids: Int32Array, tokens}
+//   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
+//
+// Requests carry ids and are queued until a worker is free. A worker whose instance
+// dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
+// message saying so. Results arrive as copies (transferred buffers), never views into
+// a wasm heap. The main thread never runs wasm.
+
+const MAX_START_FAILURES = 3;
+
+export function poolSize() {
+  const n = Number(globalThis.navigator?.hardwareConcurrency) || 1;
+  return Math.max(1, Math.min(4, Math.floor(n)));
+}
+
+export class EngineError extends Error {}
+
+export class EnginePool {
+  constructor({ engineUrl, size = poolSize() }) {
+    this.engineUrl = engineUrl;
+    this.size = size;
+    this.models = new Map();
+    this.queue = [];
+    this.nextId = 1;
+    this.startFailures = 0;
+    this.broken = null;
+    this.listeners = new Set();
+    this.workers = [];
+    for (let i = 0; i < size; i++) this.workers.push(this.#spawn());
+  }
+
+  onEvent(listener) {
+    this.listeners.add(listener);
+  }
+
+  setModel(key, files) {
+    this.models.set(key, files);
+  }
+
+  forgetModel(key) {
+    this.models.delete(key);
+    for (const w of this.workers) if (w.modelKey === key) w.modelKey = null;
+  }
+
+  load(key) {
+    return this.#submit({ type: 'load', key }).then((r) => r.info);
+  }
+
+  tokenize(key, text) {
+    return this.#submit({ type: 'tokenize', key, text });
+  }
+
+  run(key, ids, request, topK = 10) {
+    return this.#submit({ type: 'run', key, ids: Int32Array.from(ids), request: JSON.stringify(request), topK });
+  }
+
+  // Stops one worker as a crash would (used by the browser tests).
+  crashOne() {
+    return this.#submit({ type: 'crash' });
+  }
+
+  #emit(event) {
+    for (const l of this.listeners) l(event);
+  }
+
+  #spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const slot = { worker, ready: false, busy: null, modelKey: null, dead: false };
+    worker.onmessage = ({ data }) => this.#onMessage(slot, data);
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#replace(slot, event.message || 'the engine worker failed');
+    };
+    worker.onmessageerror = () => this.#replace(slot, 'a message from the engine worker could not be read');
+    worker.postMessage({ type: 'init', engineUrl: this.engineUrl });
+    return slot;
+  }
+
+  #onMessage(slot, data) {
+    if (data.type === 'ready') {
+      slot.ready = true;
+      this.startFailures = 0;
+      this.version = data.version;
+      this.#pump();
+      return;
+    }
+    if (data.type === 'failed') {
+      this.#replace(slot, `the engine could not start: ${data.error}`, true);
+      return;
+    }
+    const job = slot.busy;
+    if (!job || job.id !== data.id) return;
+    slot.busy = null;
+    if (data.ok) {
+      if (job.step === 'load') {
+        slot.modelKey = job.key;
+        job.info = data.result.info;
+        if (job.type === 'load') job.resolve(data.result);
+        else this.queue.unshift(job);
+      } else {
+        job.resolve(data.result);
+      }
+    } else if (data.fatal) {
+      slot.busy = job;
+      this.#replace(slot, data.error);
+      return;
+    } else {
+      if (job.step === 'load') slot.modelKey = null;
+      job.reject(new EngineError(data.error));
+    }
+    this.#pump();
+  }
+
+  #replace(slot, reason, duringStart = false) {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.worker.terminate();
+    const job = slot.busy;
+    slot.busy = null;
+    const index = this.workers.indexOf(slot);
+    if (duringStart || !slot.ready) this.startFailures++;
+    if (this.startFailures >= MAX_START_FAILURES) {
+      this.broken = `The engine could not start (${reason}).`;
+      this.workers.splice(index, 1);
+      this.#rejectAll(this.broken, job);
+      this.#emit({ type: 'broken', message: this.broken });
+      return;
+    }
+    this.workers[index] = this.#spawn();
+    const message = `The engine stopped while ${describe(job)} (${reason}); it has been restarted.`;
+    if (job) job.reject(new EngineError(message));
+    this.#emit({ type: 'restarted', message });
+    this.#pump();
+  }
+
+  #rejectAll(message, job) {
+    if (job) job.reject(new EngineError(message));
+    for (const q of this.queue.splice(0)) q.reject(new EngineError(message));
+  }
+
+  #submit(request) {
+    if (this.broken) return Promise.reject(new EngineError(this.broken));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...request, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump() {
+    while (this.queue.length) {
+      const slot = this.#pickWorker(this.queue[0]);
+      if (!slot) return;
+      this.#dispatch(slot, this.queue.shift());
+    }
+  }
+
+  #pickWorker(job) {
+    const idle = this.workers.filter((w) => w.ready && !w.busy && !w.dead);
+    return idle.find((w) => w.modelKey === job.key) ?? idle[0] ?? null;
+  }
+
+  #dispatch(slot, job) {
+    job.id = this.nextId++;
+    const needsLoad = job.key !== undefined && (job.type === 'load' || slot.modelKey !== job.key);
+    if (needsLoad) {
+      const files = this.models.get(job.key);
+      if (!files) {
+        job.reject(new EngineError(`no model called "${job.key}" has been opened`));
+        return;
+      }
+      job.step = 'load';
+      slot.busy = job;
+      slot.modelKey = null;
+      slot.worker.postMessage({ id: job.id, type: 'load', config: files.config, weights: files.weights, tokenizer: files.tokenizer });
+      return;
+    }
+    job.step = job.type;
+    slot.busy = job;
+    const { resolve, reject, step, info, ...message } = job;
+    slot.worker.postMessage(message);
+  }
+}
+
+function describe(job) {
+  if (!job) return 'idle';
+  if (job.step === 'load') return 'loading a model';
+  return { tokenize: 'tokenizing', run: 'running the model', crash: 'running a deliberate crash' }[job.type] ?? 'working';
+}

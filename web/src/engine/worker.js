@@ -1,0 +1,70 @@
+// The engine's Web Worker: one wasm Engine instance, never on the main thread.
+//
+// Protocol (see pool.js): the first message is {type: 'init', engineUrl}; the worker
+// answers {type: 'ready', version} or {type: 'failed', error}. Then requests
+// {id, type: 'load' | 'tokenize' | 'run' | 'crash', ...} get {id, ok, result | error, fatal?}.
+// An engine error comes back as a value; an exception (a wasm abort, a trap) is fatal:
+// the instance is dead and the pool replaces this worker.
+let engine = null;
+
+async function init(engineUrl) {
+  const { default: createStrataEngine } = await import(/* @vite-ignore */ engineUrl);
+  const Module = await createStrataEngine();
+  engine = new Module.Engine();
+  return Module.version;
+}
+
+function unwrap(result, what) {
+  if (!result || result.ok !== true) throw Object.assign(new Error(result?.error ?? `${what} failed`), { engineError: true });
+  return result;
+}
+
+const handlers = {
+  load({ config, weights, tokenizer }) {
+    const r = unwrap(engine.load(config, weights, tokenizer ?? null), 'load');
+    return { info: JSON.parse(r.info) };
+  },
+  tokenize({ text }) {
+    const r = unwrap(engine.tokenize(text), 'tokenize');
+    return { ids: Int32Array.from(r.ids), tokens: Array.from(r.tokens) };
+  },
+  run({ ids, request, topK }) {
+    const r = unwrap(engine.run(Int32Array.from(ids), request, topK), 'run');
+    const captures = {};
+    for (const [name, t] of Object.entries(r.captures)) captures[name] = { shape: Array.from(t.shape), data: t.data };
+    return {
+      logits: { shape: Array.from(r.logits.shape), data: r.logits.data },
+      topK: Array.from(r.topK, (t) => ({ id: t.id, token: t.token, probability: t.probability, logit: t.logit })),
+      captures,
+    };
+  },
+  crash() {
+    setTimeout(() => { throw new Error('the engine worker was stopped on purpose (test)'); });
+    return new Promise(() => {});
+  },
+};
+
+function transferables(result) {
+  const list = [];
+  if (result?.logits) list.push(result.logits.data.buffer);
+  for (const t of Object.values(result?.captures ?? {})) list.push(t.data.buffer);
+  return list;
+}
+
+self.onmessage = async ({ data }) => {
+  if (data.type === 'init') {
+    try {
+      postMessage({ type: 'ready', version: await init(data.engineUrl) });
+    } catch (error) {
+      postMessage({ type: 'failed', error: String(error?.message ?? error) });
+    }
+    return;
+  }
+  const { id, type } = data;
+  try {
+    const result = await handlers[type](data);
+    postMessage({ id, ok: true, result }, transferables(result));
+  } catch (error) {
+    postMessage({ id, ok: false, error: String(error?.message ?? error), fatal: !error?.engineError });
+  }
+};

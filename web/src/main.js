@@ -1,0 +1,27 @@
+// Entry point of the explorer page.
+import './style.css';
+import { App } from './app.js';
+
+const app = new App(document.body);
+window.strata = app;
+app.start().catch((error) => {
+  const box = document.getElementById('notices');
+  const p = document.createElement('p');
+  p.className = 'notice error';
+  p.textContent = `The page could not start: ${error.message}`;
+  box.append(p);
+});
+
+// Offline use after the first visit (service workers need https or localhost).
+// Once the first prediction is on screen, the files loaded so far are handed to it.
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register(new URL('sw.js', document.baseURI)).catch(() => {});
+  new PerformanceObserver((list, observer) => {
+    if (!list.getEntriesByName('strata:first-prediction').length) return;
+    observer.disconnect();
+    const base = document.baseURI;
+    const urls = [base.split('#')[0], new URL('engine/strata-engine.js', base).href, new URL('engine/strata-engine.wasm', base).href,
+      ...performance.getEntriesByType('resource').map((e) => e.name)];
+    navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage({ type: 'keep', urls })).catch(() => {});
+  }).observe({ type: 'mark', buffered: true });
+}

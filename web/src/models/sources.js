@@ -1,0 +1,84 @@
+// Where models come from: the bundled manifest (models/manifest.json) or files a
+// user drops in (a Hugging Face folder: config.json, model.safetensors and
+// optionally tokenizer.json and suite.json). Both give the same shape:
+//   {config: string, weights: Uint8Array, tokenizer: string|null, suite: object|null}
+// Nothing here runs the model; the engine validates the files and names errors.
+
+export const MAX_WEIGHTS_BYTES = 1.5 * 1024 ** 3;
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+
+export async function fetchManifest(base) {
+  const response = await fetch(new URL('models/manifest.json', base));
+  if (!response.ok) throw new Error(`models/manifest.json: the server answered ${response.status}`);
+  const manifest = await response.json();
+  if (!manifest || !Array.isArray(manifest.models)) throw new Error('models/manifest.json: no "models" list');
+  return manifest.models.filter((m) => m && typeof m.id === 'string' && ID.test(m.id) && typeof m.path === 'string' && /^[A-Za-z0-9._-]+\/$/.test(m.path));
+}
+
+async function fetchFile(url, label, kind) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${label}: the server answered ${response.status}`);
+  return kind === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : response.text();
+}
+
+export async function fetchShippedModel(base, entry) {
+  const dir = new URL(`models/${entry.path}`, base);
+  const [config, weights, tokenizer, suiteText] = await Promise.all([
+    fetchFile(new URL('config.json', dir), `${entry.id}/config.json`, 'text'),
+    fetchFile(new URL('model.safetensors', dir), `${entry.id}/model.safetensors`, 'bytes'),
+    fetchFile(new URL('tokenizer.json', dir), `${entry.id}/tokenizer.json`, 'text').catch(() => null),
+    typeof entry.suite === 'string' && /^[A-Za-z0-9._-]+\.json$/.test(entry.suite)
+      ? fetchFile(new URL(entry.suite, dir), `${entry.id}/${entry.suite}`, 'text').catch(() => null) : null,
+  ]);
+  return { config, weights, tokenizer, suite: parseSuite(suiteText, `${entry.id}/${entry.suite}`) };
+}
+
+// files: a FileList or array of File (from an <input type=file multiple> or a drop).
+export async function readDroppedFiles(files) {
+  const byName = new Map();
+  for (const f of files) byName.set(baseName(f), f);
+  const missing = ['config.json', 'model.safetensors'].filter((n) => !byName.has(n));
+  if (missing.length) {
+    const found = [...byName.keys()].slice(0, 6).join(', ') || 'nothing';
+    throw new Error(`The dropped files have no ${missing.join(' and no ')} (found: ${found}). Drop a Hugging Face model folder.`);
+  }
+  const weightsFile = byName.get('model.safetensors');
+  if (weightsFile.size > MAX_WEIGHTS_BYTES) {
+    throw new Error(`model.safetensors is ${(weightsFile.size / 1024 ** 3).toFixed(2)} GB; this page can open models up to ${MAX_WEIGHTS_BYTES / 1024 ** 3} GB.`);
+  }
+  const config = await byName.get('config.json').text();
+  const weights = new Uint8Array(await weightsFile.arrayBuffer());
+  const tokenizer = byName.has('tokenizer.json') ? await byName.get('tokenizer.json').text() : null;
+  const suiteText = byName.has('suite.json') ? await byName.get('suite.json').text() : null;
+  return { config, weights, tokenizer, suite: parseSuite(suiteText, 'suite.json') };
+}
+
+function baseName(file) {
+  const path = file.webkitRelativePath || file.name;
+  return path.split('/').pop();
+}
+
+// A suite is optional: a broken one is reported and left out, the model still opens.
+export function parseSuite(text, label) {
+  if (text === null || text === undefined) return null;
+  let suite;
+  try {
+    suite = JSON.parse(text);
+  } catch {
+    return { error: `${label}: not valid JSON` };
+  }
+  if (!suite || !Array.isArray(suite.items)) return { error: `${label}: no "items" list` };
+  const items = [];
+  for (const it of suite.items) {
+    if (!it || typeof it.id !== 'string' || !ID.test(it.id) || typeof it.prompt !== 'string' || it.prompt.length > 2000) continue;
+    items.push({
+      id: it.id,
+      kind: typeof it.kind === 'string' ? it.kind.slice(0, 40) : 'other',
+      family: typeof it.family === 'string' ? it.family.slice(0, 40) : '',
+      split: typeof it.split === 'string' ? it.split.slice(0, 40) : '',
+      prompt: it.prompt,
+      answer: typeof it.answer === 'string' ? it.answer.slice(0, 200) : null,
+    });
+  }
+  return { items };
+}

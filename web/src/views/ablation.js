@@ -1,0 +1,107 @@
+// Ablation: switch off a head, an MLP or a whole layer and watch the prediction change.
+import { figure } from '../charts/figure.js';
+import { probabilityBars } from '../charts/bars.js';
+import { describeAblation, sameAblation } from '../state/interventions.js';
+import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
+import { predictionTable } from '../ui/predictions.js';
+
+export const id = 'ablation';
+export const title = 'Ablation';
+
+const EXPLAIN = 'To find out whether a part of the model matters, switch it off and see what happens. '
+  + 'Click a head to silence it (its output is set to zero), an MLP to remove what it adds, or a whole '
+  + 'layer to do both. If the answer collapses when a part is off, the model needed that part for this '
+  + 'prompt; if nothing changes, it did not. The active ablations are part of the link, so you can share '
+  + 'an experiment.';
+
+export function mount(container, actions) {
+  const controls = el('div', { class: 'ablation-controls', id: 'ablation-controls' });
+  const active = el('div', { class: 'ablation-active', id: 'ablation-active' });
+  const results = el('div', { class: 'results', id: 'ablation-results' });
+  container.append(el('h2', { text: title }), explanation(EXPLAIN),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Switch parts off' }), controls, active]),
+    el('section', { class: 'panel' }, [results]));
+  return {
+    update(data) {
+      fillControls(controls, data, actions);
+      fillActive(active, data, actions);
+      fillResults(results, data, actions);
+    },
+  };
+}
+
+function toggle(data, a, actions, label) {
+  const on = data.ablations.some((x) => sameAblation(x, a));
+  return el('button', {
+    type: 'button', class: `component${on ? ' on' : ''}`, text: label, 'aria-pressed': on ? 'true' : 'false',
+    title: `${on ? 'Switch back on' : 'Switch off'} ${describeAblation(a)}`,
+    dataset: { ablation: a.kind === 'head' ? `h${a.layer}.${a.head}` : a.kind === 'mlp' ? `m${a.layer}` : `L${a.layer}` },
+    onclick: () => actions.toggleAblation(a),
+  });
+}
+
+function fillControls(box, data, actions) {
+  clear(box);
+  const i = data.model?.info;
+  if (!i) {
+    box.append(el('p', { class: 'loading', text: 'Open a model first.' }));
+    return;
+  }
+  const rows = [];
+  for (let l = 0; l < i.n_layers; l++) {
+    const heads = Array.from({ length: i.n_heads }, (_, h) => toggle(data, { kind: 'head', layer: l, head: h }, actions, `head ${h}`));
+    rows.push(el('tr', {}, [el('th', { text: `layer ${l}` }), el('td', { class: 'heads' }, heads),
+      el('td', {}, toggle(data, { kind: 'mlp', layer: l }, actions, 'MLP')),
+      el('td', {}, toggle(data, { kind: 'layer', layer: l }, actions, 'whole layer'))]));
+  }
+  box.append(el('table', { class: 'components' }, [
+    el('thead', {}, el('tr', {}, [el('th', {}), el('th', { text: 'attention heads' }), el('th', { text: 'MLP' }), el('th', { text: 'both' })])),
+    el('tbody', {}, rows)]));
+}
+
+function fillActive(box, data, actions) {
+  clear(box);
+  if (!data.ablations.length) {
+    box.append(el('p', { class: 'note', text: 'Nothing is switched off: the model runs unchanged.' }));
+    return;
+  }
+  box.append(el('span', { text: 'Switched off: ' }),
+    el('ul', { class: 'active-list' }, data.ablations.map((a) => el('li', {}, [
+      el('span', { text: describeAblation(a) }),
+      el('button', { type: 'button', class: 'remove', text: '×', 'aria-label': `Switch ${describeAblation(a)} back on`, onclick: () => actions.toggleAblation(a) }),
+    ]))),
+    el('button', { type: 'button', id: 'clear-ablations', text: 'Switch everything back on', onclick: () => actions.set({ interventions: [] }) }));
+}
+
+function fillResults(box, data, actions) {
+  clear(box);
+  if (data.runError) box.append(el('p', { class: 'error', role: 'alert', text: data.runError }));
+  if (!data.clean || (data.ablations.length && !data.ablated)) {
+    if (!data.runError && data.model) box.append(el('p', { class: 'loading', text: 'Running the model…' }));
+    return;
+  }
+  const ablated = data.ablations.length ? data.ablated : data.clean;
+  const ids = [...new Set([...data.clean.top.slice(0, 6), ...ablated.top.slice(0, 6)].map((t) => t.id))];
+  const answerId = data.answerId ?? -1;
+  if (answerId >= 0 && !ids.includes(answerId)) ids.push(answerId);
+  const rows = ids.map((id) => ({
+    token: data.tokenOf(id), id, values: [data.clean.probs[id], ablated.probs[id]],
+    highlight: id === answerId,
+  }));
+  const series = ['unchanged model', data.ablations.length ? 'with ablations' : 'with ablations (none)'];
+  const chart = {
+    svg: probabilityBars({ rows, series, title: 'Predictions with and without the ablations' }),
+    rows: rows.map((r) => ({ token: r.token, id: r.id, unchanged: r.values[0], ablated: r.values[1] })),
+  };
+  box.append(figure({ title: 'What changes when parts are off', name: 'ablation', chart, onError: actions.notify, caption: summary(data, ablated, answerId) }));
+  box.append(predictionTable(rows, series));
+}
+
+function summary(data, ablated, answerId) {
+  const before = data.clean.top[0];
+  const after = ablated.top[0];
+  const parts = [`Top prediction: "${tokenLabel(before.token)}" ${percent(before.probability)}`];
+  if (data.ablations.length) parts.push(`→ "${tokenLabel(after.token)}" ${percent(after.probability)} with the ablations`);
+  if (answerId >= 0) parts.push(`— the expected answer goes from ${percent(data.clean.probs[answerId])} to ${percent(ablated.probs[answerId])}`);
+  return `${parts.join(' ')}.`;
+}

@@ -1,0 +1,158 @@
+// Model & prompt: pick a shipped model or drop your own, type a prompt or pick one
+// from the model's prompt suite, and see what the model predicts next.
+import { figure } from '../charts/figure.js';
+import { probabilityBars } from '../charts/bars.js';
+import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
+import { droppedFiles } from '../ui/drop.js';
+import { predictionTable } from '../ui/predictions.js';
+
+export const id = 'model';
+export const title = 'Model & prompt';
+
+const EXPLAIN = 'A language model reads the words of a prompt as tokens and gives every token in its '
+  + 'vocabulary a probability of coming next. Pick a model and a prompt, and the bars below show the '
+  + 'tokens it finds most likely. Recall prompts ask for a fact the model memorised in training; '
+  + 'reasoning prompts can be answered only by working with what the prompt itself says.';
+
+export function mount(container, actions) {
+  const modelSelect = el('select', { id: 'model-select', 'aria-label': 'Shipped model', onchange: (e) => actions.selectModel(e.target.value) });
+  const fileInput = el('input', { id: 'model-files', type: 'file', multiple: true, accept: '.json,.safetensors', onchange: (e) => pick(e.target) });
+  const folderInput = el('input', { id: 'model-folder', type: 'file', webkitdirectory: true, onchange: (e) => pick(e.target) });
+  function pick(input) {
+    if (input.files?.length) actions.openFiles([...input.files]);
+    input.value = '';
+  }
+  const drop = el('div', { class: 'drop', id: 'drop-zone' }, [
+    el('p', { text: 'Or open your own: drop a Hugging Face model folder here (config.json, model.safetensors, tokenizer.json).' }),
+    el('label', { class: 'file' }, ['Choose files… ', fileInput]),
+    el('label', { class: 'file' }, ['Choose a folder… ', folderInput]),
+  ]);
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (e.dataTransfer) droppedFiles(e.dataTransfer).then((files) => files.length && actions.openFiles(files), (err) => actions.notify(`The dropped files could not be read: ${err.message}`));
+  });
+
+  const info = el('div', { class: 'model-info', id: 'model-info' });
+  const promptBox = el('textarea', { id: 'prompt', rows: 2, spellcheck: 'false', 'aria-label': 'Prompt' });
+  const runButton = el('button', { type: 'button', id: 'run-prompt', text: 'Predict', onclick: () => actions.setPrompt(promptBox.value) });
+  promptBox.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      actions.setPrompt(promptBox.value);
+    }
+  });
+  const kindSelect = el('select', { id: 'kind-select', 'aria-label': 'Kind of prompt' });
+  const itemSelect = el('select', { id: 'item-select', 'aria-label': 'Suite item', onchange: (e) => e.target.value && actions.selectItem(e.target.value) });
+  kindSelect.addEventListener('change', () => {
+    const first = itemsOfKind(current?.model?.suite, kindSelect.value)[0];
+    if (first) actions.selectItem(first.id);
+  });
+  const suiteRow = el('div', { class: 'suite-row' }, [el('span', { text: 'From the suite: ' }), kindSelect, itemSelect]);
+  const tokens = el('div', { class: 'tokens', id: 'tokens' });
+  const results = el('div', { class: 'results', id: 'predictions' });
+
+  container.append(
+    el('h2', { text: title }), explanation(EXPLAIN),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect]), info, drop]),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
+    el('section', { class: 'panel' }, [results]),
+  );
+
+  let current = null;
+  return {
+    update(data) {
+      current = data;
+      fillModels(modelSelect, data);
+      fillInfo(info, data);
+      if (document.activeElement !== promptBox) promptBox.value = data.prompt?.text ?? '';
+      fillSuite(kindSelect, itemSelect, data);
+      fillTokens(tokens, data);
+      fillPredictions(results, data, actions);
+    },
+  };
+}
+
+function fillModels(select, data) {
+  clear(select);
+  for (const m of data.manifest) select.append(el('option', { value: m.id, text: `${m.id} — ${m.description ?? m.model_type ?? ''}` }));
+  if (data.model?.source === 'dropped') select.append(el('option', { value: data.model.id, text: `${data.model.name} (your files)` }));
+  if (!select.options.length) select.append(el('option', { value: '', text: 'No shipped models: drop one below' }));
+  select.value = data.model?.id ?? '';
+}
+
+function fillInfo(box, data) {
+  clear(box);
+  if (data.loading) box.append(el('p', { class: 'loading', text: data.loading }));
+  if (data.modelError) box.append(el('p', { class: 'error', role: 'alert', id: 'model-error', text: data.modelError }));
+  const i = data.model?.info;
+  if (!i) return;
+  const facts = [
+    ['architecture', String(i.model_type)], ['layers', String(i.n_layers)], ['heads per layer', String(i.n_heads)],
+    ['width (d_model)', String(i.d_model)], ['vocabulary', String(i.d_vocab)],
+    ['parameters', Number.isFinite(i.parameters) ? i.parameters.toLocaleString('en') : '–'],
+    ['weights SHA-256', `${String(i.weights_sha256).slice(0, 16)}…`],
+  ];
+  box.append(el('p', { class: 'model-name', id: 'model-name', text: data.model.name }),
+    el('dl', {}, facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])));
+  if (data.model.suite?.error) box.append(el('p', { class: 'warning', text: `The prompt suite was left out: ${data.model.suite.error}.` }));
+}
+
+function itemsOfKind(suite, kind) {
+  return (suite?.items ?? []).filter((it) => it.kind === kind);
+}
+
+function fillSuite(kindSelect, itemSelect, data) {
+  const items = data.model?.suite?.items ?? [];
+  kindSelect.parentElement.hidden = !items.length;
+  if (!items.length) return;
+  const kinds = [...new Set(items.map((it) => it.kind))];
+  const item = items.find((it) => it.id === data.state.item);
+  const kind = item?.kind ?? kindSelect.value ?? kinds[0];
+  clear(kindSelect);
+  for (const k of kinds) {
+    const family = items.find((it) => it.kind === k)?.family;
+    kindSelect.append(el('option', { value: k, text: family ? `${k} (${family})` : k }));
+  }
+  kindSelect.value = kinds.includes(kind) ? kind : kinds[0];
+  clear(itemSelect);
+  itemSelect.append(el('option', { value: '', text: item ? '' : 'pick a prompt…' }));
+  for (const it of itemsOfKind(data.model.suite, kindSelect.value).slice(0, 400)) {
+    itemSelect.append(el('option', { value: it.id, text: `${it.id}: ${it.prompt} → ${it.answer ?? '?'}` }));
+  }
+  itemSelect.value = item ? item.id : '';
+}
+
+function fillTokens(box, data) {
+  clear(box);
+  const tokens = data.prompt?.tokens;
+  if (!tokens) return;
+  box.append(el('span', { class: 'label', text: `${tokens.length} tokens: ` }));
+  tokens.forEach((t, i) => box.append(el('span', { class: 'token-chip', title: `position ${i}, id ${data.prompt.ids[i]}`, text: tokenLabel(t) })));
+}
+
+function fillPredictions(box, data, actions) {
+  clear(box);
+  if (data.runError) box.append(el('p', { class: 'error', role: 'alert', text: data.runError }));
+  if (!data.clean) {
+    if (!data.runError) box.append(el('p', { class: 'loading', text: data.model ? 'Running the model…' : 'Open a model to see predictions.' }));
+    return;
+  }
+  const answer = data.prompt?.item?.answer;
+  const rows = data.clean.top.map((t) => ({ token: t.token, id: t.id, values: [t.probability], highlight: t.id === data.answerId }));
+  if (data.answerId >= 0 && !rows.some((r) => r.highlight)) {
+    rows.push({ token: answer, id: data.answerId, values: [data.clean.probs[data.answerId]], highlight: true });
+  }
+  const chart = {
+    svg: probabilityBars({ rows, series: ['probability'], title: 'Next-token predictions' }),
+    rows: rows.map((r) => ({ token: r.token, id: r.id, probability: r.values[0] })),
+  };
+  box.append(figure({
+    title: 'What comes next?', name: 'predictions', chart, onError: actions.notify,
+    caption: answer ? `The ten most likely next tokens; the suite's expected answer is "${answer}" (marked ✓).` : 'The ten most likely next tokens.',
+  }));
+  if (data.ablations?.length) box.append(el('p', { class: 'note', text: `These are the unchanged model's predictions; ${data.ablations.length} ablation(s) are active in the Ablation view.` }));
+  box.append(predictionTable(rows, ['probability']));
+}
