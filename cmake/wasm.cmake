@@ -22,6 +22,12 @@ target_link_options(strata_deps INTERFACE -fexceptions -sALLOW_MEMORY_GROWTH=1 -
 
 add_library(strata_catch2 INTERFACE)
 target_include_directories(strata_catch2 SYSTEM INTERFACE "${STRATA_WASM_INCLUDE}")
+target_compile_options(strata_catch2 INTERFACE -fexceptions)  # Catch2's CHECK_THROWS must catch
+
+# The repository's package.json says "type": "module"; the node programs built
+# here (tests, CLI) are CommonJS, the page's engine module is an ES module.
+file(WRITE "${CMAKE_BINARY_DIR}/package.json" "{\"type\": \"commonjs\"}\n")
+file(WRITE "${CMAKE_BINARY_DIR}/bindings/package.json" "{\"type\": \"module\"}\n")
 
 # Tests and the CLI run under node with the real file system.
 set(CMAKE_CROSSCOMPILING_EMULATOR "node;--no-experimental-fetch" CACHE STRING "" FORCE)

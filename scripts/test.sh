@@ -2,7 +2,7 @@
 # Installs what is missing, builds everything and runs every test: native
 # Catch2 tests, the same tests compiled to wasm and run under node (with the
 # fuzz corpus replayed at 32-bit sizes), node tests of the engine module and
-# the command line, the Python checks, the whole native suite again under
+# the command line, the page in headless Chromium, the Python checks, the whole native suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every
 # fuzz target (FUZZ_SECONDS each, default 30).
 set -euo pipefail
@@ -20,6 +20,8 @@ step() {
 step "native tests" ctest --preset native
 step "wasm tests (node)" ctest --preset wasm
 step "node tests" node --test tests/node/
+browser_tests() { scripts/build-site.sh && node --test --test-concurrency=1 tests/browser/; }
+step "browser tests (Chromium)" browser_tests
 for t in tests/parity/test_*.py tests/models/test_*.py; do
   [ -f "$t" ] && step "$t" /usr/bin/python3 "$t"
 done

@@ -27,7 +27,7 @@ import train as T  # noqa: E402
 from export import export_hf, load_shipped, write_json  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from model import Decoder  # noqa: E402
-from onnx_export import export_onnx  # noqa: E402
+from onnx_export import check_with_ort_web, export_onnx  # noqa: E402
 
 MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SHIPPED_FILES = ["config.json", "model.safetensors", "tokenizer.json", "suite.json", "model.onnx", "eval-torch.json"]
@@ -64,7 +64,7 @@ def _examples(suite):
     return lines
 
 
-def card_text(recipe, model, suite, result, log, files):
+def card_text(recipe, model, suite, result, log, files, ort_report=None):
     cfg = model.cfg
     arch = ("GPT-2: pre-LayerNorm blocks, learned absolute positions, GELU (tanh, `gelu_new`) MLP, "
             "biases everywhere, output embedding tied to `wte`"
@@ -86,7 +86,9 @@ def card_text(recipe, model, suite, result, log, files):
            "(multiplies each head's output before the output projection), `mlp_mask` [n_layers] (multiplies "
            "each MLP's output); outputs `logits` [1, seq, d_vocab], `attentions` [n_layers, n_heads, seq, seq], "
            "`hidden_states` [n_layers + 1, seq, d_model]: the residual stream entering each block, then the "
-           "last block's output *before* the final norm (unlike Hugging Face, whose last entry is normed).", "",
+           "last block's output *before* the final norm (unlike Hugging Face, whose last entry is normed)."
+           + (f" Checked in ONNX Runtime Web 1.30 (node, wasm) against PyTorch with one head and one MLP masked: `{ort_report}`."
+              if ort_report else ""), "",
            "## Data", "",
            f'World seed {recipe["seed"]} (`models/recipe/world.py`). 320 people with two-token names (first + last name, '
            "32 x 32 name pool, so neither token alone identifies a person) and two attributes each, city "
@@ -197,11 +199,15 @@ def build(model_id, do_train=True):
     shipped = load_shipped(out_dir)
     export_onnx(shipped, os.path.join(out_dir, "model.onnx"))
     result = evaluate(out_dir)
+    ok, ort_report = check_with_ort_web(shipped, out_dir, os.path.dirname(MODELS))
+    print("onnxruntime-web:", ok, ort_report)
+    if ok is False:
+        raise SystemExit(f"{out_dir}/model.onnx: onnxruntime-web disagrees with PyTorch: {ort_report}")
     with open(os.path.join(work, "train-log.json")) as f:
         log = json.load(f)
     files = file_table(out_dir)
     with open(os.path.join(out_dir, "card.md"), "w", encoding="utf-8", newline="\n") as f:
-        f.write(card_text(recipe, shipped, suite, result, log, files))
+        f.write(card_text(recipe, shipped, suite, result, log, files, ort_report if ok else None))
     write_manifest()
     for kind, k in result["by_kind"].items():
         print(kind, {s: v["accuracy"] for s, v in k["splits"].items()})

@@ -22,5 +22,5 @@ const last = out.logits.data.slice((seq - 1) * V, seq * V);
 let maxDiff = 0;
 for (let i = 0; i < V; i++) maxDiff = Math.max(maxDiff, Math.abs(last[i] - ref.logits_last[i]));
 const dims = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.dims]));
-console.log(JSON.stringify({ dims, maxDiff }));
+console.log(JSON.stringify({ dims, max_abs_diff_last_logits: maxDiff }));
 if (!(maxDiff < 1e-3)) process.exit(1);

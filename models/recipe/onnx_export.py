@@ -51,21 +51,30 @@ def export_onnx(model, path):
     onnx.checker.check_model(onnx.load(path))
 
 
-def check_against_torch(model, path, seq=11):
-    """Run the ONNX graph with onnx's reference evaluator when available;
-    return the max |difference| of the logits, or None if no runtime."""
-    try:
-        import onnxruntime as ort  # noqa: F401
-    except ImportError:
-        return None
-    sess = ort.InferenceSession(path)
+def check_with_ort_web(model, model_dir, root):
+    """Run model.onnx in ONNX Runtime Web under node (check_ort.mjs) with a
+    head and an MLP masked; return (ok, report line), or (None, reason)."""
+    import json
+    import shutil
+    import subprocess
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(root, "node_modules", "onnxruntime-web")):
+        return None, "node or onnxruntime-web not available"
     L, H = model.cfg["n_layers"], model.cfg["n_heads"]
-    ids = np.arange(seq, dtype=np.int64)[None] % model.cfg["vocab_size"]
-    hm = np.ones((L, H), np.float32)
-    mm = np.ones(L, np.float32)
-    out = sess.run(None, {"input_ids": ids, "head_mask": hm, "mlp_mask": mm})
-    ref = model(torch.from_numpy(ids)).detach().numpy()
-    return float(np.abs(out[0] - ref).max())
+    ids = [i % model.cfg["vocab_size"] for i in range(3, 16)]
+    hm, mm = torch.ones(L, H), torch.ones(L)
+    hm[L - 1, H - 1], mm[0] = 0.0, 0.0
+    with torch.no_grad():
+        last = model(torch.tensor([ids]), hm, mm)[0, -1].tolist()
+    ref = os.path.join(model_dir, "..", f".ort-ref-{os.getpid()}.json")
+    with open(ref, "w") as f:
+        json.dump({"input_ids": ids, "head_mask": hm.tolist(), "mlp_mask": mm.tolist(), "logits_last": last}, f)
+    try:
+        r = subprocess.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_ort.mjs"),
+                            model_dir, ref], cwd=root, capture_output=True, text=True, timeout=300)
+    finally:
+        os.remove(ref)
+    return r.returncode == 0, (r.stdout.strip() or r.stderr.strip()[-400:])
 
 
 def main():

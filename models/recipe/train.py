@@ -101,7 +101,16 @@ def lr_at(step, recipe):
     return peak * (floor + (1 - floor) * 0.5 * (1 + torch.cos(torch.tensor(prog * 3.14159265)).item()))
 
 
-def train(recipe, out_dir, log=print):
+def required_kinds(kinds):
+    return [k for k in kinds if not W.KINDS[k]["optional"]]
+
+
+def train(recipe, out_dir, log=print, resume=False):
+    """Train; every eval_every steps log the development accuracy and save
+    out_dir/resume.pt (model, optimizer and sampler states). Stops after
+    max_steps, at recipe["stop_at"] if given, or when every required kind is
+    at least stop_accuracy; a file out_dir/STOP ends the run at the next
+    evaluation (the step is logged, and stop_at reproduces it)."""
     torch.set_num_threads(1)
     seed = recipe["seed"]
     torch.manual_seed(recipe.get("torch_seed", seed))
@@ -119,9 +128,21 @@ def train(recipe, out_dir, log=print):
     model = Decoder(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe["lr"], betas=(0.9, 0.98),
                             weight_decay=recipe.get("weight_decay", 0.01))
-    history, t0, step = [], time.time(), 0
+    os.makedirs(out_dir, exist_ok=True)
+    history, first, spent = [], 0, 0.0
+    resume_path = os.path.join(out_dir, "resume.pt")
+    if resume and os.path.exists(resume_path):
+        ck = torch.load(resume_path)
+        model.load_state_dict(ck["state"])
+        opt.load_state_dict(ck["optimizer"])
+        sampler.rng.setstate(ck["sampler_rng"])
+        kind_rng.setstate(ck["kind_rng"])
+        history, first, spent = ck["history"], ck["step"], ck["seconds"]
+        log(f"resumed at step {first}")
     stop = recipe.get("stop_accuracy", 0.995)
-    for step in range(recipe["max_steps"]):
+    last = min(recipe["max_steps"], recipe.get("stop_at") or recipe["max_steps"])
+    t0, step = time.time() - spent, first
+    for step in range(first, last):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, recipe)
         batch = [sampler.sample(k) for k in kind_rng.choices(mix_kinds, mix_w, k=recipe["batch"])]
@@ -137,15 +158,18 @@ def train(recipe, out_dir, log=print):
             history.append({"step": step + 1, "seconds": round(time.time() - t0, 1),
                              "loss": round(loss.item(), 4), "dev": {k: round(v, 4) for k, v in acc.items()}})
             log(json.dumps(history[-1]))
-            if min(acc.values()) >= stop:
+            torch.save({"state": model.state_dict(), "optimizer": opt.state_dict(), "step": step + 1,
+                        "sampler_rng": sampler.rng.getstate(), "kind_rng": kind_rng.getstate(),
+                        "history": history, "seconds": time.time() - t0}, resume_path)
+            if min(acc[k] for k in required_kinds(kinds)) >= stop or os.path.exists(os.path.join(out_dir, "STOP")):
                 break
+    step = step + 1 if last > first else first
     seconds = time.time() - t0
-    os.makedirs(out_dir, exist_ok=True)
     torch.save({"config": cfg, "state": model.state_dict(), "recipe": recipe}, os.path.join(out_dir, "checkpoint.pt"))
     with open(os.path.join(out_dir, "train-log.json"), "w") as f:
-        json.dump({"model": recipe["id"], "steps": step + 1, "seconds": round(seconds, 1),
+        json.dump({"model": recipe["id"], "steps": step, "seconds": round(seconds, 1),
                    "params": model.n_params(), "history": history}, f, indent=1)
-    return model, cfg, step + 1, seconds
+    return model, cfg, step, seconds
 
 
 def main():
@@ -154,12 +178,13 @@ def main():
     ap.add_argument("--recipes", default=None)
     ap.add_argument("--out", default=None, help="work folder for checkpoint.pt (default build/recipe/<id>)")
     ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--resume", action="store_true", help="continue from <out>/resume.pt")
     args = ap.parse_args()
     recipe = load_recipe(args.model, args.recipes)
     if args.max_steps is not None:
         recipe["max_steps"] = args.max_steps
     out = args.out or work_dir(args.model)
-    _, _, steps, seconds = train(recipe, out, log=lambda s: print(s, flush=True))
+    _, _, steps, seconds = train(recipe, out, log=lambda s: print(s, flush=True), resume=args.resume)
     print(f"trained {args.model}: {steps} steps in {seconds:.0f} s -> {out}")
 
 

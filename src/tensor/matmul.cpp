@@ -134,7 +134,7 @@ void simd_product(const Mat& A, const Operand& B, long n, Mat& C) {
     C.setZero();
     return;
   }
-  static std::vector<float> packed;  // the wasm build is single-threaded
+  thread_local std::vector<float> packed;
   packed.resize(static_cast<size_t>(kKc * (kNc + kNr)));
   for (long j0 = 0; j0 < n; j0 += kNc) {
     const long nc = std::min(kNc, n - j0);

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
@@ -197,22 +196,10 @@ def test_tiny_training_and_export(arch, tmp):
 
 def run_ort(model, out):
     """ONNX Runtime Web in node, when both are available: same logits as torch."""
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-web")):
-        print("skip: node or onnxruntime-web not available")
-        return
-    L, H = model.cfg["n_layers"], model.cfg["n_heads"]
-    ids = list(range(3, 16))
-    hm, mm = torch.ones(L, H), torch.ones(L)
-    hm[1, 2], mm[0] = 0.0, 0.0
-    with torch.no_grad():
-        last = model(torch.tensor([ids]), hm, mm)[0, -1].tolist()
-    ref = os.path.join(out, "ort-ref.json")
-    with open(ref, "w") as f:
-        json.dump({"input_ids": ids, "head_mask": hm.tolist(), "mlp_mask": mm.tolist(), "logits_last": last}, f)
-    r = subprocess.run([node, os.path.join(ROOT, "models", "recipe", "check_ort.mjs"), out, ref],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
-    check(r.returncode == 0, f"onnxruntime-web check failed: {r.stdout} {r.stderr[-500:]}")
+    ok, report = O.check_with_ort_web(model, out, ROOT)
+    if ok is None:
+        print("skip:", report)
+    check(ok is not False, f"onnxruntime-web check failed: {report}")
 
 
 def main():

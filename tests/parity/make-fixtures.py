@@ -264,4 +264,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--out":
+        OUT = sys.argv[2]  # write elsewhere, e.g. to check that the committed fixtures reproduce
     main()
