@@ -17,8 +17,10 @@ three 4-token clauses, then a 4-token question. Kinds:
   reasoning
           compare "k > p . d > k . p > w . bigger d p ?"  the larger of two
                   names that are not directly compared (transitive).
+          over    "k > p . d > k . p > w . over p d ?"    -> no (the same
+                  relations asked as a yes/no question).
           next    "4 = k . 7 = d . 1 = p . next of d ?"   -> 8 (lookup, then +1;
-                  the answer is not in the prompt).
+                  the answer is not in the prompt). Optional kind.
           chain   "p = k . 7 = d . 2 = p . value of k ?"  -> 2 (two in-context
                   hops: variable tracking). Optional kind.
 
@@ -53,7 +55,7 @@ RECALL_WORDS = ["city", "job"]
 
 VARS = list("abcdefghjkmnpqrstuvwxyz")  # fresh one-token names (no i, l, o)
 DIGITS = [str(d) for d in range(10)]
-REASON_WORDS = [">", "=", "bigger", "next", "value", "of"]
+REASON_WORDS = [">", "=", "bigger", "over", "yes", "no", "next", "value", "of"]
 
 ATTRIBUTES = {"city": CITIES, "job": JOBS}
 
@@ -61,7 +63,8 @@ KINDS = {
     "city": {"family": "recall", "optional": False},
     "job": {"family": "recall", "optional": False},
     "compare": {"family": "reasoning", "optional": False},
-    "next": {"family": "reasoning", "optional": False},
+    "over": {"family": "reasoning", "optional": False},
+    "next": {"family": "reasoning", "optional": True},
     "chain": {"family": "reasoning", "optional": True},
 }
 
@@ -127,6 +130,12 @@ def recall_item(rng, world, person, attribute):
     return prompt, answer, corrupt, other[attribute], meta
 
 
+def _chain_signature(order, pairs, x, y):
+    """compare and over share held-out chains: a held-out chain and pair is
+    never trained under either question."""
+    return ("order", tuple(order), tuple(pairs), frozenset((x, y)))
+
+
 def compare_item(rng):
     """Chain of four names w > x > y > z, three clauses in random order; ask a
     pair that is not stated directly (rank distance 2 or 3)."""
@@ -143,7 +152,26 @@ def compare_item(rng):
     corrupt = rctx + ["bigger", x, y, "?"]
     meta = {"order": order, "query": [x, y], "distance": j - i,
             "evidence_positions": [4 * k + o for k in range(3) for o in (0, 2)]}
-    return prompt, answer, corrupt, order[j], meta, ("compare", tuple(order), tuple(p for p in pairs), x, y)
+    return prompt, answer, corrupt, order[j], meta, _chain_signature(order, pairs, x, y)
+
+
+def over_item(rng):
+    """The chain of compare_item, asked as a yes/no question: is x over y?
+    The answer token (yes / no) never appears in the prompt."""
+    order = rng.sample(VARS, 4)
+    pairs = [(order[i], order[i + 1]) for i in range(3)]
+    rng.shuffle(pairs)
+    ctx = [t for a, b in pairs for t in (a, ">", b, ".")]
+    i, j = rng.choice([(0, 2), (1, 3), (0, 3)])
+    yes = rng.random() < 0.5
+    x, y = (order[i], order[j]) if yes else (order[j], order[i])
+    prompt = ctx + ["over", x, y, "?"]
+    rctx = [t for a, b in pairs for t in (b, ">", a, ".")]
+    corrupt = rctx + ["over", x, y, "?"]
+    meta = {"order": order, "query": [x, y], "distance": j - i,
+            "evidence_positions": [4 * k + o for k in range(3) for o in (0, 2)]}
+    answer = "yes" if yes else "no"
+    return prompt, answer, corrupt, "no" if yes else "yes", meta, _chain_signature(order, pairs, x, y)
 
 
 def next_item(rng):
@@ -190,7 +218,7 @@ def chain_item(rng, hops=2):
     return prompt, str(answer), corrupt, str(cans), meta, sig
 
 
-REASONING_GENERATORS = {"compare": compare_item, "next": next_item, "chain": chain_item}
+REASONING_GENERATORS = {"compare": compare_item, "over": over_item, "next": next_item, "chain": chain_item}
 
 
 # --- suites --------------------------------------------------------------------
@@ -246,7 +274,14 @@ class Sampler:
         return self.reasoning(kind)
 
 
-def build_suite(seed, model_id, kinds, n_reasoning=200):
+def kind_specs(kinds, optional=None):
+    """{kind: {family, optional}}; a recipe may mark further kinds optional
+    (a kind its model did not learn to the accuracy bar)."""
+    extra = set(optional or [])
+    return {k: {"family": KINDS[k]["family"], "optional": KINDS[k]["optional"] or k in extra} for k in kinds}
+
+
+def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
     """suite.json content as a dict (items in a fixed order)."""
     world = World(seed)
     items = []
@@ -270,7 +305,7 @@ def build_suite(seed, model_id, kinds, n_reasoning=200):
             items.append(_item(f"{kind}-trained-{i:03d}", kind, "trained", *fields))
     return {"format": "strata-suite", "version": 1, "model": model_id, "seed": seed,
             "prompt_tokens": PROMPT_LEN,
-            "kinds": {k: KINDS[k] for k in kinds},
+            "kinds": kind_specs(kinds, optional),
             "items": items}, world, excluded
 
 
@@ -283,13 +318,19 @@ def suite_text(suite):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Write a suite.json for the synthetic world.")
-    ap.add_argument("--seed", type=int, default=2026)
+    ap = argparse.ArgumentParser(description="Write a suite.json for the synthetic world; seed, kinds and "
+                                 "optional kinds come from recipes.json when --model names a recipe.")
+    ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--model", default="tiny-gpt2-world")
-    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--kinds", default=None)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    suite, _, _ = build_suite(args.seed, args.model, args.kinds.split(","))
+    import os
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "recipes.json")) as f:
+        recipe = json.load(f).get(args.model, {})
+    seed = args.seed if args.seed is not None else recipe.get("seed", 2026)
+    kinds = args.kinds.split(",") if args.kinds else recipe.get("kinds", list(KINDS))
+    suite, _, _ = build_suite(seed, args.model, kinds, optional=recipe.get("optional"))
     with open(args.out, "w", encoding="ascii", newline="\n") as f:
         f.write(suite_text(suite))
 
