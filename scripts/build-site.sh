@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Writes the complete static site to web/dist: the page (Vite build of web/), the
-# engine module copied unchanged into web/dist/engine/, and the shipped models.
+# Writes the complete static site to web/dist (or STRATA_SITE_DIR): the page (Vite build of web/), the
+# engine module copied unchanged into $site/engine/, and the shipped models.
 #
 #   bash scripts/build-site.sh
 #
 # Environment: STRATA_ENGINE_DIR (default build/wasm/bindings) holds
 # strata-engine.{js,wasm}; STRATA_MODELS_DIR (default models) holds manifest.json
-# and one folder per model.
+# and one folder per model. STRATA_SITE_DIR (default web/dist) is where the site goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine_dir="${STRATA_ENGINE_DIR:-build/wasm/bindings}"
 models_dir="${STRATA_MODELS_DIR:-models}"
+site="$(realpath -m "${STRATA_SITE_DIR:-web/dist}")"
 for f in strata-engine.js strata-engine.wasm; do
   if [ ! -f "$engine_dir/$f" ]; then
     echo "build-site: $engine_dir/$f is missing; build the engine first (cmake --preset wasm && cmake --build build/wasm --target strata-engine)" >&2
@@ -21,21 +22,21 @@ if [ ! -x node_modules/.bin/vite ]; then
   echo "build-site: node_modules/.bin/vite is missing; run npm ci" >&2
   exit 1
 fi
-node_modules/.bin/vite build --config web/vite.config.js --logLevel warn
-mkdir -p web/dist/engine
-cp "$engine_dir/strata-engine.js" "$engine_dir/strata-engine.wasm" web/dist/engine/
+node_modules/.bin/vite build --config web/vite.config.js --logLevel warn --outDir "$site" --emptyOutDir
+mkdir -p "$site/engine"
+cp "$engine_dir/strata-engine.js" "$engine_dir/strata-engine.wasm" "$site/engine/"
 if [ -f "$models_dir/manifest.json" ]; then
-  mkdir -p web/dist/models
-  cp "$models_dir/manifest.json" web/dist/models/
+  mkdir -p "$site/models"
+  cp "$models_dir/manifest.json" "$site/models/"
   for dir in "$models_dir"/*/; do
     name="$(basename "$dir")"
     [ -f "$dir/config.json" ] || continue
-    mkdir -p "web/dist/models/$name"
+    mkdir -p "$site/models/$name"
     for f in config.json model.safetensors tokenizer.json suite.json card.md model.onnx; do
-      [ -f "$dir/$f" ] && cp "$dir/$f" "web/dist/models/$name/"
+      [ -f "$dir/$f" ] && cp "$dir/$f" "$site/models/$name/"
     done
   done
 else
   echo "build-site: no $models_dir/manifest.json; the site has no shipped models" >&2
 fi
-echo "site written to web/dist"
+echo "site written to $site"

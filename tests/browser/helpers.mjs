@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const dist = join(root, 'web', 'dist');
+export const dist = process.env.STRATA_SITE_DIR ? resolve(process.env.STRATA_SITE_DIR) : join(root, 'web', 'dist');
 export const resultsDir = join(root, 'web', 'test-results');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
