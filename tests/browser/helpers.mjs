@@ -98,3 +98,42 @@ export async function predictions(page, selector = '#predictions table.predictio
 export async function firstPredictionTime(page) {
   return page.evaluate(() => performance.getEntriesByName('strata:first-prediction')[0]?.startTime ?? null);
 }
+
+// The charts each view draws once its data is in (figure[data-chart] names);
+// a name ending in "*" matches by prefix (charts named after the selected layer).
+export const VIEW_CHARTS = {
+  model: ['predictions'],
+  attention: ['attention-grid', 'attention-l*'],
+  flow: ['attention-flow', 'attention-rollout'],
+  lens: ['lens-answer-rank', 'logit-lens', 'tuned-lens'],
+  attribution: ['attribution', 'attribution-heads'],
+  patching: ['patching-resid', 'patching-attn_pos', 'patching-mlp_pos', 'patching-heads'],
+  ablation: ['ablation', 'ablation-suite-blocks', 'ablation-suite-heads'],
+  study: ['study-layers', 'study-heads', 'study-causal-layers', 'study-causal-heads', 'circuits-impairment'],
+  neurons: ['neuron-counts', 'neurons-l*', 'neuron-distributions-l*'],
+};
+
+function chartSelector(name) {
+  return name.endsWith('*') ? `main figure.chart[data-chart^="${name.slice(0, -1)}"]` : `main figure.chart[data-chart="${name}"]`;
+}
+
+// Waits until every chart of the view is drawn, failing at once with the page's
+// message when an analysis reports an error. Returns the chart names drawn.
+export async function waitForCharts(page, view, timeout = 240_000) {
+  const selectors = VIEW_CHARTS[view].map(chartSelector);
+  const handle = await page.waitForFunction((sels) => {
+    const alert = document.querySelector('main [role="alert"]');
+    if (alert) return { error: alert.textContent };
+    return sels.every((s) => document.querySelector(`${s} svg`)) ? { ok: true } : null;
+  }, selectors, { timeout, polling: 250 });
+  const state = await handle.jsonValue();
+  assert.ok(!state.error, `the ${view} view shows an error: ${state.error}`);
+  return page.$$eval('main figure.chart', (f) => f.map((x) => x.dataset.chart));
+}
+
+export async function openView(page, view) {
+  await page.click(`button.tab[data-view="${view}"]`);
+  await page.waitForFunction((v) => document.getElementById('view').dataset.view === v, view);
+  if (VIEW_CHARTS[view]) return waitForCharts(page, view);
+  return [];
+}

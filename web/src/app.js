@@ -1,17 +1,32 @@
 // The page's controller: state from the URL hash → models and prompts → engine
 // runs → data for the current view. The only module that touches `location`, and
 // (through the pool) the engine; views receive plain data and callbacks.
+import { runAnalysis } from './engine/analyses.js';
 import { EnginePool } from './engine/pool.js';
 import { HookTable } from './engine/hooks.js';
-import { fetchManifest, fetchShippedModel, readDroppedFiles } from './models/sources.js';
+import { OrtBackend } from './engine/ort-backend.js';
+import { lessonById } from './lessons/index.js';
+import { fetchManifest, fetchOnnx, fetchShippedModel, readDroppedFiles } from './models/sources.js';
+import { vocabulary } from './models/vocab.js';
 import { fitAblations, formatInterventions, toEngine, toggleAblation } from './state/interventions.js';
 import { formatHash, parseHash } from './state/url-state.js';
+import { download } from './charts/export.js';
 import { clear, el, percent, tokenLabel } from './ui/dom.js';
+import { lessonPanel } from './ui/lesson-panel.js';
+import { reportBar } from './ui/report-bar.js';
 import * as ablationView from './views/ablation.js';
 import * as attentionView from './views/attention.js';
+import * as attributionView from './views/attribution.js';
+import * as flowView from './views/attention-flow.js';
+import * as lensView from './views/lens.js';
+import * as lessonsView from './views/lessons.js';
 import * as modelView from './views/model-prompt.js';
+import * as neuronsView from './views/neurons.js';
+import * as patchingView from './views/patching.js';
+import * as studyView from './views/recall-reasoning.js';
 
-const VIEWS = [modelView, attentionView, ablationView];
+const VIEWS = [modelView, attentionView, flowView, lensView, attributionView, patchingView, ablationView, studyView, neuronsView, lessonsView];
+const MAX_CACHED_ANALYSES = 48;
 const TOP_K = 10;
 const MAX_NOTICES = 8;
 const SHA_ID = /^sha256-[0-9a-f]{64}$/;
@@ -30,7 +45,11 @@ export class App {
     this.generation = 0;
     this.dropCount = 0;
     this.marked = false;
-    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null };
+    this.ort = new OrtBackend();
+    this.analysisCache = new Map();
+    this.report = null;
+    this.renderQueued = false;
+    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {} };
     this.actions = {
       set: (patch) => this.update(patch),
       selectModel: (id) => {
@@ -42,6 +61,12 @@ export class App {
       toggleAblation: (a) => this.update({ interventions: toggleAblation(this.state.interventions, a) }),
       openFiles: (files) => this.openFiles(files),
       notify: (text) => this.notify(text, 'error'),
+      startLesson: (id) => this.goToStep(id, 0),
+      goToStep: (id, step) => this.goToStep(id, step),
+      endLesson: () => this.update({ lesson: null, step: 0 }),
+      openReport: (file) => this.openReport(file),
+      saveReport: () => this.saveReport(),
+      closeReport: () => { this.report = null; return this.refresh(); },
     };
   }
 
@@ -49,6 +74,8 @@ export class App {
     this.readHash();
     window.addEventListener('hashchange', () => this.readHash() || this.refresh());
     document.getElementById('copy-link').addEventListener('click', () => this.copyLink());
+    this.reportBar = reportBar(document.getElementById('report-bar'), this.actions);
+    this.lessonPanel = lessonPanel(document.getElementById('lesson'), this.actions);
     this.renderTabs();
     this.mountView();
     try {
@@ -63,6 +90,10 @@ export class App {
     const { state, notices } = parseHash(location.hash);
     this.state = state;
     for (const n of notices) this.notify(n, 'warning');
+    if (state.lesson !== null && !lessonById(state.lesson)) {
+      this.notify(`The link's lesson "${state.lesson}" does not exist; it was ignored.`, 'warning');
+      state.lesson = null;
+    }
   }
 
   writeHash() {
@@ -135,7 +166,8 @@ export class App {
         const files = await fetchShippedModel(this.base, entry);
         this.pool.setModel(entry.id, files);
         const info = await this.pool.load(entry.id);
-        const model = { id: entry.id, key: entry.id, name: entry.id, source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []) };
+        const model = { id: entry.id, key: entry.id, name: entry.id, source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []),
+          vocab: vocabulary(files.tokenizer), onnx: typeof entry.onnx === 'string' ? entry : null };
         this.models.set(entry.id, model);
         return model;
       })();
@@ -157,7 +189,8 @@ export class App {
       this.pool.setModel(key, files);
       const info = await this.pool.load(key);
       const id = `sha256-${info.weights_sha256}`;
-      const model = { id, key, name: `Your model (${info.model_type}, weights SHA-256 ${String(info.weights_sha256).slice(0, 12)}…)`, source: 'dropped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []) };
+      const model = { id, key, name: `Your model (${info.model_type}, weights SHA-256 ${String(info.weights_sha256).slice(0, 12)}…)`, source: 'dropped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []),
+        vocab: vocabulary(files.tokenizer), onnx: null };
       this.models.set(id, model);
       this.data.loading = null;
       this.data.model = null;
@@ -234,6 +267,8 @@ export class App {
     this.data.clean = null;
     this.data.ablated = null;
     this.data.runError = null;
+    this.data.parity = null;
+    this.data.analyses = {};
     this.data.answerId = -1;
     if (!model) {
       this.writeHash();
@@ -260,11 +295,167 @@ export class App {
       ]);
       if (gen !== this.generation) return;
       Object.assign(this.data, { clean, ablated, answerId });
+      if (this.state.backend === 'ort') await this.runOnnx(gen, model, ids, ablations);
     } catch (error) {
       if (gen !== this.generation) return;
       this.data.runError = error.message;
     }
+    if (gen !== this.generation) return;
     this.render();
+    this.startAnalyses(model);
+  }
+
+  // The ONNX Runtime backend: the same runs on the shipped model.onnx; what the
+  // views show comes from it, and the parity readout compares it with the wasm engine.
+  async runOnnx(gen, model, ids, ablations) {
+    if (!model.onnx) {
+      this.data.parity = { error: 'This model has no model.onnx, so only the WebAssembly engine can run it.' };
+      return;
+    }
+    this.data.parity = { loading: true };
+    this.render();
+    const dims = { nLayers: model.info.n_layers, nHeads: model.info.n_heads };
+    try {
+      await this.ort.ensure(model.key, () => fetchOnnx(this.base, model.onnx), dims);
+      const [clean, ablated] = await Promise.all([
+        this.ort.run(ids, [], dims),
+        ablations.length ? this.ort.run(ids, ablations, dims) : null,
+      ]);
+      if (gen !== this.generation) return;
+      const wasm = this.data;
+      const ortClean = summariseOnnx(clean, model);
+      const ortAblated = ablated ? summariseOnnx(ablated, model) : null;
+      this.data.parity = {
+        logits: Math.max(maxAbsDifference(wasm.clean.logits, ortClean.logits), ortAblated ? maxAbsDifference(wasm.ablated.logits, ortAblated.logits) : 0),
+        attention: maxAbsDifference(wasm.clean.patternData, ortClean.patternData),
+        tokens: ids.length,
+      };
+      Object.assign(this.data, { clean: ortClean, ablated: ortAblated });
+    } catch (error) {
+      if (gen !== this.generation) return;
+      this.data.parity = { error: `ONNX Runtime could not run this model: ${error.message}. The WebAssembly engine's results are shown.` };
+    }
+  }
+
+  // --- analyses ------------------------------------------------------------------
+
+  // The current view's analyses: from the open report, or computed (once per
+  // model, analysis, settings and seed) on the worker pool.
+  startAnalyses(model) {
+    const view = VIEWS.find((v) => v.id === this.state.view);
+    if (!view?.requests) return;
+    const data = this.viewData();
+    const wanted = view.requests(data) ?? [];
+    const available = new Set((model.info.analyses ?? []).map((a) => a.name));
+    const analyses = {};
+    for (const { name, settings, label = name } of wanted) {
+      if (this.report) {
+        const result = this.report.report.results?.[name];
+        analyses[label] = result ? { status: 'done', result, fromReport: true, settings: this.report.report.settings?.[name] }
+          : { status: 'error', error: `The open report has no "${name}" analysis.` };
+        continue;
+      }
+      if (!settings) {
+        analyses[label] = { status: 'waiting' };
+        continue;
+      }
+      if (!available.has(name)) {
+        analyses[label] = { status: 'error', error: `This engine build has no "${name}" analysis.` };
+        continue;
+      }
+      const key = `${model.key}|${name}|${JSON.stringify(settings)}|${this.state.seed}`;
+      if (!this.analysisCache.has(key)) this.analysisCache.set(key, this.launch(model, name, settings));
+      analyses[label] = this.analysisCache.get(key);
+      if (this.analysisCache.size > MAX_CACHED_ANALYSES) {
+        const [oldKey, old] = this.analysisCache.entries().next().value;
+        if (old.status !== 'running') this.analysisCache.delete(oldKey);
+      }
+    }
+    this.data.analyses = analyses;
+    this.render();
+  }
+
+  launch(model, name, settings) {
+    const entry = { status: 'running', name, settings, progress: 0, stage: 'starting', result: null, error: null };
+    const seed = this.state.seed;
+    entry.promise = runAnalysis(this.pool, model.key, name, { settings, seed }, (fraction, stage) => {
+      entry.progress = fraction;
+      entry.stage = stage;
+      this.scheduleRender();
+    }).then((result) => {
+      Object.assign(entry, { status: 'done', result, progress: 1 });
+    }, (error) => {
+      Object.assign(entry, { status: 'error', error: error.message });
+      for (const [k, v] of this.analysisCache) if (v === entry) this.analysisCache.delete(k);
+    }).finally(() => this.scheduleRender());
+    return entry;
+  }
+
+  scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  // --- reports -------------------------------------------------------------------
+
+  async saveReport() {
+    const model = this.data.model;
+    if (!model) return this.notify('Open a model before saving a report.', 'error');
+    const names = [];
+    const settings = {};
+    for (const [key, entry] of this.analysisCache) {
+      if (entry.status !== 'done' || !key.startsWith(`${model.key}|`)) continue;
+      if (!names.includes(entry.name)) names.push(entry.name);
+      settings[entry.name] = entry.settings;
+    }
+    if (!names.length) return this.notify('No analysis has run yet: open an analysis view first, then save its report.', 'warning');
+    this.reportBar.busy(`Writing a report of ${names.join(', ')}…`);
+    try {
+      const { report } = await this.pool.report(model.key, { analyses: names, settings, seed: this.state.seed, model_id: model.id });
+      download(`strata-report-${model.id.slice(0, 40)}.json`, new Blob([report], { type: 'application/json' }));
+      this.reportBar.busy(null);
+    } catch (error) {
+      this.reportBar.busy(null);
+      this.notify(`The report could not be written: ${error.message}`, 'error');
+    }
+  }
+
+  async openReport(file) {
+    const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+    try {
+      if (file.size > MAX_REPORT_BYTES) throw new Error(`${file.name} is ${(file.size / 1024 ** 2).toFixed(0)} MB; reports up to 256 MB can be opened`);
+      const { report } = await this.pool.parseReport(await file.text());
+      this.report = { name: file.name, report };
+      const views = report.analyses.map((n) => VIEWS.find((v) => v.analyses?.includes(n))).filter(Boolean);
+      const view = views.find((v) => v.id === this.state.view) ?? views[0];
+      this.notify(`Showing the report ${file.name}: ${report.analyses.join(', ')} (model ${report.model?.id}, seed ${report.seed}). Nothing is recomputed while it is open.`, 'info');
+      await this.update(view ? { view: view.id } : {});
+    } catch (error) {
+      this.notify(`The report ${file.name} could not be opened: ${error.message}`, 'error');
+    }
+  }
+
+  // --- lessons -------------------------------------------------------------------
+
+  goToStep(id, step) {
+    const lesson = lessonById(id);
+    if (!lesson) return undefined;
+    const k = Math.max(0, Math.min(step, lesson.steps.length - 1));
+    const patch = { lesson: id, step: k, ...lesson.steps[k].state(this.lessonContext()) };
+    if (patch.view === undefined) patch.view = this.state.view;
+    return this.update(patch);
+  }
+
+  lessonContext() {
+    const items = this.data.model?.suite?.items ?? [];
+    return {
+      model: this.data.model,
+      item: (kind, split) => items.find((it) => it.kind === kind && (!split || it.split === split))?.id ?? null,
+    };
   }
 
   async answerId(model, item) {
@@ -284,7 +475,9 @@ export class App {
     for (const r of [this.data.clean, this.data.ablated]) for (const t of r?.top ?? []) names.set(t.id, t.token);
     const answer = this.data.prompt?.item?.answer;
     if (this.data.answerId >= 0 && answer) names.set(this.data.answerId, answer);
-    return { ...this.data, state: this.state, manifest: this.manifest, ablations: this.state.interventions, tokenOf: (id) => names.get(id) ?? `#${id}` };
+    const vocab = this.data.model?.vocab;
+    return { ...this.data, state: this.state, manifest: this.manifest, ablations: this.state.interventions, report: this.report,
+      tokenOf: (id) => names.get(id) ?? vocab?.get(id) ?? `#${id}` };
   }
 
   renderTabs() {
@@ -314,6 +507,8 @@ export class App {
     this.controller.update(data);
     this.renderSummary(data);
     this.renderNotices();
+    this.reportBar.update(data);
+    this.lessonPanel.update(data, lessonById(this.state.lesson));
     if (data.clean && !this.marked) {
       this.marked = true;
       performance.mark('strata:first-prediction');
@@ -360,18 +555,57 @@ export class App {
 // and the attention patterns indexed by layer and head.
 function summarise(result, model) {
   const [T, V] = result.logits.shape;
-  const last = result.logits.data.subarray((T - 1) * V, T * V);
-  let max = -Infinity;
-  for (const x of last) if (x > max) max = x;
-  const probs = new Float64Array(V);
-  let z = 0;
-  for (let i = 0; i < V; i++) z += (probs[i] = Math.exp(last[i] - max));
-  for (let i = 0; i < V; i++) probs[i] /= z;
+  const probs = softmax(result.logits.data.subarray((T - 1) * V, T * V));
   const { n_layers: nLayers, n_heads: nHeads } = model.info;
   const names = model.hooks.all('attn.hook_pattern');
   const patterns = names.length === nLayers && names.every((n) => result.captures[n]) ? {
     nLayers, nHeads, T,
     get: (l, h) => result.captures[names[l]].data.subarray(h * T * T, (h + 1) * T * T),
   } : null;
-  return { top: result.topK, probs, patterns };
+  const patternData = patterns ? concat(names.map((n) => result.captures[n].data)) : null;
+  return { top: result.topK, probs, patterns, logits: result.logits.data, patternData };
+}
+
+// ONNX Runtime's outputs in the same shape: its attentions are [layer, head, pos, pos].
+function summariseOnnx(result, model) {
+  const [, T, V] = result.logits.shape;
+  const last = result.logits.data.subarray((T - 1) * V, T * V);
+  const probs = softmax(last);
+  const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, TOP_K);
+  const top = order.map((id) => ({ id, token: model.vocab.get(id) ?? `#${id}`, probability: probs[id], logit: last[id] }));
+  const [nLayers, nHeads] = result.attentions.shape;
+  const data = result.attentions.data;
+  const patterns = { nLayers, nHeads, T, get: (l, h) => data.subarray((l * nHeads + h) * T * T, (l * nHeads + h + 1) * T * T) };
+  return { top, probs, patterns, logits: result.logits.data, patternData: data };
+}
+
+function softmax(row) {
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  const probs = new Float64Array(row.length);
+  let z = 0;
+  for (let i = 0; i < row.length; i++) z += (probs[i] = Math.exp(row[i] - max));
+  for (let i = 0; i < row.length; i++) probs[i] /= z;
+  return probs;
+}
+
+function concat(arrays) {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+}
+
+// The largest |a_i − b_i| (Infinity when the shapes differ or a value is not finite).
+export function maxAbsDifference(a, b) {
+  if (!a || !b || a.length !== b.length) return Infinity;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= max)) max = Number.isNaN(d) ? Infinity : d;
+  }
+  return max;
 }

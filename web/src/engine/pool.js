@@ -5,6 +5,8 @@
 //   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
 //   await pool.tokenize(key, text)     -> {ids: Int32Array, tokens}
 //   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
+//   await pool.analyze(key, name, request, onProgress) -> {result} (request: {settings, seed}; the model's suite)
+//   await pool.report(key, request)    -> {report: text};  await pool.parseReport(text) -> {report}
 //
 // Requests carry ids and are queued until a worker is free. A worker whose instance
 // dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
@@ -59,6 +61,18 @@ export class EnginePool {
     return this.#submit({ type: 'run', key, ids: Int32Array.from(ids), request: JSON.stringify(request), topK });
   }
 
+  analyze(key, name, request, onProgress = null) {
+    return this.#submit({ type: 'analyze', key, name, request: JSON.stringify(request), onProgress });
+  }
+
+  report(key, request) {
+    return this.#submit({ type: 'report', key, request: JSON.stringify(request) });
+  }
+
+  parseReport(text) {
+    return this.#submit({ type: 'parseReport', text });
+  }
+
   // Stops one worker as a crash would (used by the browser tests).
   crashOne() {
     return this.#submit({ type: 'crash' });
@@ -95,6 +109,10 @@ export class EnginePool {
     }
     const job = slot.busy;
     if (!job || job.id !== data.id) return;
+    if (data.type === 'progress') {
+      job.onProgress?.(data.fraction, data.stage);
+      return;
+    }
     slot.busy = null;
     if (data.ok) {
       if (job.step === 'load') {
@@ -176,12 +194,12 @@ export class EnginePool {
       job.step = 'load';
       slot.busy = job;
       slot.modelKey = null;
-      slot.worker.postMessage({ id: job.id, type: 'load', config: files.config, weights: files.weights, tokenizer: files.tokenizer });
+      slot.worker.postMessage({ id: job.id, type: 'load', config: files.config, weights: files.weights, tokenizer: files.tokenizer, suite: files.suiteText ?? null });
       return;
     }
     job.step = job.type;
     slot.busy = job;
-    const { resolve, reject, step, info, ...message } = job;
+    const { resolve, reject, step, info, onProgress, ...message } = job;
     slot.worker.postMessage(message);
   }
 }
@@ -189,5 +207,6 @@ export class EnginePool {
 function describe(job) {
   if (!job) return 'idle';
   if (job.step === 'load') return 'loading a model';
-  return { tokenize: 'tokenizing', run: 'running the model', crash: 'running a deliberate crash' }[job.type] ?? 'working';
+  if (job.type === 'analyze') return `running the analysis "${job.name}"`;
+  return { tokenize: 'tokenizing', run: 'running the model', report: 'writing a report', parseReport: 'reading a report', crash: 'running a deliberate crash' }[job.type] ?? 'working';
 }

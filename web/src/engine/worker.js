@@ -2,7 +2,9 @@
 //
 // Protocol (see pool.js): the first message is {type: 'init', engineUrl}; the worker
 // answers {type: 'ready', version} or {type: 'failed', error}. Then requests
-// {id, type: 'load' | 'tokenize' | 'run' | 'crash', ...} get {id, ok, result | error, fatal?}.
+// {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'crash', ...} get
+// {id, ok, result | error, fatal?}; a long analysis also sends {id, type: 'progress', fraction, stage}.
+// A model's suite (suite.json text, optional) is loaded with the model; analyses use it.
 // An engine error comes back as a value; an exception (a wasm abort, a trap) is fatal:
 // the instance is dead and the pool replaces this worker.
 let engine = null;
@@ -14,15 +16,27 @@ async function init(engineUrl) {
   return Module.version;
 }
 
+function engineError(message) {
+  return Object.assign(new Error(message), { engineError: true });
+}
+
 function unwrap(result, what) {
   if (!result || result.ok !== true) throw Object.assign(new Error(result?.error ?? `${what} failed`), { engineError: true });
   return result;
 }
 
 const handlers = {
-  load({ config, weights, tokenizer }) {
+  load({ config, weights, tokenizer, suite }) {
     const r = unwrap(engine.load(config, weights, tokenizer ?? null), 'load');
-    return { info: JSON.parse(r.info) };
+    const info = JSON.parse(r.info);
+    info.analyses = typeof engine.listAnalyses === 'function' ? JSON.parse(engine.listAnalyses()) : [];
+    if (typeof engine.loadSuite === 'function') {
+      // A model without a suite must not keep the previous model's: a failed load unloads it.
+      const s = engine.loadSuite(suite ?? '');
+      if (s.ok) info.suite_summary = JSON.parse(s.summary);
+      else if (suite) info.suite_error = s.error;
+    }
+    return { info };
   },
   tokenize({ text }) {
     const r = unwrap(engine.tokenize(text), 'tokenize');
@@ -37,6 +51,26 @@ const handlers = {
       topK: Array.from(r.topK, (t) => ({ id: t.id, token: t.token, probability: t.probability, logit: t.logit })),
       captures,
     };
+  },
+  analyze({ id, name, request }) {
+    if (typeof engine.analyze !== 'function') throw engineError('this engine build has no analyses (engine.analyze is missing)');
+    let last = 0;
+    const progress = (fraction, stage) => {
+      const now = performance.now();
+      if (now - last < 100 && fraction < 1) return;
+      last = now;
+      postMessage({ id, type: 'progress', fraction, stage: String(stage) });
+    };
+    const r = unwrap(engine.analyze(name, request, progress), name);
+    return { result: JSON.parse(r.result) };
+  },
+  report({ request }) {
+    if (typeof engine.report !== 'function') throw engineError('this engine build cannot write reports (engine.report is missing)');
+    return { report: unwrap(engine.report(request), 'report').report };
+  },
+  parseReport({ text }) {
+    if (typeof engine.parseReport !== 'function') throw engineError('this engine build cannot read reports (engine.parseReport is missing)');
+    return { report: JSON.parse(unwrap(engine.parseReport(text), 'report').report) };
   },
   crash() {
     setTimeout(() => { throw new Error('the engine worker was stopped on purpose (test)'); });

@@ -1,7 +1,7 @@
 // Where models come from: the bundled manifest (models/manifest.json) or files a
 // user drops in (a Hugging Face folder: config.json, model.safetensors and
 // optionally tokenizer.json and suite.json). Both give the same shape:
-//   {config: string, weights: Uint8Array, tokenizer: string|null, suite: object|null}
+//   {config: string, weights: Uint8Array, tokenizer: string|null, suiteText: string|null, suite: object|null}
 // Nothing here runs the model; the engine validates the files and names errors.
 
 export const MAX_WEIGHTS_BYTES = 1.5 * 1024 ** 3;
@@ -30,7 +30,13 @@ export async function fetchShippedModel(base, entry) {
     typeof entry.suite === 'string' && /^[A-Za-z0-9._-]+\.json$/.test(entry.suite)
       ? fetchFile(new URL(entry.suite, dir), `${entry.id}/${entry.suite}`, 'text').catch(() => null) : null,
   ]);
-  return { config, weights, tokenizer, suite: parseSuite(suiteText, `${entry.id}/${entry.suite}`) };
+  return { config, weights, tokenizer, suiteText, suite: parseSuite(suiteText, `${entry.id}/${entry.suite}`) };
+}
+
+// The ONNX export of a shipped model (only when the ONNX Runtime backend is chosen).
+export async function fetchOnnx(base, entry) {
+  if (!/^[A-Za-z0-9._-]+\.onnx$/.test(entry.onnx)) throw new Error(`models/manifest.json: ${entry.id}: "onnx" is not a file name`);
+  return fetchFile(new URL(`models/${entry.path}${entry.onnx}`, base), `${entry.id}/${entry.onnx}`, 'bytes');
 }
 
 // files: a FileList or array of File (from an <input type=file multiple> or a drop).
@@ -50,7 +56,7 @@ export async function readDroppedFiles(files) {
   const weights = new Uint8Array(await weightsFile.arrayBuffer());
   const tokenizer = byName.has('tokenizer.json') ? await byName.get('tokenizer.json').text() : null;
   const suiteText = byName.has('suite.json') ? await byName.get('suite.json').text() : null;
-  return { config, weights, tokenizer, suite: parseSuite(suiteText, 'suite.json') };
+  return { config, weights, tokenizer, suiteText, suite: parseSuite(suiteText, 'suite.json') };
 }
 
 function baseName(file) {
@@ -78,6 +84,8 @@ export function parseSuite(text, label) {
       split: typeof it.split === 'string' ? it.split.slice(0, 40) : '',
       prompt: it.prompt,
       answer: typeof it.answer === 'string' ? it.answer.slice(0, 200) : null,
+      corrupt: typeof it.corrupt_prompt === 'string' && it.corrupt_prompt.length <= 2000 ? it.corrupt_prompt : null,
+      corruptAnswer: typeof it.corrupt_answer === 'string' ? it.corrupt_answer.slice(0, 200) : null,
     });
   }
   return { items };

@@ -6,7 +6,8 @@
 
 import { formatInterventions, parseInterventions } from './interventions.js';
 
-export const VIEWS = ['model', 'attention', 'ablation'];
+export const VIEWS = ['model', 'attention', 'flow', 'lens', 'attribution', 'patching', 'ablation', 'study', 'neurons', 'lessons'];
+export const BACKENDS = ['wasm', 'ort'];
 
 function int(min, max) {
   return (text) => {
@@ -56,6 +57,8 @@ export const FIELDS = [
   { name: 'interventions', key: 'x', label: 'ablations', parse: parseInterventions, format: formatInterventions, default: [] },
   { name: 'seed', key: 's', label: 'seed', parse: int(0, 2147483647), default: 0 },
   { name: 'step', key: 'k', label: 'lesson step', parse: int(0, 999), default: 0 },
+  { name: 'lesson', key: 'n', label: 'lesson', parse: pattern(/^[a-z][a-z0-9-]*$/, 'a lesson id', 40) },
+  { name: 'backend', key: 'b', label: 'backend', parse: oneOf(BACKENDS), default: 'wasm' },
 ];
 
 export const MAX_HASH_LENGTH = 8192;

@@ -1,12 +1,23 @@
 // Ablation: switch off a head, an MLP or a whole layer and watch the prediction change.
 import { figure } from '../charts/figure.js';
 import { probabilityBars } from '../charts/bars.js';
+import { matrixHeatmap } from '../charts/matrix.js';
+import { signedBars } from '../charts/signed-bars.js';
 import { describeAblation, sameAblation } from '../state/interventions.js';
 import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
 import { predictionTable } from '../ui/predictions.js';
+import { analysisResult } from './common.js';
 
 export const id = 'ablation';
 export const title = 'Ablation';
+export const analyses = ['ablation'];
+
+// The suite-wide sweep zeroes, like a click does, so the two can be compared.
+export const SWEEP_SETTINGS = { method: 'zero' };
+
+export function requests(data) {
+  return [{ name: 'ablation', settings: data.model?.suite?.items?.length ? SWEEP_SETTINGS : null }];
+}
 
 const EXPLAIN = 'To find out whether a part of the model matters, switch it off and see what happens. '
   + 'Click a head to silence it (its output is set to zero), an MLP to remove what it adds, or a whole '
@@ -18,16 +29,68 @@ export function mount(container, actions) {
   const controls = el('div', { class: 'ablation-controls', id: 'ablation-controls' });
   const active = el('div', { class: 'ablation-active', id: 'ablation-active' });
   const results = el('div', { class: 'results', id: 'ablation-results' });
+  const suite = el('div', { class: 'results', id: 'ablation-suite' });
   container.append(el('h2', { text: title }), explanation(EXPLAIN),
     el('section', { class: 'panel' }, [el('h3', { text: 'Switch parts off' }), controls, active]),
-    el('section', { class: 'panel' }, [results]));
+    el('section', { class: 'panel' }, [results]),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Over the whole suite: what each part costs recall and reasoning' }), explanation(SUITE_EXPLAIN), suite]));
   return {
     update(data) {
       fillControls(controls, data, actions);
       fillActive(active, data, actions);
       fillResults(results, data, actions);
+      fillSuite(suite, data, actions);
     },
   };
+}
+
+const SUITE_EXPLAIN = 'Here every part is switched off in turn (set to zero, as a click does) on many prompts of each kind, '
+  + 'and the drop in accuracy is counted: how many prompts the model gets right with the part, minus how many it '
+  + 'gets right without. A part whose loss costs recall but not reasoning belongs to recall. Click a head in the '
+  + 'map to switch it off above.';
+
+function fillSuite(box, data, actions) {
+  clear(box);
+  if (!data.model?.suite?.items?.length && !data.report) {
+    box.append(el('p', { class: 'note', text: 'This needs the model\'s prompt suite (suite.json), which this model does not have.' }));
+    return;
+  }
+  const result = analysisResult(box, data, 'ablation', 'Ablation sweep');
+  if (!result) return;
+  const families = result.items?.families ?? Object.keys(result.baseline?.by_family ?? {});
+  const units = result.units ?? [];
+  const baseline = families.map((f) => `${f} ${percent(result.baseline.by_family[f])}`).join(', ');
+  const bars = {
+    svg: signedBars({
+      rows: units.filter((u) => u.level !== 'head').map((u) => ({ label: u.label, values: families.map((f) => u.drop.by_family[f]) })),
+      series: families.map((f) => `${f} accuracy drop`), title: 'Accuracy drop per layer, attention block and MLP', xTitle: 'accuracy drop (baseline − ablated)', valueFormat: '.0%',
+    }),
+    rows: units.map((u) => ({ unit: u.unit, component: u.label, level: u.level, layer: u.layer, head: u.head ?? '',
+      ...Object.fromEntries(families.map((f) => [`drop_${f}`, u.drop.by_family[f]])), ...Object.fromEntries(Object.entries(u.drop.by_kind).map(([k, v]) => [`drop_${k}`, v])) })),
+    json: result,
+  };
+  box.append(figure({ title: 'Blocks: accuracy drop for recall and reasoning', name: 'ablation-suite-blocks', chart: bars, onError: actions.notify,
+    caption: `Accuracy with nothing switched off: ${baseline}. Method: ${result.settings?.method ?? 'zero'}; items: ${(result.items?.kinds ?? []).map((k) => `${k.kind} ${k.n}`).join(', ')}.` }));
+  const heads = units.filter((u) => u.level === 'head');
+  if (heads.length && families.length >= 2) {
+    const nLayers = Math.max(...heads.map((u) => u.layer)) + 1;
+    const nHeads = Math.max(...heads.map((u) => u.head)) + 1;
+    const at = (l, h) => heads.find((u) => u.layer === l && u.head === h);
+    const [a, b] = families.includes('recall') && families.includes('reasoning') ? ['recall', 'reasoning'] : families;
+    const selective = (l, h) => (at(l, h) ? at(l, h).drop.by_family[a] - at(l, h).drop.by_family[b] : null);
+    const chart = {
+      svg: matrixHeatmap({
+        rows: Array.from({ length: nLayers }, (_, l) => `layer ${l}`), cols: Array.from({ length: nHeads }, (_, h) => `head ${h}`),
+        value: selective, kind: 'diverging', domain: [-1, 0, 1], title: `${a} drop minus ${b} drop per head`, xTitle: 'head', yTitle: 'layer',
+        legendTitle: `${a} − ${b}`, valueFormat: '.0%', cell: 56,
+        text: (l, h) => (at(l, h) ? `${Math.round(at(l, h).drop.by_family[a] * 100)}/${Math.round(at(l, h).drop.by_family[b] * 100)}` : ''),
+        onPick: (l, h) => actions.toggleAblation({ kind: 'head', layer: l, head: h }),
+      }),
+      rows: heads.map((u) => ({ layer: u.layer, head: u.head, ...Object.fromEntries(families.map((f) => [`drop_${f}`, u.drop.by_family[f]])) })),
+    };
+    box.append(figure({ title: 'Heads: which ones recall depends on', name: 'ablation-suite-heads', chart, onError: actions.notify,
+      caption: `Text: ${a} drop / ${b} drop in percentage points. Red: switching the head off hurts ${a} more than ${b}; blue: the reverse.` }));
+  }
 }
 
 function toggle(data, a, actions, label) {

@@ -53,12 +53,18 @@ export function mount(container, actions) {
   const suiteRow = el('div', { class: 'suite-row' }, [el('span', { text: 'From the suite: ' }), kindSelect, itemSelect]);
   const tokens = el('div', { class: 'tokens', id: 'tokens' });
   const results = el('div', { class: 'results', id: 'predictions' });
+  const backendSelect = el('select', { id: 'backend-select', 'aria-label': 'Backend', onchange: (e) => actions.set({ backend: e.target.value }) }, [
+    el('option', { value: 'wasm', text: 'Strata engine (C++ in WebAssembly)' }),
+    el('option', { value: 'ort', text: 'ONNX Runtime Web (the shipped model.onnx)' }),
+  ]);
+  const parity = el('div', { class: 'parity', id: 'parity' });
 
   container.append(
     el('h2', { text: title }), explanation(EXPLAIN),
     el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect]), info, drop]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
     el('section', { class: 'panel' }, [results]),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), parity]),
   );
 
   let current = null;
@@ -71,8 +77,36 @@ export function mount(container, actions) {
       fillSuite(kindSelect, itemSelect, data);
       fillTokens(tokens, data);
       fillPredictions(results, data, actions);
+      backendSelect.value = data.state.backend;
+      fillParity(parity, data);
     },
   };
+}
+
+const BACKEND_EXPLAIN = 'Two independent programs can run the shipped models: Strata\'s own engine, and ONNX Runtime '
+  + 'running an export of the same model. If both give the same numbers, neither has a bug the other lacks. '
+  + 'Every analysis runs on Strata\'s engine; predictions, attention and ablations follow the backend chosen here.';
+
+function fillParity(box, data) {
+  clear(box);
+  const p = data.parity;
+  if (data.state.backend !== 'ort') {
+    box.append(el('p', { class: 'note', text: 'Choose ONNX Runtime to compare the two backends on this prompt (it downloads about 14 MB once).' }));
+    return;
+  }
+  if (!p || p.loading) {
+    box.append(el('p', { class: 'loading', text: 'Loading ONNX Runtime and the model…' }));
+    return;
+  }
+  if (p.error) {
+    box.append(el('p', { class: 'error', role: 'alert', text: p.error }));
+    return;
+  }
+  const fmt = (x) => (Number.isFinite(x) ? x.toExponential(2) : 'shapes differ');
+  box.append(el('dl', { class: 'parity-list' }, [
+    el('dt', { text: 'largest |difference| in the logits' }), el('dd', { id: 'parity-logits', dataset: { value: String(p.logits) }, text: fmt(p.logits) }),
+    el('dt', { text: 'largest |difference| in the attention patterns' }), el('dd', { id: 'parity-attention', dataset: { value: String(p.attention) }, text: fmt(p.attention) }),
+  ]), el('p', { class: 'note', text: `Over all ${p.tokens} positions, every layer and head${data.ablations.length ? ', with and without the ablations' : ''}. The predictions above come from ONNX Runtime.` }));
 }
 
 function fillModels(select, data) {

@@ -1,0 +1,36 @@
+// Named analyses (the engine's `analyze`) through the worker pool. A sweep
+// (ablation, patching, causal tracing: one unit per component or layer ×
+// position) is split into one shard per worker with the setting
+// "shard": [index, count] — a shard computes the units with unit % count ==
+// index — and the shards' "units" are concatenated and sorted by unit, which
+// gives exactly the unsplit result. Progress is the mean of the shards'.
+export const SWEEPS = new Set(['ablation', 'patching', 'causal-tracing']);
+
+// onProgress(fraction, stage) is called as the workers report.
+export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } = {}, onProgress = null) {
+  const count = SWEEPS.has(name) ? Math.max(1, pool.size) : 1;
+  if (count === 1) {
+    const { result } = await pool.analyze(key, name, { settings, seed }, onProgress);
+    return result;
+  }
+  const fractions = new Array(count).fill(0);
+  const parts = await Promise.all(Array.from({ length: count }, (_, index) => pool.analyze(
+    key, name, { settings: { ...settings, shard: [index, count] }, seed },
+    (fraction, stage) => {
+      fractions[index] = fraction;
+      onProgress?.(fractions.reduce((a, b) => a + b, 0) / count, stage);
+    },
+  )));
+  return mergeShards(parts.map((p) => p.result));
+}
+
+export function mergeShards(results) {
+  const merged = { ...results[0] };
+  merged.units = results.flatMap((r) => r.units ?? []).sort((a, b) => a.unit - b.unit);
+  if (merged.settings && typeof merged.settings === 'object') {
+    merged.settings = { ...merged.settings };
+    delete merged.settings.shard;
+  }
+  delete merged.shard;
+  return merged;
+}

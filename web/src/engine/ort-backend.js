@@ -1,0 +1,85 @@
+// The ONNX Runtime Web backend: one worker (ort-worker.js), started the first
+// time the page asks for it, so a page that never chooses it never downloads
+// ONNX Runtime.
+//
+//   const ort = new OrtBackend();
+//   await ort.load(key, onnxBytes, {nLayers, nHeads})   once per model
+//   await ort.run(key, ids, ablations)  -> {logits: {shape, data}, attentions: {shape, data}}
+//
+// Ablations use the page's compact list (state/interventions.js) and become the
+// graph's head_mask and mlp_mask inputs.
+export class OrtBackend {
+  constructor() {
+    this.worker = null;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.loadedKey = null;
+    this.loading = null;
+  }
+
+  #start() {
+    if (this.worker) return;
+    this.worker = new Worker(new URL('./ort-worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = ({ data }) => {
+      const job = this.pending.get(data.id);
+      if (!job) return;
+      this.pending.delete(data.id);
+      if (data.ok) job.resolve(data.result);
+      else job.reject(new Error(`ONNX Runtime: ${data.error}`));
+    };
+    this.worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#fail(`the ONNX Runtime worker stopped (${event.message || 'an error'}); it will be restarted on the next run`);
+    };
+  }
+
+  #fail(message) {
+    this.worker?.terminate();
+    this.worker = null;
+    this.loadedKey = null;
+    this.loading = null;
+    for (const job of this.pending.values()) job.reject(new Error(message));
+    this.pending.clear();
+  }
+
+  #call(message, transfer = []) {
+    this.#start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...message }, transfer);
+    });
+  }
+
+  // fetchOnnx: () => Promise<Uint8Array>, called only when the model is not loaded yet.
+  async ensure(key, fetchOnnx, dims) {
+    if (this.loadedKey === key) return;
+    if (this.loading?.key !== key) {
+      const promise = (async () => {
+        const onnx = await fetchOnnx();
+        await this.#call({ type: 'load', onnx, nLayers: dims.nLayers, nHeads: dims.nHeads }, [onnx.buffer]);
+        this.loadedKey = key;
+      })();
+      this.loading = { key, promise };
+      promise.catch(() => { if (this.loading?.promise === promise) this.loading = null; });
+    }
+    await this.loading.promise;
+  }
+
+  run(ids, ablations, { nLayers, nHeads }) {
+    const { headMask, mlpMask } = masks(ablations, nLayers, nHeads);
+    return this.#call({ type: 'run', ids: Int32Array.from(ids), headMask, mlpMask });
+  }
+}
+
+// The page's ablations as ONNX masks: 1 keeps a head or MLP, 0 switches it off.
+export function masks(ablations, nLayers, nHeads) {
+  const headMask = new Float32Array(nLayers * nHeads).fill(1);
+  const mlpMask = new Float32Array(nLayers).fill(1);
+  for (const a of ablations) {
+    if (a.kind === 'head') headMask[a.layer * nHeads + a.head] = 0;
+    if (a.kind === 'layer') headMask.fill(0, a.layer * nHeads, (a.layer + 1) * nHeads);
+    if (a.kind === 'mlp' || a.kind === 'layer') mlpMask[a.layer] = 0;
+  }
+  return { headMask, mlpMask };
+}

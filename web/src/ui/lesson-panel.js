@@ -1,0 +1,30 @@
+// The lesson panel: the current step's text with previous/next buttons. Each
+// step is a state (view, prompt, selection, ablations), so it is also a link.
+import { clear, el } from './dom.js';
+
+export function lessonPanel(box, actions) {
+  return {
+    update(data, lesson) {
+      clear(box);
+      box.hidden = !lesson;
+      if (!lesson) return;
+      const k = Math.min(data.state.step, lesson.steps.length - 1);
+      const step = lesson.steps[k];
+      const last = k === lesson.steps.length - 1;
+      box.append(
+        el('div', { class: 'lesson-head' }, [
+          el('span', { class: 'lesson-title', text: lesson.title }),
+          el('span', { class: 'lesson-count', id: 'lesson-count', text: `step ${k + 1} of ${lesson.steps.length}` }),
+        ]),
+        el('h3', { id: 'lesson-step-title', text: step.title }),
+        el('p', { id: 'lesson-text', text: step.text }),
+        step.ask ? el('p', { class: 'lesson-ask', text: step.ask }) : null,
+        el('div', { class: 'lesson-nav' }, [
+          el('button', { type: 'button', id: 'lesson-prev', text: '← Back', disabled: k === 0, onclick: () => actions.goToStep(lesson.id, k - 1) }),
+          last ? el('button', { type: 'button', id: 'lesson-end', class: 'primary', text: 'Finish the lesson', onclick: () => actions.endLesson() })
+            : el('button', { type: 'button', id: 'lesson-next', class: 'primary', text: 'Next →', onclick: () => actions.goToStep(lesson.id, k + 1) }),
+        ]),
+      );
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// The report controls in the page header: save the analyses computed so far as a
+// report file, open a report file (picked or dropped on the page) and show its
+// results without recomputing, close it.
+import { clear, el } from './dom.js';
+
+export function reportBar(box, actions) {
+  const input = el('input', {
+    type: 'file', id: 'report-file', accept: '.json,application/json', hidden: true,
+    onchange: (e) => {
+      const file = e.target.files?.[0];
+      e.target.value = '';
+      if (file) actions.openReport(file);
+    },
+  });
+  const save = el('button', { type: 'button', id: 'save-report', text: 'Save report', title: 'Save the analyses computed so far as a report file', onclick: () => actions.saveReport() });
+  const open = el('button', { type: 'button', id: 'open-report', text: 'Open report…', title: 'Open a report file (or drop one on the page)', onclick: () => input.click() });
+  const status = el('span', { class: 'report-status', id: 'report-status', 'aria-live': 'polite' });
+  box.append(save, open, input, status);
+  document.addEventListener('dragover', (e) => { if ([...(e.dataTransfer?.types ?? [])].includes('Files')) e.preventDefault(); });
+  document.addEventListener('drop', (e) => {
+    if (e.defaultPrevented) return;  // the model drop zone handled it
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length === 1 && /\.json$/i.test(files[0].name)) {
+      e.preventDefault();
+      actions.openReport(files[0]);
+    }
+  });
+  let busyText = null;
+  let last = null;
+  function paint() {
+    clear(status);
+    save.disabled = Boolean(busyText);
+    if (busyText) status.append(el('span', { class: 'loading', text: busyText }));
+    else if (last?.report) {
+      status.append(el('span', { id: 'report-open', text: `Report: ${last.report.name}` }),
+        el('button', { type: 'button', id: 'close-report', class: 'small', text: 'Close report', onclick: () => actions.closeReport() }));
+    }
+  }
+  return {
+    update(data) {
+      last = data;
+      paint();
+    },
+    busy(text) {
+      busyText = text;
+      paint();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Pieces the analysis views share: what an analysis is asked about (the suite
+// item, or the typed prompt with the model's own top prediction as its answer),
+// the status line of a running analysis, and token labels for axes.
+import { el, tokenLabel } from '../ui/dom.js';
+
+// Settings naming one prompt: {"item": id} or {"prompt", "answer"}; null until known.
+export function focusSettings(data) {
+  const item = data.prompt?.item;
+  if (item) return { item: item.id };
+  const answer = data.clean?.top?.[0]?.token;
+  if (!data.prompt?.text || answer === undefined) return null;
+  return { prompt: data.prompt.text, answer };
+}
+
+// Appends the analysis's status to box; returns its result once it is done.
+export function analysisResult(box, data, label, what) {
+  const entry = data.analyses?.[label];
+  if (!entry) {
+    if (data.runError) box.append(el('p', { class: 'error', role: 'alert', text: data.runError }));
+    else box.append(el('p', { class: 'loading', text: data.model ? 'Running the model…' : 'Open a model first.' }));
+    return null;
+  }
+  if (entry.status === 'waiting') {
+    box.append(el('p', { class: 'note', text: data.runError ?? 'This analysis needs a prompt with a prediction, or the model\'s prompt suite.' }));
+    return null;
+  }
+  if (entry.status === 'running') {
+    const pct = Math.round((entry.progress ?? 0) * 100);
+    box.append(el('div', { class: 'progress', dataset: { analysis: label } }, [
+      el('progress', { max: 1, value: entry.progress ?? 0 }),
+      el('span', { text: `${what}: ${entry.stage || 'starting'} (${pct}%)` }),
+    ]));
+    return null;
+  }
+  if (entry.status === 'error') {
+    box.append(el('p', { class: 'error', role: 'alert', dataset: { analysis: label }, text: `${what}: ${entry.error}` }));
+    return null;
+  }
+  return entry.result;
+}
+
+// "token·3" style axis labels that stay unique when a token repeats.
+export function positionLabels(tokens) {
+  return tokens.map((t, i) => `${tokenLabel(t)} ${i}`);
+}
+
+export function layerLabel(l) {
+  return `layer ${l}`;
+}

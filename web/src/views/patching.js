@@ -1,0 +1,113 @@
+// Activation patching: clean/corrupt prompt pairs of one kind; one activation of
+// the clean run is copied into the corrupt run, and the share of the clean
+// answer's margin that comes back is shown per layer × position and per head.
+// Computed by the engine's patching sweep, split across the worker pool.
+import { figure } from '../charts/figure.js';
+import { matrixHeatmap } from '../charts/matrix.js';
+import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
+import { analysisResult } from './common.js';
+
+export const id = 'patching';
+export const title = 'Patching';
+export const analyses = ['patching'];
+
+export const PAIRS_PER_KIND = 16;
+
+const EXPLAIN = 'Take a prompt and a corrupted copy that differs in one detail and has another answer. Run the '
+  + 'corrupted one, but copy a single activation — one layer at one position, or one head — from the clean run. '
+  + 'If the clean answer comes back, that activation carries the information that matters. 100% means the patch '
+  + 'alone restores the clean answer\'s lead over the corrupt answer; 0% means it carries none of it.';
+
+function kindOf(data) {
+  return data.prompt?.item?.kind ?? data.model?.suite?.items?.[0]?.kind ?? null;
+}
+
+export function requests(data) {
+  const kind = kindOf(data);
+  if (!kind || !data.model?.suite?.items?.length) return [{ name: 'patching', settings: null }];
+  return [{ name: 'patching', settings: { kinds: [kind], items_per_kind: PAIRS_PER_KIND, levels: ['resid', 'head', 'attn_pos', 'mlp_pos'] } }];
+}
+
+export function mount(container, actions) {
+  const pair = el('div', { class: 'pair-text', id: 'patching-pair' });
+  const body = el('div', { id: 'patching-body' });
+  container.append(el('h2', { text: 'Activation patching' }), explanation(EXPLAIN),
+    el('section', { class: 'panel' }, [pair]), el('section', { class: 'panel' }, [body]));
+  return {
+    update(data) {
+      clear(pair);
+      clear(body);
+      const item = data.prompt?.item;
+      if (item?.corrupt) {
+        pair.append(el('h3', { text: 'An example pair of this kind' }), el('dl', { class: 'pair-list' }, [
+          el('dt', { text: 'clean' }), el('dd', { text: `${item.prompt} → ${item.answer}` }),
+          el('dt', { text: 'corrupt' }), el('dd', { text: `${item.corrupt} → ${item.corruptAnswer ?? '?'}` }),
+        ]));
+      } else if (!data.report) {
+        pair.append(el('p', { class: 'note', text: 'Patching works on the suite\'s clean/corrupt pairs: pick a suite item in the Model & prompt view to choose the kind.' }));
+      }
+      const result = analysisResult(body, data, 'patching', 'Patching');
+      if (result) draw(body, result, data, actions);
+    },
+  };
+}
+
+function draw(body, result, data, actions) {
+  const kind = result.items?.kinds?.[0]?.kind ?? Object.keys(result.pairs?.by_kind ?? {})[0];
+  const units = result.units ?? [];
+  const nPos = result.items?.n_pos ?? 0;
+  const tokens = data.prompt?.item?.kind === kind ? data.prompt.tokens : null;
+  const cols = Array.from({ length: nPos }, (_, p) => (tokens?.[p] !== undefined ? `${tokenLabel(tokens[p])} ${p}` : `position ${p}`));
+  const recovery = (u) => u?.recovery?.by_kind?.[kind] ?? null;
+  const clamp = (v) => (v === null ? null : Math.max(-1, Math.min(1.5, v)));
+  const pairs = result.pairs?.by_kind?.[kind];
+  const pairText = pairs ? `${pairs.used} of ${pairs.n} "${kind}" pairs (${pairs.skipped} skipped: too small a gap)` : `"${kind}" pairs`;
+  const index = (level, key) => {
+    const map = new Map();
+    for (const u of units) if (u.level === level) map.set(key(u), u);
+    return map;
+  };
+  const text = (v) => (v === null ? '' : `${Math.round(v * 100)}`);
+
+  const resid = index('resid', (u) => `${u.boundary}|${u.position}`);
+  if (resid.size) {
+    const nB = Math.max(...[...resid.values()].map((u) => u.boundary)) + 1;
+    const rows = Array.from({ length: nB }, (_, i) => nB - 1 - i);
+    const chart = {
+      svg: matrixHeatmap({ rows: rows.map((b) => (b === 0 ? 'embeddings' : `after layer ${b - 1}`)), cols,
+        value: (r, c) => clamp(recovery(resid.get(`${rows[r]}|${c}`))), kind: 'diverging', domain: [-1, 0, 1],
+        title: 'Residual stream: layer × position', xTitle: 'position', yTitle: 'patched at', legendTitle: 'recovery', valueFormat: '.0%',
+        text: (r, c) => text(recovery(resid.get(`${rows[r]}|${c}`))), cell: Math.max(30, Math.min(44, Math.floor(700 / Math.max(nPos, 1)))) }),
+      rows: [...resid.values()].map((u) => ({ boundary: u.boundary, position: u.position, hook: u.hook, recovery: recovery(u) })),
+      json: result,
+    };
+    body.append(figure({ title: 'Where the difference travels', name: 'patching-resid', chart, onError: actions.notify,
+      caption: `Mean recovery over ${pairText}. Numbers in cells are percentages. A path of red cells from the changed word to the last position shows how the information moves.` }));
+  }
+  for (const [level, label] of [['attn_pos', 'Attention output'], ['mlp_pos', 'MLP output']]) {
+    const m = index(level, (u) => `${u.layer}|${u.position}`);
+    if (!m.size) continue;
+    const nL = Math.max(...[...m.values()].map((u) => u.layer)) + 1;
+    const rows = Array.from({ length: nL }, (_, i) => nL - 1 - i);
+    const chart = {
+      svg: matrixHeatmap({ rows: rows.map((l) => `layer ${l}`), cols, value: (r, c) => clamp(recovery(m.get(`${rows[r]}|${c}`))), kind: 'diverging', domain: [-1, 0, 1],
+        title: `${label}: layer × position`, xTitle: 'position', yTitle: 'layer', legendTitle: 'recovery', valueFormat: '.0%',
+        text: (r, c) => text(recovery(m.get(`${rows[r]}|${c}`))), cell: Math.max(30, Math.min(44, Math.floor(700 / Math.max(nPos, 1)))) }),
+      rows: [...m.values()].map((u) => ({ layer: u.layer, position: u.position, recovery: recovery(u) })),
+    };
+    body.append(figure({ title: `${label} by layer and position`, name: `patching-${level}`, chart, onError: actions.notify, caption: `Mean recovery over ${pairText}.` }));
+  }
+  const heads = index('head', (u) => `${u.layer}|${u.head}`);
+  if (heads.size) {
+    const list = [...heads.values()];
+    const nL = Math.max(...list.map((u) => u.layer)) + 1;
+    const nH = Math.max(...list.map((u) => u.head)) + 1;
+    const chart = {
+      svg: matrixHeatmap({ rows: Array.from({ length: nL }, (_, l) => `layer ${l}`), cols: Array.from({ length: nH }, (_, h) => `head ${h}`),
+        value: (l, h) => clamp(recovery(heads.get(`${l}|${h}`))), kind: 'diverging', domain: [-1, 0, 1], title: 'Heads', xTitle: 'head', yTitle: 'layer',
+        legendTitle: 'recovery', valueFormat: '.0%', text: (l, h) => text(recovery(heads.get(`${l}|${h}`))), cell: 56 }),
+      rows: list.map((u) => ({ layer: u.layer, head: u.head, recovery: recovery(u) })),
+    };
+    body.append(figure({ title: 'Each head, at every position', name: 'patching-heads', chart, onError: actions.notify, caption: `Mean recovery over ${pairText} when one head's output is patched.` }));
+  }
+}
