@@ -1,0 +1,82 @@
+// Linear probes on the residual stream (METHODS.md, Probes): at every layer
+// boundary — blocks.{l}.hook_resid_pre for each block, then the last block's
+// hook_resid_post — and at the last prompt token, an L2-regularised logistic
+// regression predicts
+//   "family": the item's family, recall or reasoning (binary; mixed items are left out), and
+//   "answer": the answer token (multinomial softmax over the answers seen in training).
+//
+// The probe: features standardised with the training items' mean and standard
+// deviation; weights W and bias b minimise mean cross-entropy + (l2 / 2)·‖W‖²
+// by Nesterov-accelerated full-batch gradient descent from zero, for a fixed
+// number of iterations, with step 1/L where L = ½·λ_max(ZᵀZ / n) + l2 bounds
+// the curvature (Z the standardised features with a column of ones; λ_max by
+// power iteration from a fixed vector). Deterministic for given data.
+// Items are split into training and test items per kind with the request's seed.
+//
+// Control task (Hewitt & Liang 2019): the same probe, with the same classes,
+// trained on control labels that are a random function of an input type: the
+// item's query token, the prompt's token just before the last one (the last
+// one, when the prompt is one token long). Each query-token type gets a label
+// drawn, with the seed, from the training items' label distribution, once
+// for all items. Selectivity = test accuracy − control test accuracy: how much
+// of the accuracy is more than a probe can get by memorising token identity.
+//
+// Random model: the same probes on a model with the same configuration whose
+// weights are redrawn with the seed (the items keep their tokens): every
+// matrix (embeddings, positions, projections, unembedding) i.i.d. normal(0,
+// random_std), every norm weight 1 and every bias 0, with the shapes of the
+// trained model's weights (random_copy below).
+//
+// Settings (errors name "probes.<key>"):
+//   items_per_kind, split, kinds      which items (study-features.h)
+//   test_fraction 0.2                 per kind, this share of items (at least 1) is held out
+//   l2 1e-3, iterations 200           the probe
+//   random_model true, random_std 0.02
+//
+// Result:
+// {"items": describe_items(), "train_items": n, "test_items": n,
+//  "boundaries": ["blocks.0.hook_resid_pre", ..., "blocks.{L-1}.hook_resid_post"],
+//  "control": "labels drawn per query token type (the token before the last)",
+//  "settings": {every setting with the value used},
+//  "family": {"classes": ["recall", "reasoning"], "majority_accuracy": test accuracy of the most
+//             frequent training label,
+//             "trained": [per boundary {"boundary", "train_accuracy", "test_accuracy",
+//                                       "control_accuracy", "selectivity"}],
+//             "random":  [same, on the randomly initialised model] (when random_model)},
+//  "answer": {"classes": [answer tokens, sorted], "majority_accuracy",
+//             "trained": [per boundary, as above plus "test_accuracy_recall", "test_accuracy_reasoning"],
+//             "random": [...]}}
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "analysis/analysis.h"
+#include "model/model.h"
+
+namespace strata {
+
+nlohmann::json run_probes(const AnalysisRequest& request);
+
+struct ProbeSettings {
+  double l2 = 1e-3;
+  int iterations = 200;
+};
+
+struct LogisticProbe {
+  Eigen::RowVectorXd mean, scale;  // standardisation, (d)
+  Eigen::MatrixXd W;               // (d + 1, n_classes); the last row is the bias
+};
+
+// y[i] in [0, n_classes). X: (n, d).
+LogisticProbe fit_probe(const Eigen::MatrixXd& X, const std::vector<int>& y, int n_classes, const ProbeSettings& s);
+std::vector<int> probe_predict(const LogisticProbe& probe, const Eigen::MatrixXd& X);
+double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
+
+// A model with the configuration and weight shapes of `model` (no tokenizer)
+// and weights drawn with `seed`: matrices normal(0, std), norm weights 1, biases 0.
+Model random_copy(const Model& model, uint64_t seed, double std);
+
+}  // namespace strata
