@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "analysis/evaluate.h"
+#include "cli/analyze-command.h"
 #include "base/error.h"
 #include "io/files.h"
 #include "io/suite.h"
@@ -125,6 +126,7 @@ const std::vector<Command>& commands() {
        {{"model", "prompt", "token-ids", "top-k", "capture", "intervene"}, {"json", "logits"}},
        run},
       {"eval", "strata eval --model DIR [--suite FILE] [--json] [--items]", {{"model", "suite"}, {"json", "items"}}, eval},
+      analyze_command(),
   };
   return list;
 }

@@ -1,0 +1,96 @@
+// The table of named analyses and the parsing of analysis lists.
+#include "analysis/registry.h"
+
+#include <set>
+
+#include "analysis/observation-runners.h"
+#include "base/error.h"
+#include "io/json-reader.h"
+
+namespace strata {
+
+const std::vector<AnalysisEntry>& analysis_table() {
+  // name, runner, needs a suite, sweep, description
+  static const std::vector<AnalysisEntry> table = {
+      {"logit-lens", run_logit_lens, false, false,
+       "the final norm and unembedding applied at every layer boundary: answer probability, rank, KL to the output"},
+      {"tuned-lens", run_tuned_lens, true, false,
+       "a per-layer affine map fitted on the suite before the logit lens; fit and held-out KL per layer"},
+      {"attention-flow", run_attention_flow, false, false,
+       "attention rollout and max-flow from the answer position to every input token"},
+      {"attribution", run_attribution, false, false,
+       "direct logit attribution of the answer (and answer minus foil) to embeddings, heads and MLPs"},
+      {"head-scores", run_head_scores, false, false,
+       "previous-token and induction scores of every head on repeated random tokens"},
+  };
+  return table;
+}
+
+const AnalysisEntry* find_analysis(const std::string& name) {
+  for (const AnalysisEntry& e : analysis_table())
+    if (name == e.name) return &e;
+  return nullptr;
+}
+
+const AnalysisEntry& analysis_named(const std::string& name, const std::string& where) {
+  if (const AnalysisEntry* e = find_analysis(name)) return *e;
+  std::string known;
+  for (const AnalysisEntry& e : analysis_table()) known += std::string(known.empty() ? "" : ", ") + e.name;
+  throw Error(where + ": unknown analysis " + nlohmann::json(name).dump() + " (known: " + known + ")");
+}
+
+namespace {
+
+std::vector<std::string> in_table_order(const std::vector<std::string>& names, const std::string& where) {
+  if (names.empty()) fail_expected(where, "at least one analysis name, or \"all\"", "none");
+  std::set<std::string> seen;
+  for (const std::string& name : names) {
+    analysis_named(name, where);
+    if (!seen.insert(name).second) throw Error(where + ": " + nlohmann::json(name).dump() + " given twice");
+  }
+  std::vector<std::string> ordered;
+  for (const AnalysisEntry& e : analysis_table())
+    if (seen.count(e.name)) ordered.push_back(e.name);
+  return ordered;
+}
+
+std::vector<std::string> all_names() {
+  std::vector<std::string> names;
+  for (const AnalysisEntry& e : analysis_table()) names.push_back(e.name);
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> analysis_names_from_list(const std::string& list, const std::string& where) {
+  if (list == "all") return all_names();
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    names.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return in_table_order(names, where);
+}
+
+std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, const std::string& where) {
+  if (value.is_string() && value.get<std::string>() == "all") return all_names();
+  if (!value.is_array() || value.size() > 64) fail_expected(where, "\"all\" or an array of analysis names", json_describe(value));
+  std::vector<std::string> names;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_string()) fail_expected(where + "[" + std::to_string(i) + "]", "an analysis name", json_describe(value[i]));
+    names.push_back(value[i].get<std::string>());
+  }
+  return in_table_order(names, where);
+}
+
+nlohmann::json analysis_list_json() {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AnalysisEntry& e : analysis_table())
+    list.push_back({{"name", e.name}, {"needs_suite", e.needs_suite}, {"sweep", e.sweep}, {"description", e.description}});
+  return list;
+}
+
+}  // namespace strata
