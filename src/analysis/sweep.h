@@ -1,0 +1,161 @@
+// What the intervention sweeps (ablation, patching, causal tracing, circuits)
+// share: their common settings, the items they run on, sharding into units,
+// and runs that resume from a cached residual stream.
+//
+// Common settings (each sweep echoes the values it used under "settings"):
+//   items_per_kind  int, default 32: the first N items of each kind in its
+//                   split, in suite order (fewer if the suite has fewer)
+//   kinds           array of kind names; default every kind of the suite that
+//                   is not marked optional
+//   split           "auto" (default) | "trained" | "heldout". "auto" follows
+//                   the suite's meaning: recall kinds are asked about trained
+//                   facts ("trained"; held-out facts cannot be known), every
+//                   other family is evaluated on "heldout" items
+//   shard           [index, count], default [0, 1]: only the units with
+//                   unit % count == index are computed (ablation, patching,
+//                   causal tracing), so that Web Workers can split a sweep and
+//                   merge it by concatenating "units" and sorting by "unit"
+// Every selected prompt must have one token length, and a corrupt prompt its
+// prompt's length (the suites are built that way): per-position means and
+// per-position results need it.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.h"
+#include "model/forward.h"
+
+namespace strata {
+
+// --- settings ------------------------------------------------------------------
+
+// SettingsReader for the scalar settings, plus the list-valued ones (kinds,
+// shard, levels) that it does not type. The list keys a sweep accepts are
+// named up front and taken out before SettingsReader sees the object, so an
+// unknown key of either sort is still an error naming it.
+class SweepSettings {
+ public:
+  SweepSettings(const nlohmann::json& settings, const std::string& analysis, const std::set<std::string>& list_keys);
+
+  SettingsReader& scalars() { return reader_; }
+  // Each entry one of `choices`, no repeats; `fallback` when absent.
+  std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& fallback,
+                                           const std::set<std::string>& choices);
+  // Names without a closed list (kinds); nullopt-like empty when absent.
+  std::vector<std::string> get_names(const std::string& key);
+  // [index, count] with 0 <= index < count.
+  std::pair<int, int> get_shard();
+  void finish() const { reader_.finish(); }
+  const std::string& analysis() const { return analysis_; }
+
+ private:
+  const nlohmann::json* list(const std::string& key) const;
+
+  std::string analysis_;
+  nlohmann::json scalars_;  // the settings without the list keys; reader_ refers to it
+  nlohmann::json lists_;
+  SettingsReader reader_;
+};
+
+struct ItemSelection {
+  int items_per_kind = 32;
+  int offset = 0;                  // items skipped at the start of each kind (circuits' evaluation items)
+  std::vector<std::string> kinds;  // empty: every non-optional kind
+  std::string split = "auto";
+};
+
+// Reads items_per_kind, kinds and split.
+ItemSelection read_item_selection(SweepSettings& settings, int default_items_per_kind = 32);
+nlohmann::json to_json(const ItemSelection& selection);
+
+// --- items ---------------------------------------------------------------------
+
+struct SweepItem {
+  const SuiteItem* item = nullptr;
+  int kind = 0;  // index into ItemSet::kinds
+  std::vector<int32_t> tokens, corrupt_tokens;
+  int32_t answer = 0, corrupt_answer = 0;
+};
+
+struct KindGroup {
+  std::string name, family, split;
+  int family_index = 0;        // into ItemSet::families
+  std::vector<size_t> items;   // indices into ItemSet::items
+};
+
+struct ItemSet {
+  std::vector<SweepItem> items;     // grouped by kind, suite order within a kind
+  std::vector<KindGroup> kinds;     // in the order of the suite's kinds (by name)
+  std::vector<std::string> families;  // sorted
+  int64_t n_pos = 0;                // every prompt's token length
+
+  std::vector<size_t> family_items(int family) const;
+};
+
+// Tokenizes the selected items; throws naming the setting when a kind is
+// unknown or has no item in its split, and naming the item when an answer is
+// not one token or a prompt has another length.
+ItemSet select_items(const Session& session, const Suite& suite, const ItemSelection& selection,
+                     const std::string& analysis);
+
+// {"kinds": [{"kind", "family", "split", "n"}], "families": [...], "n_pos": P}
+nlohmann::json items_json(const ItemSet& items);
+
+// --- accuracy ------------------------------------------------------------------
+
+// Exact-match accuracy per kind and per family (pooled over the family's items).
+struct Accuracy {
+  std::vector<double> by_kind;    // aligned with ItemSet::kinds
+  std::vector<double> by_family;  // aligned with ItemSet::families
+};
+
+Accuracy accuracy_of(const ItemSet& items, const std::vector<uint8_t>& correct);
+// {"by_kind": {kind: x}, "by_family": {family: x}}
+nlohmann::json accuracy_json(const ItemSet& items, const Accuracy& accuracy);
+// baseline − ablated, per kind and family
+Accuracy accuracy_drop(const Accuracy& baseline, const Accuracy& ablated);
+
+// Is the last position's most probable token `answer`? (ties: the lowest id, like evaluate_suite)
+bool predicts(const RowVec& last_logits, int32_t answer);
+
+// --- units ---------------------------------------------------------------------
+
+inline bool in_shard(size_t unit, std::pair<int, int> shard) {
+  return static_cast<int>(unit % static_cast<size_t>(shard.second)) == shard.first;
+}
+
+// --- residual boundaries and resumed runs ----------------------------------------
+
+// Boundary b < n_layers is blocks.{b}.hook_resid_pre (boundary 0 is the
+// embedding); boundary n_layers is the last block's hook_resid_post.
+HookId boundary_hook(const ModelConfig& config, int boundary);
+std::vector<HookId> boundary_hooks(const ModelConfig& config);
+
+// The residual stream of one run at every boundary.
+struct Boundaries {
+  std::vector<Mat> resid;  // n_layers + 1 of (pos, d_model)
+};
+Boundaries boundaries_from(const ActivationCache& cache, const ModelConfig& config);
+
+// The boundary a run must restart from for an intervention on `hook`: the
+// hook's own block, or b for a hook that is boundary b.
+int restart_boundary(const ModelConfig& config, HookId hook);
+
+// The last position's logits of `tokens` run with `base` and then `interventions`.
+// With `resume` (the boundaries of the same tokens run with `base` alone), the
+// blocks below the earliest intervention are not recomputed: the run starts
+// from the cached residual there, and interventions on that boundary itself
+// are applied to it directly. Without it the run starts from the embedding.
+// Both give the same numbers.
+RowVec intervened_last_logits(const Model& model, const std::vector<int32_t>& tokens,
+                              const std::vector<Intervention>& interventions, const Boundaries* resume,
+                              const std::vector<Intervention>& base = {});
+
+// A full-shape Tensor holding a matrix (a hook's activation as the forward pass keeps it).
+Tensor tensor_of(const Mat& m, std::vector<int64_t> shape);
+
+}  // namespace strata
