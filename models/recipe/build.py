@@ -124,8 +124,14 @@ def card_text(recipe, model, suite, result, log, files, ort_report=None):
             f'peak learning rate {recipe["lr"]}, {recipe["warmup"]} warm-up steps then cosine to 10%, '
             f'batch {recipe["batch"]}, gradient clipping 1.0, init seed {recipe.get("torch_seed", recipe["seed"])}.',
             f"- Training mix (weights): {mix}. `chain1` is a warm-up only: the same chain prompts asking a "
-            "one-hop binding; it is not in the suite.",
-            f'- Stops after {recipe["max_steps"]} steps or when every required kind is at least {recipe.get("stop_accuracy", 0.995):.1%} '
+            "one-hop binding; it is not in the suite."]
+    if "phase2" in recipe:
+        p2 = recipe["phase2"]
+        out += [f'- Second phase (curriculum): {p2["steps"]} more steps after the first {recipe["max_steps"]}, '
+                "continuing the same model, optimizer and data streams with a new warm-up "
+                f'({p2["warmup"]} steps, peak {p2["lr"]}, then cosine to 10%) and the mix '
+                + ", ".join(f"{k} {v}" for k, v in p2["mix"].items()) + "."]
+    out += [f'- Stops after {T.total_steps(recipe)} steps or when every required kind is at least {recipe.get("stop_accuracy", 0.995):.1%} '
             "on a development stream checked every "
             f'{recipe["eval_every"]} steps (both deterministic).',
             f'- This model: {log["steps"]} steps, {log["seconds"] / 60:.1f} minutes on one CPU thread '

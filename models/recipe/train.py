@@ -92,11 +92,31 @@ def dev_accuracy(model, vocab, dev):
     return acc
 
 
+def total_steps(recipe):
+    """max_steps, plus the steps of the optional second phase."""
+    return recipe["max_steps"] + (recipe["phase2"]["steps"] if "phase2" in recipe else 0)
+
+
+def phase_at(step, recipe):
+    """(schedule, first step) in force at `step`. A recipe may add "phase2":
+    {"steps", "lr", "warmup", "mix"}, run after max_steps with the same model,
+    optimizer and streams but its own warm-up, cosine schedule and mix (a
+    curriculum: e.g. more of a kind that builds on one learned first)."""
+    if "phase2" in recipe and step >= recipe["max_steps"]:
+        p = recipe["phase2"]
+        return {"lr": p["lr"], "warmup": p["warmup"], "steps": p["steps"], "mix": p["mix"],
+                "lr_floor": recipe.get("lr_floor", 0.1)}, recipe["max_steps"]
+    return {"lr": recipe["lr"], "warmup": recipe["warmup"], "steps": recipe["max_steps"], "mix": recipe["mix"],
+            "lr_floor": recipe.get("lr_floor", 0.1)}, 0
+
+
 def lr_at(step, recipe):
-    warm, total, peak = recipe["warmup"], recipe["max_steps"], recipe["lr"]
+    phase, first = phase_at(step, recipe)
+    step -= first
+    warm, total, peak = phase["warmup"], phase["steps"], phase["lr"]
     if step < warm:
         return peak * (step + 1) / warm
-    floor = recipe.get("lr_floor", 0.1)
+    floor = phase["lr_floor"]
     prog = min(1.0, (step - warm) / max(1, total - warm))
     return peak * (floor + (1 - floor) * 0.5 * (1 + torch.cos(torch.tensor(prog * 3.14159265)).item()))
 
@@ -108,7 +128,7 @@ def required_kinds(kinds):
 def train(recipe, out_dir, log=print, resume=False):
     """Train; every eval_every steps log the development accuracy and save
     out_dir/resume.pt (model, optimizer and sampler states). Stops after
-    max_steps, at recipe["stop_at"] if given, or when every required kind is
+    max_steps (plus phase2's steps), at recipe["stop_at"] if given, or when every required kind is
     at least stop_accuracy; a file out_dir/STOP ends the run at the next
     evaluation (the step is logged, and stop_at reproduces it)."""
     torch.set_num_threads(1)
@@ -119,8 +139,6 @@ def train(recipe, out_dir, log=print, resume=False):
     kinds = recipe["kinds"]
     _, world, excluded = W.build_suite(seed, recipe["id"], kinds)
     sampler = W.Sampler(world, excluded, seed, stream="train")
-    mix = recipe["mix"]  # training kind -> weight (may include the warm-up kind chain1)
-    mix_kinds, mix_w = list(mix), [mix[k] for k in mix]
     kind_rng = random.Random(f"mix-{seed}")
     dev = dev_sets(world, excluded, seed, kinds)
 
@@ -140,12 +158,13 @@ def train(recipe, out_dir, log=print, resume=False):
         history, first, spent = ck["history"], ck["step"], ck["seconds"]
         log(f"resumed at step {first}")
     stop = recipe.get("stop_accuracy", 0.995)
-    last = min(recipe["max_steps"], recipe.get("stop_at") or recipe["max_steps"])
+    last = min(total_steps(recipe), recipe.get("stop_at") or total_steps(recipe))
     t0, step = time.time() - spent, first
     for step in range(first, last):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, recipe)
-        batch = [sampler.sample(k) for k in kind_rng.choices(mix_kinds, mix_w, k=recipe["batch"])]
+        mix = phase_at(step, recipe)[0]["mix"]  # training kind -> weight (may include the warm-up kind chain1)
+        batch = [sampler.sample(k) for k in kind_rng.choices(list(mix), list(mix.values()), k=recipe["batch"])]
         ids = encode(vocab, [p for p, _ in batch])
         target = torch.tensor([vocab[a] for _, a in batch])
         loss = F.cross_entropy(model(ids)[:, -1, :], target)

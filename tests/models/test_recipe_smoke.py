@@ -194,6 +194,32 @@ def test_tiny_training_and_export(arch, tmp):
                   f"{arch}: eval split counts {s}")
 
 
+def test_phase2_and_resume(tmp):
+    """A second phase runs after max_steps with its own schedule and mix, and a
+    run stopped and resumed from resume.pt ends with the same weights as one
+    uninterrupted run (the shipped LLaMA's second phase was resumed this way)."""
+    recipe = {"id": "smoke-phases", "arch": "llama", "seed": 7, "n_layers": 2, "d_model": 32, "n_heads": 4,
+              "d_mlp": 64, "n_ctx": 32, "kinds": list(W.KINDS),
+              "mix": {"city": 1, "job": 1, "compare": 1, "over": 1},
+              "phase2": {"steps": 4, "lr": 0.002, "warmup": 2, "mix": {"city": 1, "over": 3}},
+              "batch": 16, "lr": 0.003, "warmup": 2, "max_steps": 4, "eval_every": 2, "stop_accuracy": 1.01}
+    check(T.total_steps(recipe) == 8, "total_steps does not count the second phase")
+    first_only = {k: v for k, v in recipe.items() if k != "phase2"}
+    check(T.lr_at(3, recipe) == T.lr_at(3, first_only), "the second phase changes the first phase's schedule")
+    check(T.lr_at(4, recipe) == 0.001 and T.lr_at(5, recipe) == 0.002,
+          f"second phase warm-up: lr {T.lr_at(4, recipe)}, {T.lr_at(5, recipe)}")
+    check(T.phase_at(3, recipe)[0]["mix"] == recipe["mix"] and T.phase_at(4, recipe)[0]["mix"] == recipe["phase2"]["mix"],
+          "phase_at picks the wrong mix")
+    straight, _, steps, _ = T.train(recipe, os.path.join(tmp, "phases-straight"), log=lambda s: None)
+    check(steps == 8, f"two-phase training ran {steps} steps, expected 8")
+    split = os.path.join(tmp, "phases-split")
+    T.train({**recipe, "stop_at": 4}, split, log=lambda s: None)
+    resumed, _, steps, _ = T.train(recipe, split, log=lambda s: None, resume=True)
+    check(steps == 8, f"resumed training ended at step {steps}, expected 8")
+    worst = max((a - b).abs().max().item() for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()))
+    check(worst == 0.0, f"stopping at the phase boundary and resuming differs from one run by {worst}")
+
+
 def run_ort(model, out):
     """ONNX Runtime Web in node, when both are available: same logits as torch."""
     ok, report = O.check_with_ort_web(model, out, ROOT)
@@ -208,6 +234,7 @@ def main():
     try:
         test_suite_determinism()
         test_suite_shape()
+        test_phase2_and_resume(tmp)
         for arch in ("gpt2", "llama"):
             test_tiny_training_and_export(arch, tmp)
     finally:
