@@ -3,11 +3,22 @@
 
 #include <set>
 
+#include "analysis/ablation.h"
+#include "analysis/causal-tracing.h"
+#include "analysis/circuits.h"
 #include "analysis/observation-runners.h"
+#include "analysis/patching.h"
 #include "base/error.h"
 #include "io/json-reader.h"
 
 namespace strata {
+
+// study.h, neurons.h and probes.h (through study-features.h) define an
+// ItemSelection of their own that clashes with sweep.h's, so their runners
+// are declared here rather than included.
+nlohmann::json run_study(const AnalysisRequest& request);
+nlohmann::json run_neurons(const AnalysisRequest& request);
+nlohmann::json run_probes(const AnalysisRequest& request);
 
 const std::vector<AnalysisEntry>& analysis_table() {
   // name, runner, needs a suite, sweep, description
@@ -22,6 +33,20 @@ const std::vector<AnalysisEntry>& analysis_table() {
        "direct logit attribution of the answer (and answer minus foil) to embeddings, heads and MLPs"},
       {"head-scores", run_head_scores, false, false,
        "previous-token and induction scores of every head on repeated random tokens"},
+      {"ablation", run_ablation, true, true,
+       "knock out each layer, attention block, MLP, head (and neuron) in turn: accuracy per kind"},
+      {"patching", run_patching, true, true,
+       "copy clean activations into the corrupt run, site by site: normalised logit-difference recovery"},
+      {"causal-tracing", run_causal_tracing, true, true,
+       "noise the subject's embeddings, restore one state at a time: indirect effect on the answer"},
+      {"circuits", run_circuits, true, false,
+       "choose a recall and a reasoning circuit by ablation, ablate each whole: accuracies with 95% intervals"},
+      {"study", run_study, true, false,
+       "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels"},
+      {"neurons", run_neurons, true, false,
+       "the most task-specific MLP neurons per layer and their activation distributions"},
+      {"probes", run_probes, true, false,
+       "per-layer logistic probes for family and answer: held-out accuracy, selectivity, random-model baseline"},
   };
   return table;
 }

@@ -75,8 +75,13 @@ TEST_CASE("the registry lists every analysis once, with a runner and a descripti
     CHECK(std::string(e.description).size() > 10);
     CHECK(find_analysis(e.name) == &e);
   }
-  for (const char* name : {"logit-lens", "tuned-lens", "attention-flow", "attribution", "head-scores"})
-    CHECK(names.count(name));
+  const std::vector<std::string> expected = {"logit-lens", "tuned-lens", "attention-flow", "attribution",
+                                             "head-scores", "ablation",   "patching",       "causal-tracing",
+                                             "circuits",   "study",      "neurons",        "probes"};
+  CHECK(analysis_names_from_list("all", "--analysis") == expected);
+  for (const char* sweep : {"ablation", "patching", "causal-tracing"}) CHECK(find_analysis(sweep)->sweep);
+  for (const char* name : {"logit-lens", "attention-flow", "attribution", "head-scores"})
+    CHECK_FALSE(find_analysis(name)->needs_suite);
   CHECK(find_analysis("mind-reading") == nullptr);
   CHECK(analysis_list_json().size() == analysis_table().size());
 }
