@@ -3,26 +3,32 @@
 # of its corpus, seeded from tests/fuzz/corpus/NAME and tests/data (the
 # fixtures and every handcrafted bad file), with its dictionary. Prints executions, coverage and
 # any crash; exits non-zero if a target crashed. New inputs that raised
-# coverage stay in build/sanitize/fuzz-corpus/NAME.
+# coverage stay in $build/fuzz-corpus/NAME. The targets are the ones
+# tests/fuzz/CMakeLists.txt builds; STRATA_FUZZ_BUILD (default build/sanitize)
+# is the sanitizer build that holds them.
 #   bash scripts/fuzz.sh            about a minute per target
-#   bash scripts/fuzz.sh 900        a campaign: 15 minutes per target
+#   bash scripts/fuzz-campaign.sh   a campaign: 15 CPU-minutes per target, merged into the corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-[ -f build/sanitize/CMakeCache.txt ] || cmake --preset sanitize >/dev/null
-targets=(safetensors config tokenizer suite interventions)
-cmake --build --preset sanitize -j "$(nproc)" --target "${targets[@]/#/fuzz-}"
+build=${STRATA_FUZZ_BUILD:-build/sanitize}
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  [ "$build" = build/sanitize ] || { echo "fuzz: $build is not configured (configure it like the sanitize preset)" >&2; exit 1; }
+  cmake --preset sanitize >/dev/null
+fi
+read -r -a targets <<<"$(sed -n 's/^set(STRATA_FUZZ_TARGETS \(.*\))$/\1/p' tests/fuzz/CMakeLists.txt)"
+cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz-}"
 
 status=0
 for name in "${targets[@]}"; do
-  work=build/sanitize/fuzz-corpus/$name
-  mkdir -p "$work" build/sanitize/fuzz-artifacts
-  dict=build/sanitize/fuzz-$name.dict  # the format's own words, plus JSON's
+  work=$build/fuzz-corpus/$name
+  mkdir -p "$work" "$build/fuzz-artifacts"
+  dict=$build/fuzz-$name.dict  # the format's own words, plus JSON's
   cat tests/fuzz/$name.dict tests/fuzz/json.dict >"$dict"
-  log=build/sanitize/fuzz-$name.log
-  if ASAN_OPTIONS=detect_leaks=1 build/sanitize/tests/fuzz/fuzz-$name "$work" tests/fuzz/corpus/$name tests/data \
+  log=$build/fuzz-$name.log
+  if ASAN_OPTIONS=detect_leaks=1 "$build/tests/fuzz/fuzz-$name" "$work" tests/fuzz/corpus/$name tests/data \
       -dict="$dict" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-      -artifact_prefix=build/sanitize/fuzz-artifacts/$name- -print_final_stats=1 >"$log" 2>&1; then
+      -artifact_prefix="$build/fuzz-artifacts/$name-" -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else
     result=CRASH
