@@ -10,7 +10,10 @@
 // by Nesterov-accelerated full-batch gradient descent from zero, for a fixed
 // number of iterations, with step 1/L where L = ½·λ_max(ZᵀZ / n) + l2 bounds
 // the curvature (Z the standardised features with a column of ones; λ_max by
-// power iteration from a fixed vector). Deterministic for given data.
+// power iteration from a fixed vector); products in single precision.
+// Deterministic for given data on a given build. 100 iterations: on the
+// shipped models held-out accuracy changes by under 0.01 from 100 to 400
+// iterations while training accuracy keeps rising.
 // Items are split into training and test items per kind with the request's seed.
 //
 // Control task (Hewitt & Liang 2019): the same probe, with the same classes,
@@ -30,7 +33,7 @@
 // Settings (errors name "probes.<key>"):
 //   items_per_kind, split, kinds      which items (study-features.h)
 //   test_fraction 0.2                 per kind, this share of items (at least 1) is held out
-//   l2 1e-3, iterations 200           the probe
+//   l2 1e-3, iterations 100           the probe
 //   random_model true, random_std 0.02
 //
 // Result:
@@ -62,7 +65,7 @@ nlohmann::json run_probes(const AnalysisRequest& request);
 
 struct ProbeSettings {
   double l2 = 1e-3;
-  int iterations = 200;
+  int iterations = 100;
 };
 
 struct LogisticProbe {
