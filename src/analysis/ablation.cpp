@@ -200,7 +200,7 @@ AblationLevel level_from_name(const std::string& name) {
 json run_ablation(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("ablation");
   SweepSettings settings(request.settings, "ablation", {"kinds", "shard", "levels"});
-  const ItemSelection selection = read_item_selection(settings);
+  const SweepSelection selection = read_sweep_selection(settings);
   const std::string method = settings.scalars().get_choice("method", "mean", {"zero", "mean", "resample"});
   const std::vector<std::string> level_names = settings.get_string_list(
       "levels", {"layer", "attn", "mlp", "head"}, {"layer", "attn", "mlp", "head", "neuron"});

@@ -77,7 +77,7 @@ std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, con
 json run_causal_tracing(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("causal_tracing");
   SweepSettings settings(request.settings, "causal_tracing", {"kinds", "shard", "levels"});
-  ItemSelection selection = read_item_selection(settings);
+  SweepSelection selection = read_sweep_selection(settings);
   const double noise = settings.scalars().get_double("noise", 3.0, 0.0, 100.0);
   const int samples = settings.scalars().get_int("samples", 2, 1, 100);
   const std::vector<std::string> levels =

@@ -134,7 +134,7 @@ bool half_holds(const std::string& name, const std::string& other_name, size_t s
 json run_circuits(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("circuits");
   SweepSettings settings(request.settings, "circuits", {"kinds"});
-  ItemSelection selection = read_item_selection(settings);
+  SweepSelection selection = read_sweep_selection(settings);
   const int eval_items = settings.scalars().get_int("eval_items_per_kind", 64, 1, 100000);
   const std::string method = settings.scalars().get_choice("method", "mean", {"zero", "mean", "resample"});
   const std::string candidate_set = settings.scalars().get_choice("candidates", "heads_mlps", {"heads_mlps", "attn_mlps"});
@@ -146,7 +146,7 @@ json run_circuits(const AnalysisRequest& request) {
 
   const Model& model = request.session.model();
   const ItemSet chosen_on = select_items(request.session, suite, selection, "circuits");
-  ItemSelection evaluation_selection = selection;
+  SweepSelection evaluation_selection = selection;
   evaluation_selection.offset = selection.items_per_kind;
   evaluation_selection.items_per_kind = eval_items;
   const ItemSet judged_on = select_items(request.session, suite, evaluation_selection, "circuits");

@@ -192,7 +192,7 @@ json pair_counts(const ItemSet& items, const std::vector<uint8_t>& used, const P
 json run_patching(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("patching");
   SweepSettings settings(request.settings, "patching", {"kinds", "shard", "levels"});
-  const ItemSelection selection = read_item_selection(settings);
+  const SweepSelection selection = read_sweep_selection(settings);
   std::set<std::string> level_choices;
   for (PatchLevel level : kAllLevels) level_choices.insert(patch_level_name(level));
   const std::vector<std::string> level_names = settings.get_string_list(

@@ -34,8 +34,9 @@ GroupComparison compare_groups(const std::vector<double>& values, const std::vec
   return c;
 }
 
-std::string label_from_votes(int positive, int negative, int min_votes) {
+std::string label_from_votes(int positive, int negative, int min_votes, bool agreeing) {
   if (positive + negative < min_votes) return "none";
+  if (agreeing) return positive >= min_votes ? "reasoning" : negative >= min_votes ? "recall" : "mixed";
   if (positive > negative) return "reasoning";
   if (negative > positive) return "recall";
   return "mixed";
@@ -115,6 +116,7 @@ struct VoteRule {
   double alpha, d;
   bool inclusive;  // |d| ≥ d rather than |d| > d
   int min_votes;
+  bool agreeing;   // min_votes votes of one sign rather than a majority among min_votes votes
   int vote(double d_value, double p_adjusted) const {  // +1 reasoning, −1 recall, 0 none
     const double a = std::abs(d_value);
     const bool large = inclusive ? a >= d : a > d;
@@ -156,7 +158,7 @@ UnitTests test_units(const std::vector<std::vector<std::vector<double>>>& featur
       if (v > 0) ++t.positive[u];
       if (v < 0) ++t.negative[u];
     }
-    t.label.push_back(label_from_votes(t.positive[u], t.negative[u], rule.min_votes));
+    t.label.push_back(label_from_votes(t.positive[u], t.negative[u], rule.min_votes, rule.agreeing));
   }
   return t;
 }
@@ -351,11 +353,11 @@ json run_study(const AnalysisRequest& request) {
 
   json totals = json::object();
   request.report(0.6, "layers");
-  const VoteRule layer_rule{s.layer_alpha, s.layer_d, false, s.layer_min_votes};
+  const VoteRule layer_rule{s.layer_alpha, s.layer_d, false, s.layer_min_votes, false};
   json layers = units_section(f.layer, layer_metrics(), items.groups, complements, layer_rule, s.fold_consistency, 0,
                               totals["layers"]);
   request.report(0.65, "heads");
-  const VoteRule head_rule{s.head_alpha, s.head_d, true, s.head_min_votes};
+  const VoteRule head_rule{s.head_alpha, s.head_d, true, s.head_min_votes, true};
   json heads = units_section(f.head, head_metrics(), items.groups, complements, head_rule, s.fold_consistency,
                              f.n_heads, totals["heads"]);
   json neurons = neurons_section(f, items.groups, complements, s, totals["neurons"], request);

@@ -17,8 +17,10 @@
 // its votes: "reasoning" (d > 0), "recall" (d < 0), "mixed" on a tie; else
 // "none". Note that the metrics have no common direction (higher entropy
 // means lower concentration), as in the study.
-// Heads: the same with the five head metrics, |d| ≥ head_d, BH over every
-// head × metric at head_alpha, at least head_min_votes votes.
+// Heads: the five head metrics vote with |d| ≥ head_d and BH (over every
+// head × metric) at head_alpha; a head is "reasoning" or "recall" when at
+// least head_min_votes metrics agree on that sign, "mixed" when that many
+// vote but neither sign has enough, else "none".
 // Neurons: labelled "reasoning" / "recall" by the sign of d when |d| > neuron_d
 // and the Bonferroni-adjusted p (over every neuron of every layer) ≤ neuron_alpha.
 // Consistency: the items are split into `folds` folds, stratified by kind
@@ -85,9 +87,11 @@ struct GroupComparison {
 GroupComparison compare_groups(const std::vector<double>& values, const std::vector<ItemGroup>& groups,
                                const std::vector<char>& include = {});
 
-// "reasoning" when positive > negative, "recall" when negative > positive,
-// "mixed" on a tie, and "none" when positive + negative < min_votes.
-std::string label_from_votes(int positive, int negative, int min_votes);
+// "none" when positive + negative < min_votes. Otherwise, by majority
+// (layers): "reasoning" when positive > negative, "recall" when negative >
+// positive, "mixed" on a tie; by agreement (heads): "reasoning" when positive
+// ≥ min_votes, "recall" when negative ≥ min_votes, else "mixed".
+std::string label_from_votes(int positive, int negative, int min_votes, bool agreeing);
 
 // GroupComparison as JSON: {"mean_recall", "mean_reasoning", ["mean_mixed"], "d", "u", "p"}.
 nlohmann::json comparison_json(const GroupComparison& c);

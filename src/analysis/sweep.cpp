@@ -83,15 +83,15 @@ std::pair<int, int> SweepSettings::get_shard() {
   return {static_cast<int>(index), static_cast<int>(count)};
 }
 
-ItemSelection read_item_selection(SweepSettings& settings, int default_items_per_kind) {
-  ItemSelection s;
+SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_per_kind) {
+  SweepSelection s;
   s.items_per_kind = settings.scalars().get_int("items_per_kind", default_items_per_kind, 1, 100000);
   s.kinds = settings.get_names("kinds");
   s.split = settings.scalars().get_choice("split", "auto", {"auto", "trained", "heldout"});
   return s;
 }
 
-json to_json(const ItemSelection& selection) {
+json to_json(const SweepSelection& selection) {
   return {{"items_per_kind", selection.items_per_kind},
           {"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
           {"split", selection.split}};
@@ -115,14 +115,14 @@ int32_t single_token(const Session& session, const std::string& text, const std:
   return ids[0];
 }
 
-std::string split_of(const ItemSelection& selection, const std::string& family) {
+std::string split_of(const SweepSelection& selection, const std::string& family) {
   if (selection.split != "auto") return selection.split;
   return family == "recall" ? "trained" : "heldout";
 }
 
 }  // namespace
 
-ItemSet select_items(const Session& session, const Suite& suite, const ItemSelection& selection,
+ItemSet select_items(const Session& session, const Suite& suite, const SweepSelection& selection,
                      const std::string& analysis) {
   std::vector<std::string> kinds = selection.kinds;
   for (const std::string& name : kinds)

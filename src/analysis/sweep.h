@@ -61,7 +61,7 @@ class SweepSettings {
   SettingsReader reader_;
 };
 
-struct ItemSelection {
+struct SweepSelection {
   int items_per_kind = 32;
   int offset = 0;                  // items skipped at the start of each kind (circuits' evaluation items)
   std::vector<std::string> kinds;  // empty: every non-optional kind
@@ -69,8 +69,8 @@ struct ItemSelection {
 };
 
 // Reads items_per_kind, kinds and split.
-ItemSelection read_item_selection(SweepSettings& settings, int default_items_per_kind = 32);
-nlohmann::json to_json(const ItemSelection& selection);
+SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_per_kind = 32);
+nlohmann::json to_json(const SweepSelection& selection);
 
 // --- items ---------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ struct ItemSet {
 // Tokenizes the selected items; throws naming the setting when a kind is
 // unknown or has no item in its split, and naming the item when an answer is
 // not one token or a prompt has another length.
-ItemSet select_items(const Session& session, const Suite& suite, const ItemSelection& selection,
+ItemSet select_items(const Session& session, const Suite& suite, const SweepSelection& selection,
                      const std::string& analysis);
 
 // {"kinds": [{"kind", "family", "split", "n"}], "families": [...], "n_pos": P}

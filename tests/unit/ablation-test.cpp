@@ -111,7 +111,7 @@ TEST_CASE("ablation shards concatenate to the whole sweep", "[ablation]") {
 TEST_CASE("resample donors are other items of the same kind, fixed by the seed", "[ablation]") {
   const Session session(sweep_model());
   const Suite suite = sweep_suite();
-  ItemSelection selection;
+  SweepSelection selection;
   const ItemSet items = select_items(session, suite, selection, "ablation");
   const std::vector<AblationTarget> targets = ablation_targets(session.model().config, {AblationLevel::Head});
   const Ablator a(session.model(), items, AblationMethod::Resample, targets, 11, true);

@@ -157,6 +157,17 @@ TEST_CASE("bad study, neurons and selection settings name the setting", "[study]
   CHECK_THROWS_WITH(run_neurons(top), Catch::Contains("neurons.top_per_layer: expected an integer in [1, 4], found 5"));
 }
 
+TEST_CASE("labels from votes: majority for layers, agreement for heads", "[study]") {
+  CHECK(label_from_votes(1, 0, 2, false) == "none");
+  CHECK(label_from_votes(2, 1, 2, false) == "reasoning");
+  CHECK(label_from_votes(1, 2, 2, false) == "recall");
+  CHECK(label_from_votes(2, 2, 2, false) == "mixed");
+  CHECK(label_from_votes(2, 1, 3, true) == "mixed");  // three vote, but only two agree
+  CHECK(label_from_votes(3, 2, 3, true) == "reasoning");
+  CHECK(label_from_votes(0, 3, 3, true) == "recall");
+  CHECK(label_from_votes(2, 0, 3, true) == "none");
+}
+
 TEST_CASE("histogram counts share the edges and count every value once", "[neurons]") {
   CHECK(histogram_counts({0, 0.5, 1, 1.5, 2}, 0, 2, 4) == std::vector<int>({1, 1, 1, 2}));
   CHECK(histogram_counts({3, 3, 3}, 3, 3, 5) == std::vector<int>({3, 0, 0, 0, 0}));

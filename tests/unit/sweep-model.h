@@ -103,7 +103,7 @@ inline Model sweep_model(bool shared = false) {
     L1.W_O(1 + i, 16 + i) = 2;
     if (shared) {
       L1.W_V(10 + i, 7 + i) = 1;
-      L1.W_O(7 + i, 10 + i) = 2;
+      L1.W_O(7 + i, 10 + i) = 4;  // stronger: MLP 0's idle neurons push attributes down
     }
   }
   for (int n = 0; n < 16; ++n) {  // MLP 1: junk
