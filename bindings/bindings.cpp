@@ -6,6 +6,19 @@
 //   engine.tokenize(text)                          -> {ok, error?, ids: Int32Array, tokens: string[]}
 //   engine.run(ids, requestJson, topK)             -> {ok, error?, logits: {shape, data}, topK: [...],
 //                                                      captures: {hookName: {shape, data}}}
+//   engine.loadSuite(suiteText)                    -> {ok, error?, summary: jsonText}
+//       summary: {"model", "sha256", "n_items", "kinds": {kind: {"family", "optional", "n_items"}}};
+//       the suite stays loaded (across model loads) until the next loadSuite; a failed one unloads it
+//   engine.listAnalyses()                          -> jsonText: [{"name", "needs_suite", "sweep", "description"}]
+//   engine.analyze(name, requestJson, onProgress)  -> {ok, error?, result: jsonText}
+//       requestJson: {"settings": {...}, "seed": N}; runs on the loaded model and suite; onProgress is
+//       null or a function (fraction, stage) that must not throw; result is what a report stores
+//       under results[name]
+//   engine.report(requestJson)                     -> {ok, error?, report: jsonText}
+//       requestJson: {"analyses": [...] | "all", "settings": {name: {...}}, "seed": N, "model_id": "<id>"};
+//       the same bytes `strata analyze` writes for the same model (model_id: its folder or manifest
+//       id, default "model"), suite file, analyses, settings and seed (less float rounding)
+//   engine.parseReport(text)                       -> {ok, error?, report: jsonText}   (validated)
 // Every method catches every C++ exception and returns {ok: false, error}:
 // nothing is thrown across the boundary.
 #include <emscripten/bind.h>
@@ -13,10 +26,15 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/registry.h"
 #include "base/error.h"
+#include "base/sha256.h"
 #include "conversions.h"
 #include "io/json-reader.h"
+#include "io/suite.h"
 #include "model/session.h"
+#include "report/report-request.h"
+#include "report/report.h"
 
 namespace strata::bindings {
 namespace {
@@ -90,12 +108,59 @@ class Engine {
     });
   }
 
+  val loadSuite(const std::string& text) {
+    return guarded([&] {
+      suite_.reset();
+      auto suite = std::make_unique<Suite>(parse_suite(text, "suite.json"));
+      suite_sha256_ = sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+      suite_ = std::move(suite);
+      val out = ok_result();
+      out.set("summary", suite_summary(*suite_, suite_sha256_).dump());
+      return out;
+    });
+  }
+
+  std::string listAnalyses() const { return analysis_list_json().dump(); }
+
+  val analyze(const std::string& name, const std::string& request_json, const val& on_progress) {
+    return guarded([&] {
+      const AnalysisEntry& entry = analysis_named(name, "analyze");
+      const AnalysisCall call = parse_analysis_call(parse_json_strict(request_json, "analysis request"), "analysis request");
+      if (entry.needs_suite && !suite_) throw Error(name + ": needs a suite (engine.loadSuite)");
+      const AnalysisRequest request{session(), suite_.get(), call.seed, call.settings, progress_from_js(on_progress)};
+      val out = ok_result();
+      out.set("result", entry.run(request).dump());
+      return out;
+    });
+  }
+
+  val report(const std::string& request_json) {
+    return guarded([&] {
+      const ReportCall call = parse_report_call(parse_json_strict(request_json, "report request"), "report request");
+      const nlohmann::json report =
+          build_report({session(), call.model_id, suite_.get(), suite_sha256_, call.request, {}});
+      val out = ok_result();
+      out.set("report", report.dump());
+      return out;
+    });
+  }
+
+  val parseReport(const std::string& text) {
+    return guarded([&] {
+      val out = ok_result();
+      out.set("report", parse_report(text, "report").dump());
+      return out;
+    });
+  }
+
  private:
   const Session& session() const {
     if (!session_) throw Error("no model is loaded");
     return *session_;
   }
   std::unique_ptr<Session> session_;
+  std::unique_ptr<Suite> suite_;
+  std::string suite_sha256_;
 };
 
 }  // namespace
@@ -107,6 +172,11 @@ EMSCRIPTEN_BINDINGS(strata) {
       .constructor<>()
       .function("load", &Engine::load)
       .function("tokenize", &Engine::tokenize)
-      .function("run", &Engine::run);
+      .function("run", &Engine::run)
+      .function("loadSuite", &Engine::loadSuite)
+      .function("listAnalyses", &Engine::listAnalyses)
+      .function("analyze", &Engine::analyze)
+      .function("report", &Engine::report)
+      .function("parseReport", &Engine::parseReport);
   emscripten::constant("version", std::string(STRATA_VERSION));
 }

@@ -39,6 +39,12 @@ val tensor_to_js(const Tensor& t) {
   return out;
 }
 
+ProgressFn progress_from_js(const val& callback) {
+  if (callback.isNull() || callback.isUndefined()) return {};
+  if (callback.typeOf().as<std::string>() != "function") throw Error("onProgress: expected a function or null");
+  return [callback](double fraction, const std::string& stage) { callback(fraction, stage); };
+}
+
 val ok_result() {
   val out = val::object();
   out.set("ok", true);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis.h"
 #include "tensor/tensor.h"
 
 namespace strata::bindings {
@@ -20,6 +21,9 @@ std::vector<int32_t> ids_from_js(const emscripten::val& int_array);
 emscripten::val float_array_copy(const float* data, size_t n);
 emscripten::val int_array_copy(const std::vector<int32_t>& ids);
 emscripten::val tensor_to_js(const Tensor& t);  // {shape: number[], data: Float32Array}
+
+// null/undefined: no progress; a function: called as fn(fraction, stage). It must not throw.
+ProgressFn progress_from_js(const emscripten::val& callback);
 
 emscripten::val ok_result();                            // {ok: true}
 emscripten::val error_result(const std::string& message);  // {ok: false, error}

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const strataBin = process.env.STRATA_BIN ?? join(root, 'build/native/strata');
-export const engineDir = join(root, 'build/wasm/bindings');
+export const engineDir = process.env.STRATA_ENGINE_DIR ?? join(root, 'build/wasm/bindings');
 export const parityDir = join(root, 'tests/data/parity');
 
 // Runs `strata ARGS...`; returns {status, stdout, stderr, json?}.
