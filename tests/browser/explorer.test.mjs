@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { firstPredictionTime, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
+import { firstPredictionTime, openBrowser, openView, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[0];
@@ -109,9 +109,9 @@ test('every chart exports as SVG and PNG and its data as CSV and JSON', async ()
   await page.waitForSelector('figure[data-chart="predictions"]');
   const out = join(resultsDir, 'exports');
   mkdirSync(out, { recursive: true });
-  for (const view of ['model', 'attention', 'ablation']) {
-    await page.click(`button.tab[data-view="${view}"]`);
-    await page.waitForSelector('main figure.chart');
+  // One view per kind of chart: bars, attention heatmaps, matrix heatmaps with legends, signed bars.
+  for (const view of ['model', 'attention', 'flow', 'attribution']) {
+    await openView(page, view);
     const charts = await page.$$eval('main figure.chart', (f) => f.map((x) => x.dataset.chart));
     for (const chart of charts) {
       for (const format of ['svg', 'png', 'csv', 'json']) {

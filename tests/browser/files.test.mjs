@@ -65,6 +65,26 @@ test('a dropped Hugging Face folder opens under the SHA-256 of its weights', asy
   assertClean(browser);
 });
 
+test('a model folder dropped on the drop zone opens, for every shipped model', async () => {
+  const { page } = browser;
+  for (const m of manifest.models) {
+    const names = ['config.json', 'model.safetensors', 'tokenizer.json', 'suite.json'];
+    await page.evaluate(async ({ path, names }) => {
+      const transfer = new DataTransfer();
+      for (const name of names) {
+        const bytes = await (await fetch(`models/${path}${name}`)).arrayBuffer();
+        transfer.items.add(new File([bytes], name));
+      }
+      document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, { path: m.path, names });
+    const sha = m.files['model.safetensors'].sha256;
+    await page.waitForFunction((h) => location.hash.includes(`m=sha256-${h}`), sha);
+    assert.ok((await predictions(page)).length > 0);
+    assert.match(await page.textContent('#model-name'), new RegExp(`Your model \\(${m.model_type}`));
+  }
+  assertClean(browser);
+});
+
 test('a truncated model.safetensors is refused with a message naming it, and the page keeps working', async () => {
   const { page } = browser;
   const dir = join(scratch, 'truncated');

@@ -28,7 +28,7 @@ import * as studyView from './views/recall-reasoning.js';
 const VIEWS = [modelView, attentionView, flowView, lensView, attributionView, patchingView, ablationView, studyView, neuronsView, lessonsView];
 const MAX_CACHED_ANALYSES = 48;
 const TOP_K = 10;
-const MAX_NOTICES = 8;
+const MAX_NOTICES = 16;
 const SHA_ID = /^sha256-[0-9a-f]{64}$/;
 
 export class App {

@@ -30,7 +30,7 @@ export function matrixHeatmap({
   const size = cell ?? Math.max(18, Math.min(44, Math.floor(640 / Math.max(cols.length, 1))));
   const rowLabelWidth = 12 + 7 * Math.max(4, ...rows.map((s) => String(s).length));
   const colLabelHeight = 14 + 6 * Math.max(2, ...cols.map((s) => String(s).length));
-  const margin = { top: (colsOnTop ? colLabelHeight : 10) + (xTitle ? 18 : 0), left: rowLabelWidth + (yTitle ? 20 : 0), right: 110, bottom: (colsOnTop ? 12 : colLabelHeight) + 8 };
+  const margin = { top: (colsOnTop ? colLabelHeight : 10) + (xTitle ? 18 : 0), left: rowLabelWidth + (yTitle ? 20 : 0), right: Math.max(96, 30 + 6.5 * String(legendTitle ?? '').length), bottom: (colsOnTop ? 12 : colLabelHeight) + 8 };
   const width = margin.left + cols.length * size + margin.right;
   const height = Math.max(margin.top + rows.length * size + margin.bottom, margin.top + 150);
   const x = scaleBand().domain(cols.map((_, i) => i)).range([margin.left, margin.left + cols.length * size]);

@@ -8,7 +8,7 @@ import { create } from 'd3-selection';
 
 import { FONT, INK, MUTED, SERIES } from './theme.js';
 
-// rows: [{label, values: [number per series], intervals?: [[lo, hi] | null per series], highlight?}]
+// rows: [{label, values: [number per series], intervals?: [[lo, hi] | null per series], colors?: [per series], highlight?}]
 export function signedBars({ rows, series = [''], title, xTitle, valueFormat = '.2f', width = 640, colors = SERIES }) {
   const barHeight = series.length > 1 ? 10 : 14;
   const legendHeight = series.length > 1 ? 24 : 0;
@@ -29,11 +29,11 @@ export function signedBars({ rows, series = [''], title, xTitle, valueFormat = '
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   const groups = svg.append('g').selectAll('g').data(rows).join('g').attr('class', 'bar-row')
     .attr('transform', (_, i) => `translate(0,${y(i)})`).attr('data-label', (r) => r.label);
-  const items = (r) => r.values.map((v, s) => ({ v, s, iv: r.intervals?.[s] ?? null }));
+  const items = (r) => r.values.map((v, s) => ({ v, s, iv: r.intervals?.[s] ?? null, color: r.colors?.[s] }));
   groups.selectAll('rect').data(items).join('rect')
     .attr('x', (d) => x(Math.min(0, Number.isFinite(d.v) ? d.v : 0))).attr('y', (d) => sub(d.s)).attr('height', sub.bandwidth())
     .attr('width', (d) => Math.abs(x(Number.isFinite(d.v) ? d.v : 0) - x(0)))
-    .attr('fill', (d) => colors[d.s % colors.length])
+    .attr('fill', (d) => d.color ?? colors[d.s % colors.length])
     .append('title').text((d) => `${series[d.s] ? `${series[d.s]}: ` : ''}${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`
       + (d.iv ? ` (interval ${fmt(d.iv[0])} to ${fmt(d.iv[1])})` : ''));
   const whiskers = groups.selectAll('g.iv').data((r) => items(r).filter((d) => d.iv && d.iv.every(Number.isFinite))).join('g').attr('class', 'iv')

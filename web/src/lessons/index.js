@@ -123,7 +123,7 @@ export const LESSONS = [
       },
       {
         title: 'Try it on a reasoning prompt',
-        text: 'Now switch the same parts off on a reasoning prompt. If the answer survives, the parts belong to recall only.',
+        text: 'Now switch the same parts off on a reasoning prompt — or, in the Recall vs reasoning view, use "Try it in the ablation view" to switch off the whole recall circuit. If the answer survives, the parts belong to recall only.',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'ablation' }),
       },
     ],

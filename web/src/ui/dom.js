@@ -26,6 +26,7 @@ export function explanation(text) {
 
 export function percent(p) {
   if (!Number.isFinite(p)) return '–';
+  if (p === 0) return '0%';
   if (p >= 0.1) return `${(p * 100).toFixed(1)}%`;
   if (p >= 0.001) return `${(p * 100).toFixed(2)}%`;
   return `${(p * 100).toExponential(1)}%`;

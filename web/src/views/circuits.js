@@ -25,19 +25,19 @@ export function circuitsSection(box, result, actions) {
   const families = ['recall', 'reasoning'];
   const rows = names.map((n) => {
     const ev = result.circuits[n].evaluation;
-    return { label: `${n} circuit off`, values: families.map((f) => ev[f].drop.accuracy), intervals: families.map((f) => ev[f].drop.ci) };
+    return { label: `${n} circuit off`, values: families.map((f) => ev[f].drop.value), intervals: families.map((f) => ev[f].drop.ci) };
   });
   const chart = {
     svg: signedBars({ rows, series: families.map((f) => `${f} accuracy drop`), title: 'Selective impairment', xTitle: 'accuracy drop on held-back items (95% interval)', valueFormat: '.0%' }),
     rows: names.flatMap((n) => families.map((f) => {
       const F = result.circuits[n].evaluation[f];
-      return { circuit: n, family: f, n: F.n, baseline: F.baseline.accuracy, ablated: F.ablated.accuracy, drop: F.drop.accuracy, drop_low: F.drop.ci[0], drop_high: F.drop.ci[1] };
+      return { circuit: n, family: f, n: F.n, baseline: F.baseline.accuracy, ablated: F.ablated.accuracy, drop: F.drop.value, drop_low: F.drop.ci[0], drop_high: F.drop.ci[1] };
     })),
     json: result,
   };
   const holds = result.separation?.holds;
   box.append(
-    el('p', { class: holds ? 'verdict good' : 'verdict', id: 'separation', text: `${holds ? 'The circuits separate.' : 'The circuits do not separate.'} ${result.separation?.statement ?? ''}` }),
+    el('p', { class: holds ? 'verdict good' : 'verdict', id: 'separation', text: result.separation?.statement ?? (holds ? 'The circuits separate.' : 'The circuits do not separate.') }),
     figure({ title: 'Switch a circuit off: what breaks?', name: 'circuits-impairment', chart, onError: actions.notify,
       caption: 'Each circuit is switched off whole on items the selection never used; whiskers are 95% bootstrap intervals of the drop.' }),
     el('ul', { class: 'circuit-list' }, names.map((n) => {

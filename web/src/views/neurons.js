@@ -2,7 +2,7 @@
 // reasoning prompts, and how their activations are distributed on each. Computed
 // by the engine's neurons analysis over the model's suite.
 import { figure } from '../charts/figure.js';
-import { histogramPanels } from '../charts/histograms.js';
+import { GROUP_COLORS, histogramPanels } from '../charts/histograms.js';
 import { signedBars } from '../charts/signed-bars.js';
 import { clear, el, explanation } from '../ui/dom.js';
 import { analysisResult } from './common.js';
@@ -43,6 +43,7 @@ export function mount(container, actions) {
         svg: signedBars({
           rows: layers.map((l) => ({ label: `layer ${l.layer}`, values: [l.recall, l.reasoning] })),
           series: ['labelled recall', 'labelled reasoning'], title: 'Task-specific neurons per layer', xTitle: 'neurons', valueFormat: 'd', width: 560,
+          colors: [GROUP_COLORS.recall, GROUP_COLORS.reasoning],
         }),
         rows: layers.map((l) => ({ layer: l.layer, recall: l.recall, reasoning: l.reasoning })),
       };
@@ -57,7 +58,8 @@ export function mount(container, actions) {
       const top = neurons.slice(0, SHOWN);
       const dChart = {
         svg: signedBars({
-          rows: neurons.map((n) => ({ label: `neuron ${n.neuron}${n.label !== 'none' ? ` (${n.label})` : ''}`, values: [n.d ?? 0], highlight: n.label !== 'none' })),
+          rows: neurons.map((n) => ({ label: `neuron ${n.neuron}${n.label !== 'none' ? ` (${n.label})` : ''}`, values: [n.d ?? 0], highlight: n.label !== 'none',
+            colors: [(n.d ?? 0) >= 0 ? GROUP_COLORS.reasoning : GROUP_COLORS.recall] })),
           title: `Layer ${layers[layer]?.layer}: the neurons of largest |d|`, xTitle: 'Cohen\'s d (positive: stronger on reasoning)', width: 560,
         }),
         rows: neurons.map((n) => ({ layer: layers[layer].layer, neuron: n.neuron, d: n.d, p_bonferroni: n.p_bonferroni, mean_recall: n.mean_recall, mean_reasoning: n.mean_reasoning, label: n.label })),
@@ -74,7 +76,7 @@ export function mount(container, actions) {
       };
       detail.append(
         figure({ title: `Layer ${layers[layer]?.layer}: most task-specific neurons`, name: `neurons-l${layer}`, chart: dChart, onError: actions.notify,
-          caption: 'Bold: labelled task-specific (Bonferroni-corrected p and |d| past the thresholds).' }),
+          caption: 'Orange: stronger on reasoning prompts; blue: on recall prompts. Bold: labelled task-specific (Bonferroni-corrected p and |d| past the thresholds).' }),
         figure({ title: 'How they fire on each kind of prompt', name: `neuron-distributions-l${layer}`, chart: hist, onError: actions.notify,
           caption: 'Share of items per activation bin, for the six neurons of largest |d| in this layer.' }),
       );
@@ -82,8 +84,10 @@ export function mount(container, actions) {
   };
 }
 
+// The study's item description: {recall, reasoning, mixed, by_kind: {kind: n}}.
 export function describeItems(items) {
   if (!items) return 'the suite';
-  const kinds = items.kinds ?? [];
-  return kinds.length ? kinds.map((k) => `${k.kind} (${k.family}, ${k.split}, ${k.n})`).join(', ') : 'the suite';
+  const kinds = Object.entries(items.by_kind ?? {});
+  const groups = `${items.recall ?? 0} recall and ${items.reasoning ?? 0} reasoning prompts`;
+  return kinds.length ? `${groups} (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')})` : groups;
 }

@@ -67,7 +67,7 @@ function draw(body, result, data, actions) {
     for (const u of units) if (u.level === level) map.set(key(u), u);
     return map;
   };
-  const text = (v) => (v === null ? '' : `${Math.round(v * 100)}`);
+  const text = (v) => (v === null || Math.round(v * 100) === 0 ? '' : `${Math.round(v * 100)}`);
 
   const resid = index('resid', (u) => `${u.boundary}|${u.position}`);
   if (resid.size) {
@@ -82,7 +82,7 @@ function draw(body, result, data, actions) {
       json: result,
     };
     body.append(figure({ title: 'Where the difference travels', name: 'patching-resid', chart, onError: actions.notify,
-      caption: `Mean recovery over ${pairText}. Numbers in cells are percentages. A path of red cells from the changed word to the last position shows how the information moves.` }));
+      caption: `Mean recovery over ${pairText}. Numbers in cells are percentages (blank: none). A path of red cells from the changed word to the last position shows how the information moves.` }));
   }
   for (const [level, label] of [['attn_pos', 'Attention output'], ['mlp_pos', 'MLP output']]) {
     const m = index(level, (u) => `${u.layer}|${u.position}`);
