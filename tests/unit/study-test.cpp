@@ -11,6 +11,7 @@
 #include "analysis/study.h"
 #include "io/files.h"
 #include "magnet-model.h"
+#include "tiny-model.h"
 #include "model/forward.h"
 
 using namespace strata;
@@ -195,6 +196,39 @@ TEST_CASE("the neurons analysis finds the neuron built to tell the families apar
   CHECK(j["quantile_levels"].size() == 5);
   CHECK(j["mlp_activation"] == "blocks.{l}.mlp.hook_post");
   CHECK(j.dump() == run_neurons(r).dump());
+
+  // the study finds the same single neuron, and it holds in every fold
+  const json st = run_study(AnalysisRequest{session, &suite, 5, json::object(), {}});
+  CHECK(st["totals"]["neurons"]["task_specific"] == 1);
+  REQUIRE(st["neurons"]["top"].size() == 1);
+  CHECK(st["neurons"]["top"][0]["neuron"] == 2);
+  CHECK(st["neurons"]["top"][0]["consistency"] == 1.0);
+  CHECK(st["neurons"]["top"][0]["label"] == top["label"]);
+}
+
+TEST_CASE("gated MLPs: the gate activation is silu(hook_pre); post is hook_post", "[study]") {
+  Model model = strata::testing::tiny_model(Family::Llama, 4);
+  model.tokenizer = strata::testing::magnet_tokenizer();
+  const Session session(std::move(model));
+  const Suite suite = magnet_suite(2);
+  const StudyItems items = select_study_items(session, suite, {}, 0, "study");
+  FeatureRequest what;
+  what.layers = what.heads = false;
+  const StudyFeatures gate = extract_study_features(AnalysisRequest{session, &suite}, items, what, 0, 1);
+  what.mlp = MlpActivation::Post;
+  const StudyFeatures post = extract_study_features(AnalysisRequest{session, &suite}, items, what, 0, 1);
+  RunOptions options;
+  options.capture = {{HookKind::MlpPre, 1}, {HookKind::MlpPost, 1}};
+  const RunResult r = run(session.model(), items.tokens[0], options);
+  const Tensor& pre = r.cache.at({HookKind::MlpPre, 1});
+  const Tensor& hook_post = r.cache.at({HookKind::MlpPost, 1});
+  const int64_t d = pre.shape[1], last = pre.shape[0] - 1;
+  for (int64_t k = 0; k < d; ++k) {
+    const float x = pre.data[last * d + k];
+    CHECK(gate.neurons[1](0, k) == Approx(x / (1.0f + std::exp(-x))).margin(1e-6));
+    CHECK(post.neurons[1](0, k) == hook_post.data[last * d + k]);
+  }
+  CHECK(mlp_activation_source(session.model().config, MlpActivation::Gate) == "silu(blocks.{l}.mlp.hook_pre)");
 }
 
 // --- the shipped models (hidden: run with [.shipped]) ------------------------------
