@@ -12,7 +12,9 @@ Model load_model(ModelFiles files) {
   model.config = parse_model_config(files.config_json, join_path(files.label, "config.json"));
   model.weights_sha256 = sha256_hex(files.safetensors.data(), files.safetensors.size());
   {
+    const uint64_t file_bytes = files.safetensors.size();
     SafetensorsFile weights(std::move(files.safetensors), join_path(files.label, "model.safetensors"));
+    check_model_memory(weights.tensors(), file_bytes, files.memory_limit, join_path(files.label, "model.safetensors"));
     model.weights = load_weights(weights, model.config, &model.load_report);
   }  // the file's bytes are freed here; only the f32 weights stay
   if (files.tokenizer_json) {

@@ -9,6 +9,7 @@
 
 #include "io/model-config.h"
 #include "io/tokenizer.h"
+#include "model/memory-limit.h"
 #include "model/weights.h"
 
 namespace strata {
@@ -26,6 +27,7 @@ struct ModelFiles {
   std::vector<uint8_t> safetensors;
   std::optional<std::string> tokenizer_json;
   std::string label = "model";  // names the source in errors ("models/tiny-gpt2/")
+  uint64_t memory_limit = kModelMemoryLimit;  // a model needing more is refused before its weights are allocated
 };
 
 Model load_model(ModelFiles files);
