@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Times `strata analyze` on each shipped model and its full suite: every
+# analysis together (--analysis all, default settings), each analysis on its
+# own, and the patching sweep with the clean run's cache reused below the
+# patched layer (reuse_cache true) and recomputed from the start (false).
+# One run each: wall time, which depends on whatever else the machine is
+# doing (the load average is printed with the figures), and CPU time. The native build folder
+# defaults to the preset's (build/native); STRATA_NATIVE_BUILD chooses another.
+#   bash scripts/bench-analyze.sh [MODEL...]      default: every model in models/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${STRATA_JOBS:-$(nproc)}
+native=${STRATA_NATIVE_BUILD:-build/native}
+[ -f "$native/CMakeCache.txt" ] ||
+  cmake -S . -B "$native" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$native" --target strata -j "$jobs" >/dev/null
+strata="$native/strata"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=($(ls -d models/*/ | xargs -n1 basename | grep -v '^recipe$'))
+analyses=$("$strata" analyze --list | awk '{print $1}')
+
+# time_run LABEL ARGS...: runs strata analyze; prints its wall time and CPU
+# time (user + system: what it costs on an idle core, whatever the load)
+time_run() {
+  local label=$1; shift
+  local TIMEFORMAT='%R %U %S' times
+  times=$( { time "$strata" analyze "$@" --out "$out/report.json" 2>/dev/null; } 2>&1 )
+  read -r real user sys <<<"$times"
+  printf '  %-30s wall %7.1f s   cpu %7.1f s   report %8s bytes\n' "$label" "$real" \
+    "$(awk "BEGIN {print $user + $sys}")" "$(stat -c %s "$out/report.json")"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for model in "${models[@]}"; do
+  dir=models/$model
+  items=$(/usr/bin/python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['items']))" "$dir/suite.json")
+  echo "== $model ($items suite items)"
+  common=(--model "$dir" --suite "$dir/suite.json" --seed 0)
+  time_run "all" "${common[@]}" --analysis all
+  for name in $analyses; do time_run "$name" "${common[@]}" --analysis "$name"; done
+  if grep -qx patching <<<"$analyses"; then
+    for reuse in true false; do
+      echo "{\"patching\": {\"reuse_cache\": $reuse}}" >"$out/settings.json"
+      time_run "patching, reuse_cache $reuse" "${common[@]}" --analysis patching --settings "$out/settings.json"
+    done
+  fi
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
