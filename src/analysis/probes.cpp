@@ -214,7 +214,7 @@ std::vector<Eigen::MatrixXd> boundary_features(const Model& model, const StudyIt
   const size_t step = std::max<size_t>(1, n / 20);
   for (size_t i = 0; i < n; ++i) {
     if (i % step == 0) request.report(from + (to - from) * static_cast<double>(i) / n, what);
-    const RunResult r = run(model, items.tokens[i], options);
+    const RunResult r = run_item(model, items, i, options);
     for (size_t b = 0; b < hooks.size(); ++b) {
       const Tensor& t = r.cache.at(hooks[b]);
       const int64_t last = t.shape[0] - 1;

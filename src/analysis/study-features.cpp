@@ -44,6 +44,14 @@ ItemGroup group_of(const SuiteItem& item) {
 
 }  // namespace
 
+RunResult run_item(const Model& model, const StudyItems& items, size_t i, const RunOptions& options) {
+  try {
+    return run(model, items.tokens[i], options);
+  } catch (const Error& e) {
+    throw Error("suite item \"" + items.items[i]->id + "\": " + e.what());
+  }
+}
+
 StudyItems select_study_items(const Session& session, const Suite& suite, const ItemSelection& selection,
                               uint64_t seed, const std::string& analysis) {
   std::map<std::string, int> kind_index;
@@ -250,7 +258,7 @@ StudyFeatures extract_study_features(const AnalysisRequest& request, const Study
     if (i % step == 0)
       request.report(from + (to - from) * static_cast<double>(i) / n_items,
                      "features " + std::to_string(i) + "/" + std::to_string(n_items));
-    const RunResult r = request.session.run(items.tokens[i], options);
+    const RunResult r = run_item(request.session.model(), items, i, options);
     for (int l = 0; l < c.n_layers; ++l) {
       if (what.layers || what.heads) pattern_features(r.cache.at({HookKind::Pattern, l}), i, l, what, f);
       if (what.layers) resid_features(r.cache.at({HookKind::ResidPost, l}), i, l, f);

@@ -29,6 +29,7 @@
 
 #include "analysis/analysis.h"
 #include "io/suite.h"
+#include "model/forward.h"
 #include "model/session.h"
 
 namespace strata {
@@ -57,6 +58,9 @@ struct StudyItems {
   std::vector<int> kind_index;  // index of the item's kind among the suite's kinds (sorted by name)
   size_t count(ItemGroup group) const;
 };
+
+// Runs `model` on item i; an error names the item ("suite item \"city-001\": run: ...").
+RunResult run_item(const Model& model, const StudyItems& items, size_t i, const RunOptions& options);
 
 // Throws Error naming `analysis` when fewer than two recall or two reasoning items remain.
 StudyItems select_study_items(const Session& session, const Suite& suite, const ItemSelection& selection,

@@ -152,6 +152,9 @@ TEST_CASE("bad study, neurons and selection settings name the setting", "[study]
                     Catch::Contains("study: items: expected at least 2 recall and 2 reasoning items"));
   CHECK_THROWS_WITH(study(session, magnet_suite(2), {{"folds", 2}}), Catch::Contains("study.folds: expected a fold count"));
   CHECK_THROWS_WITH(run_study(AnalysisRequest{session, nullptr}), Catch::Contains("study: needs a suite"));
+  Suite too_long = magnet_suite(4);
+  too_long.items[3].prompt = "f1 f2 f3 f4 f1 f2 f3 f4 f1 f2 f3 f4 f1 f2 f3 f4 A";  // 17 tokens, n_ctx 16
+  CHECK_THROWS_WITH(study(session, too_long), Catch::Contains("suite item \"logic-1\": run: prompt length"));
   AnalysisRequest bins{session, &suite, 0, {{"bins", 1}}, {}};
   CHECK_THROWS_WITH(run_neurons(bins), Catch::Contains("neurons.bins: expected an integer in [2, 200], found 1"));
   AnalysisRequest top{session, &suite, 0, {{"top_per_layer", 5}}, {}};
