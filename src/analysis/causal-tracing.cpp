@@ -39,12 +39,26 @@ double answer_probability(const RowVec& logits, int32_t answer) {
   return std::exp(static_cast<double>(logits[answer]) - max) / total;
 }
 
+// Would the restoration change the corrupted run? Not when every restored
+// state already holds its clean value (a position before the subject: causal
+// attention keeps the noise out of it); then the restored run is the
+// corrupted run and need not be run.
+bool restores_anything(const std::vector<Intervention>& restore, const ActivationCache& corrupted) {
+  for (const Intervention& iv : restore) {
+    const Tensor& before = corrupted.at(iv.hook);
+    Tensor after = before;
+    apply_intervention(iv, after.data.data(), after.shape);
+    if (after.data != before.data) return true;
+  }
+  return false;
+}
+
 // The recall kinds of the suite that are not optional.
 std::vector<std::string> recall_kinds(const Suite& suite) {
   std::vector<std::string> out;
   for (const auto& [name, kind] : suite.kinds)
     if (kind.family == "recall" && !kind.optional) out.push_back(name);
-  if (out.empty()) throw Error("causal_tracing.kinds: the suite has no recall kind that is not optional; name the kinds");
+  if (out.empty()) throw Error("causal-tracing.kinds: the suite has no recall kind that is not optional; name the kinds");
   return out;
 }
 
@@ -75,8 +89,8 @@ std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, con
 }
 
 json run_causal_tracing(const AnalysisRequest& request) {
-  const Suite& suite = request.require_suite("causal_tracing");
-  SweepSettings settings(request.settings, "causal_tracing", {"kinds", "shard", "levels"});
+  const Suite& suite = request.require_suite("causal-tracing");
+  SweepSettings settings(request.settings, "causal-tracing", {"kinds", "shard", "levels"});
   SweepSelection selection = read_sweep_selection(settings);
   const double noise = settings.scalars().get_double("noise", 3.0, 0.0, 100.0);
   const int samples = settings.scalars().get_int("samples", 2, 1, 100);
@@ -91,7 +105,7 @@ json run_causal_tracing(const AnalysisRequest& request) {
   const bool kinds_given = !selection.kinds.empty();
   if (!kinds_given) selection.kinds = recall_kinds(suite);
 
-  const ItemSet items = select_items(request.session, suite, selection, "causal_tracing");
+  const ItemSet items = select_items(request.session, suite, selection, "causal-tracing");
   const size_t n_items = items.items.size();
   std::vector<std::vector<int>> subjects;
   for (const SweepItem& item : items.items) subjects.push_back(subject_positions(item, items.n_pos));
@@ -132,6 +146,7 @@ json run_causal_tracing(const AnalysisRequest& request) {
   SeededRandom rng(derived_seed(request.seed, 2));
   std::vector<std::vector<Intervention>> noised(n_items);      // [item][sample]
   std::vector<std::vector<Boundaries>> corrupted(n_items);     // [item][sample], when reuse_cache
+  std::vector<std::vector<ActivationCache>> corrupted_states(n_items);  // what a restoration overwrites
   std::vector<std::vector<double>> p_corrupt(n_items);
   for (size_t i = 0; i < n_items; ++i)
     for (int s = 0; s < samples; ++s) {
@@ -145,10 +160,13 @@ json run_causal_tracing(const AnalysisRequest& request) {
           iv.value.data[static_cast<size_t>(p * c.d_model + k)] += static_cast<float>(nu * rng.normal());
       RunOptions options;
       options.interventions = {iv};
-      if (reuse_cache) options.capture = boundary_hooks(c);
-      const RunResult r = run(model, items.items[i].tokens, options);
+      if (reuse_cache) options.capture = clean_options.capture;
+      RunResult r = run(model, items.items[i].tokens, options);
       p_corrupt[i].push_back(answer_probability(r.logits.row(r.logits.rows() - 1), items.items[i].answer));
-      if (reuse_cache) corrupted[i].push_back(boundaries_from(r.cache, c));
+      if (reuse_cache) {
+        corrupted[i].push_back(boundaries_from(r.cache, c));
+        corrupted_states[i].push_back(std::move(r.cache));
+      }
       noised[i].push_back(std::move(iv));
     }
 
@@ -184,9 +202,12 @@ json run_causal_tracing(const AnalysisRequest& request) {
         restore.push_back(std::move(iv));
       }
       for (int s = 0; s < samples; ++s) {
-        const RowVec logits = intervened_last_logits(model, items.items[i].tokens, restore,
-                                                     reuse_cache ? &corrupted[i][s] : nullptr, {noised[i][s]});
-        const double p = answer_probability(logits, items.items[i].answer);
+        double p = p_corrupt[i][s];
+        if (!reuse_cache || restores_anything(restore, corrupted_states[i][s])) {
+          const RowVec logits = intervened_last_logits(model, items.items[i].tokens, restore,
+                                                       reuse_cache ? &corrupted[i][s] : nullptr, {noised[i][s]});
+          p = answer_probability(logits, items.items[i].answer);
+        }
         restored[i] += p / samples;
         effect[i] += (p - p_corrupt[i][s]) / samples;
       }

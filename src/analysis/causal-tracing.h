@@ -22,7 +22,11 @@
 //          centred on layer l (clipped to the model) at position p
 //   attn   the same for the attention outputs (hook_attn_out)
 // With reuse_cache (default) a restoring run resumes from the corrupted run's
-// cached residual at the lowest restored block.
+// cached residual at the lowest restored block, and a restoration that would
+// write the values already there (any state before the first subject token:
+// attention is causal, the noise cannot reach it) is not run at all, its IE
+// being exactly 0. reuse_cache false runs everything from the embedding and
+// gives the same numbers.
 //
 // Settings: items_per_kind, kinds, split, shard (sweep.h); `kinds` defaults to
 // the recall kinds that are not optional. And:

@@ -103,7 +103,10 @@ Patcher::Patcher(const Model& model, const ItemSet& items, const std::vector<Pat
   }
   RunOptions clean_options, corrupt_options;
   clean_options.capture = clean_hooks_;
-  if (reuse_cache) corrupt_options.capture = boundary_hooks(c);
+  if (reuse_cache) {
+    corrupt_options.capture = boundary_hooks(c);
+    corrupt_options.capture.insert(corrupt_options.capture.end(), clean_hooks_.begin(), clean_hooks_.end());
+  }
   for (size_t i = 0; i < items.items.size(); ++i) {
     const SweepItem& item = items.items[i];
     const RunResult clean = run(model, item.tokens, clean_options);
@@ -112,7 +115,11 @@ Patcher::Patcher(const Model& model, const ItemSet& items, const std::vector<Pat
     ld_corrupt_.push_back(logit_diff(corrupt.logits.row(corrupt.logits.rows() - 1), i));
     clean_.emplace_back();
     for (const HookId& h : clean_hooks_) clean_.back().push_back(clean.cache.at(h));
-    if (reuse_cache) corrupt_.push_back(boundaries_from(corrupt.cache, c));
+    if (reuse_cache) {
+      corrupt_.push_back(boundaries_from(corrupt.cache, c));
+      corrupt_values_.emplace_back();
+      for (const HookId& h : clean_hooks_) corrupt_values_.back().push_back(corrupt.cache.at(h));
+    }
   }
 }
 
@@ -127,9 +134,17 @@ double Patcher::patched_logit_diff(size_t item, const PatchSite& site) const {
   iv.op = InterventionOp::Patch;
   if (site.head >= 0) iv.head = site.head;
   if (site.position >= 0) iv.positions = {site.position};
-  const auto slot = std::find(clean_hooks_.begin(), clean_hooks_.end(), iv.hook);
-  if (slot == clean_hooks_.end()) throw Error("patching: the clean run did not keep " + hook_name(iv.hook));
-  iv.value = clean_[item][static_cast<size_t>(slot - clean_hooks_.begin())];
+  const auto found = std::find(clean_hooks_.begin(), clean_hooks_.end(), iv.hook);
+  if (found == clean_hooks_.end()) throw Error("patching: the clean run did not keep " + hook_name(iv.hook));
+  const size_t slot = static_cast<size_t>(found - clean_hooks_.begin());
+  iv.value = clean_[item][slot];
+  if (reuse_cache_) {
+    // A patch that writes the values already there (a position before the
+    // first differing token, say) leaves the corrupt run as it is.
+    Tensor patched = corrupt_values_[item][slot];
+    apply_intervention(iv, patched.data.data(), patched.shape);
+    if (patched.data == corrupt_values_[item][slot].data) return ld_corrupt_[item];
+  }
   const RowVec logits = intervened_last_logits(model_, items_.items[item].corrupt_tokens, {iv},
                                                reuse_cache_ ? &corrupt_[item] : nullptr);
   return logit_diff(logits, item);
@@ -196,7 +211,7 @@ json run_patching(const AnalysisRequest& request) {
   std::set<std::string> level_choices;
   for (PatchLevel level : kAllLevels) level_choices.insert(patch_level_name(level));
   const std::vector<std::string> level_names = settings.get_string_list(
-      "levels", {"resid", "attn", "mlp", "head", "attn_pos", "mlp_pos"}, level_choices);
+      "levels", {"resid", "attn", "mlp", "head"}, level_choices);
   const double min_gap = settings.scalars().get_double("min_gap", 1.0, 0.0, 1e6);
   const bool reuse_cache = settings.scalars().get_bool("reuse_cache", true);
   const std::pair<int, int> shard = settings.get_shard();

@@ -119,11 +119,11 @@ TEST_CASE("bad causal tracing settings and items are named", "[causal-tracing]")
     CHECK_THROWS_WITH(trace(session, suite, std::move(settings)), Catch::Contains(message));
   };
   fails({{"kinds", {"copy"}}}, "suite item \"copy-0\": meta.subject_positions: missing");
-  fails({{"window", 3}}, "causal_tracing.window: expected an integer in [1, 2], found 3");
-  fails({{"samples", 0}}, "causal_tracing.samples");
-  fails({{"noise", "big"}}, "causal_tracing.noise: expected a number");
-  fails({{"levels", {"head"}}}, "causal_tracing.levels");
-  fails({{"sample", 2}}, "causal_tracing.sample: unknown setting");
+  fails({{"window", 3}}, "causal-tracing.window: expected an integer in [1, 2], found 3");
+  fails({{"samples", 0}}, "causal-tracing.samples");
+  fails({{"noise", "big"}}, "causal-tracing.noise: expected a number");
+  fails({{"levels", {"head"}}}, "causal-tracing.levels");
+  fails({{"sample", 2}}, "causal-tracing.sample: unknown setting");
   Suite bad = sweep_suite();
   bad.items[0].meta["subject_positions"] = {4};
   CHECK_THROWS_WITH(trace(session, bad, json::object()),

@@ -83,12 +83,14 @@ TEST_CASE("a run patched with its own activations is unchanged, and its pairs ar
   const std::vector<PatchSite> sites =
       patch_sites(session.model().config, items.n_pos,
                   {PatchLevel::Resid, PatchLevel::Attn, PatchLevel::Mlp, PatchLevel::Head, PatchLevel::HeadPos});
-  const Patcher patcher(session.model(), items, sites, true);
-  for (size_t i = 0; i < items.items.size(); ++i) {
-    CHECK(patcher.corrupt_logit_diff(i) == patcher.clean_logit_diff(i));
-    for (const PatchSite& site : sites) {
-      INFO(site.label());
-      CHECK(patcher.patched_logit_diff(i, site) == patcher.clean_logit_diff(i));
+  for (const bool reuse : {true, false}) {  // reuse skips these runs (nothing changes); without it they run
+    const Patcher patcher(session.model(), items, sites, reuse);
+    for (size_t i = 0; i < items.items.size(); ++i) {
+      CHECK(patcher.corrupt_logit_diff(i) == patcher.clean_logit_diff(i));
+      for (const PatchSite& site : sites) {
+        INFO(site.label() << " reuse " << reuse);
+        CHECK(patcher.patched_logit_diff(i, site) == patcher.clean_logit_diff(i));
+      }
     }
   }
   // answer == corrupt answer: LD is 0 on both sides, nothing to normalise by
@@ -149,7 +151,8 @@ TEST_CASE("patching shards concatenate to the whole sweep", "[patching]") {
     CHECK(shards.back()["n_units"] == whole["n_units"]);
   }
   CHECK(merged_units(shards) == whole["units"]);
-  CHECK(whole["settings"]["levels"] == json({"resid", "attn", "mlp", "head", "attn_pos", "mlp_pos"}));
+  CHECK(whole["settings"]["levels"] == json({"resid", "attn", "mlp", "head"}));
+  CHECK(whole["n_units"] == 3 * 4 + 2 + 2 + 4);
 }
 
 TEST_CASE("bad patching settings name the setting", "[patching]") {
