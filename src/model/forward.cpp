@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "base/error.h"
+#include "tensor/attention.h"
 #include "tensor/matmul.h"
 #include "tensor/ops.h"
 
@@ -90,8 +91,7 @@ Mat embed(const Model& model, const std::vector<int32_t>& tokens, HookVisitor& h
 }
 
 void attention(const ModelConfig& c, const LayerWeights& L, int layer, Mat& resid, HookVisitor& hooks) {
-  const int64_t n = resid.rows();
-  const int dh = c.d_head, group = c.n_heads / c.n_kv_heads;
+  const int dh = c.d_head;
   Mat x, q, k, v;
   norm(c, resid, L.ln1_w, L.ln1_b, x);
   hooks.visit(HookKind::Ln1Normalized, layer, x);
@@ -111,24 +111,16 @@ void attention(const ModelConfig& c, const LayerWeights& L, int layer, Mat& resi
     hooks.visit(HookKind::RotK, layer, k);
   }
 
-  // scores: (n_heads * n, n), head h in rows [h*n, (h+1)*n) = [head, query, key].
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  const float masked = -std::numeric_limits<float>::infinity();
-  Mat scores(c.n_heads * n, n);
-  for (int h = 0; h < c.n_heads; ++h) {
-    auto s = scores.middleRows(h * n, n);
-    s.noalias() = q.middleCols(h * dh, dh) * k.middleCols((h / group) * dh, dh).transpose();
-    s *= scale;
-    for (int64_t i = 0; i < n; ++i) s.row(i).tail(n - 1 - i).setConstant(masked);
-  }
+  // scores: (n_heads * n, n), head h in rows [h*n, (h+1)*n) = [head, query, key];
+  // q k^T / sqrt(d_head), -inf above the diagonal.
+  Mat scores, z;
+  causal_attention_scores(q, k, c.n_heads, c.n_kv_heads, dh, scores);
   hooks.visit(HookKind::AttnScores, layer, scores);
   softmax_rows_inplace(scores);
   Mat& pattern = scores;
   hooks.visit(HookKind::Pattern, layer, pattern);
 
-  Mat z(n, c.n_heads * dh);  // (n, n_heads * d_head)
-  for (int h = 0; h < c.n_heads; ++h)
-    z.middleCols(h * dh, dh).noalias() = pattern.middleRows(h * n, n) * v.middleCols((h / group) * dh, dh);
+  causal_attention_mix(pattern, v, c.n_heads, c.n_kv_heads, dh, z);  // (n, n_heads * d_head)
   hooks.visit(HookKind::Z, layer, z);
 
   Mat attn_out;

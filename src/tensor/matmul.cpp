@@ -52,6 +52,7 @@ struct Operand {
   const float* data;
   long ld;          // row stride of the stored matrix
   bool transposed;  // op(B)(p, j) = data[j * ld + p] instead of data[p * ld + j]
+  bool pack = false;  // pack even when it could be read in place (the columns left over)
 };
 
 // Packs op(B)(k0 .. k0+kc, j0 .. j0+nc) into panels of kNr columns.
@@ -72,14 +73,16 @@ void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* ou
 
 // C[0..MR, 0..width) (+)= A[0..MR, 0..kc) * panel; `accumulate` adds to C
 // instead of overwriting it (every inner block after the first).
+// The panel's rows are `panel_ld` floats apart: kNr in a packed block, B's
+// row stride when the panel is read from B in place.
 template <int MR>
-void tile(const float* A, long lda, const float* panel, long kc, float* C, long ldc, long width,
+void tile(const float* A, long lda, const float* panel, long panel_ld, long kc, float* C, long ldc, long width,
           bool accumulate) {
   v128_t c0[MR], c1[MR];
   for (int r = 0; r < MR; ++r) c0[r] = c1[r] = wasm_f32x4_splat(0.f);
   for (long p = 0; p < kc; ++p) {
-    const v128_t b0 = wasm_v128_load(panel + p * kNr);
-    const v128_t b1 = wasm_v128_load(panel + p * kNr + 4);
+    const v128_t b0 = wasm_v128_load(panel + p * panel_ld);
+    const v128_t b1 = wasm_v128_load(panel + p * panel_ld + 4);
     for (int r = 0; r < MR; ++r) {
       const v128_t a = wasm_v128_load32_splat(A + r * lda + p);
       c0[r] = wasm_f32x4_add(c0[r], wasm_f32x4_mul(a, b0));
@@ -104,34 +107,59 @@ void tile(const float* A, long lda, const float* panel, long kc, float* C, long 
   }
 }
 
+// The panels of one inner block: panel j (columns j*kNr ..) starts at
+// base + j * step and its rows are `ld` floats apart.
+struct Panels {
+  const float* base;
+  long step, ld;
+};
+
 template <int MR>
-void tile_row(const float* A, long lda, const float* packed, long kc, float* C, long ldc, long nc,
+void tile_row(const float* A, long lda, const Panels& panels, long kc, float* C, long ldc, long nc,
               bool accumulate) {
   for (long jp = 0; jp < nc; jp += kNr)
-    tile<MR>(A, lda, packed + (jp / kNr) * kc * kNr, kc, C + jp, ldc, std::min<long>(kNr, nc - jp),
+    tile<MR>(A, lda, panels.base + (jp / kNr) * panels.step, panels.ld, kc, C + jp, ldc, std::min<long>(kNr, nc - jp),
              accumulate);
 }
 
-// All rows of C for one packed block: full tiles of kMr rows, then the rest.
-void block(long m, const float* A, long lda, const float* packed, long kc, float* C, long ldc,
+// All rows of C for one inner block: full tiles of kMr rows, then the rest.
+void block(long m, const float* A, long lda, const Panels& panels, long kc, float* C, long ldc,
            long nc, bool accumulate) {
   long i = 0;
-  for (; i + kMr <= m; i += kMr) tile_row<kMr>(A + i * lda, lda, packed, kc, C + i * ldc, ldc, nc, accumulate);
+  for (; i + kMr <= m; i += kMr) tile_row<kMr>(A + i * lda, lda, panels, kc, C + i * ldc, ldc, nc, accumulate);
   const float* a = A + i * lda;
   float* c = C + i * ldc;
   switch (m - i) {
-    case 1: tile_row<1>(a, lda, packed, kc, c, ldc, nc, accumulate); break;
-    case 2: tile_row<2>(a, lda, packed, kc, c, ldc, nc, accumulate); break;
-    case 3: tile_row<3>(a, lda, packed, kc, c, ldc, nc, accumulate); break;
+    case 1: tile_row<1>(a, lda, panels, kc, c, ldc, nc, accumulate); break;
+    case 2: tile_row<2>(a, lda, panels, kc, c, ldc, nc, accumulate); break;
+    case 3: tile_row<3>(a, lda, panels, kc, c, ldc, nc, accumulate); break;
     default: break;
   }
 }
 
-// C (m, n) = A (m, k) * op(B). C must not overlap A or B.
-void simd_product(const Mat& A, const Operand& B, long n, Mat& C) {
-  const long m = A.rows(), k = A.cols();
+// Products with at most this many rows read an untransposed B in place
+// instead of packing it: each panel would serve at most kMaxUnpackedRows / kMr
+// row tiles, too few to repay the copy (the forward pass of a 16-token prompt
+// packed every weight matrix once per product).
+constexpr long kMaxUnpackedRows = 32;
+
+// C (m, n) = A (m, k) * op(B), all row-major with row strides lda and ldc.
+// C must not overlap A or B.
+void simd_product(long m, long n, long k, const float* A, long lda, const Operand& B, float* C, long ldc) {
   if (k == 0) {
-    C.setZero();
+    for (long i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.f);
+    return;
+  }
+  if (!B.transposed && !B.pack && m <= kMaxUnpackedRows && n >= kNr) {
+    const long n_full = n - n % kNr;  // whole panels read in place; the rest packed below
+    for (long j0 = 0; j0 < n_full; j0 += kNc) {
+      const long nc = std::min(kNc, n_full - j0);
+      for (long k0 = 0; k0 < k; k0 += kKc) {
+        const long kc = std::min(kKc, k - k0);
+        block(m, A + k0, lda, Panels{B.data + k0 * B.ld + j0, kNr, B.ld}, kc, C + j0, ldc, nc, k0 > 0);
+      }
+    }
+    if (n_full < n) simd_product(m, n - n_full, k, A, lda, Operand{B.data + n_full, B.ld, false, true}, C + n_full, ldc);
     return;
   }
   thread_local std::vector<float> packed;
@@ -141,9 +169,13 @@ void simd_product(const Mat& A, const Operand& B, long n, Mat& C) {
     for (long k0 = 0; k0 < k; k0 += kKc) {
       const long kc = std::min(kKc, k - k0);
       pack_panels(B, k0, kc, j0, nc, packed.data());
-      block(m, A.data() + k0, k, packed.data(), kc, C.data() + j0, n, nc, k0 > 0);
+      block(m, A + k0, lda, Panels{packed.data(), kc * kNr, kNr}, kc, C + j0, ldc, nc, k0 > 0);
     }
   }
+}
+
+void simd_product(const Mat& A, const Operand& B, long n, Mat& C) {
+  simd_product(A.rows(), n, A.cols(), A.data(), A.cols(), B, C.data(), n);
 }
 
 constexpr Eigen::Index kMinKernelRows = 8;
@@ -176,6 +208,22 @@ void matmul(const Mat& A, const Mat& B, Mat& C) {
 #endif
     out.noalias() = A * B;
   });
+}
+
+void matmul_strided(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
+                    float* C, long ldc) {
+  if (m == 0 || n == 0) return;
+#ifdef __wasm_simd128__
+  if (m >= kMinKernelRows) {
+    simd_product(m, n, k, A, lda, Operand{B, ldb, b_transposed}, C, ldc);
+    return;
+  }
+#endif
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<const Mat, 0, Stride> a(A, m, k, Stride(lda));
+  Eigen::Map<Mat, 0, Stride> c(C, m, n, Stride(ldc));
+  if (b_transposed) c.noalias() = a * Eigen::Map<const Mat, 0, Stride>(B, n, k, Stride(ldb)).transpose();
+  else c.noalias() = a * Eigen::Map<const Mat, 0, Stride>(B, k, n, Stride(ldb));
 }
 
 void matmul_transposed(const Mat& A, const Mat& B, Mat& C) {

@@ -12,4 +12,12 @@ void matmul(const Mat& A, const Mat& B, Mat& C);
 // C = A * B^T      A: (m, k), B: (n, k); C is resized to (m, n).
 void matmul_transposed(const Mat& A, const Mat& B, Mat& C);
 
+// C = A * op(B) on row-major storage addressed by pointer and row stride, for
+// products of sub-matrices (one head's columns, the first rows): A is (m, k)
+// with row stride lda; op(B) is (k, n), stored as B (k, n) or, when
+// b_transposed, as B (n, k), with row stride ldb; C (m, n) has row stride ldc
+// and is overwritten. C must not overlap A or B.
+void matmul_strided(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
+                    float* C, long ldc);
+
 }  // namespace strata
