@@ -58,7 +58,8 @@ for (const model of manifest.models) {
       await openView(page, view);
       if (view === 'lessons') assert.ok((await page.$$('#lesson-list li')).length >= 3, 'fewer than three lessons');
       else await assertChartsFilled(page, view);
-      t.diagnostic(`${view}: ${Date.now() - started} ms`);
+      const computed = await page.evaluate(() => Object.entries(window.strata.data.analyses).filter(([, a]) => a.ms).map(([name, a]) => `${name} ${Math.round(a.ms)} ms`));
+      t.diagnostic(`${view}: ${Date.now() - started} ms on screen${computed.length ? `; computed: ${computed.join(', ')}` : ''}`);
       await page.screenshot({ path: join(resultsDir, `${model.id}-${view}.png`), fullPage: true });
     }
     assertClean(browser);

@@ -378,12 +378,13 @@ export class App {
   launch(model, name, settings) {
     const entry = { status: 'running', name, settings, progress: 0, stage: 'starting', result: null, error: null };
     const seed = this.state.seed;
+    const started = performance.now();
     entry.promise = runAnalysis(this.pool, model.key, name, { settings, seed }, (fraction, stage) => {
       entry.progress = fraction;
       entry.stage = stage;
       this.scheduleRender();
     }).then((result) => {
-      Object.assign(entry, { status: 'done', result, progress: 1 });
+      Object.assign(entry, { status: 'done', result, progress: 1, ms: performance.now() - started });
     }, (error) => {
       Object.assign(entry, { status: 'error', error: error.message });
       for (const [k, v] of this.analysisCache) if (v === entry) this.analysisCache.delete(k);

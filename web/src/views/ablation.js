@@ -57,7 +57,9 @@ function fillSuite(box, data, actions) {
   }
   const result = analysisResult(box, data, 'ablation', 'Ablation sweep');
   if (!result) return;
-  const families = result.items?.families ?? Object.keys(result.baseline?.by_family ?? {});
+  const all = result.items?.families ?? Object.keys(result.baseline?.by_family ?? {});
+  // Recall first everywhere (blue), reasoning second (orange), as in the other views.
+  const families = all.includes('recall') && all.includes('reasoning') ? ['recall', 'reasoning', ...all.filter((f) => f !== 'recall' && f !== 'reasoning')] : all;
   const units = result.units ?? [];
   const baseline = families.map((f) => `${f} ${percent(result.baseline.by_family[f])}`).join(', ');
   const bars = {
@@ -77,19 +79,19 @@ function fillSuite(box, data, actions) {
     const nHeads = Math.max(...heads.map((u) => u.head)) + 1;
     const at = (l, h) => heads.find((u) => u.layer === l && u.head === h);
     const [a, b] = families.includes('recall') && families.includes('reasoning') ? ['recall', 'reasoning'] : families;
-    const selective = (l, h) => (at(l, h) ? at(l, h).drop.by_family[a] - at(l, h).drop.by_family[b] : null);
+    const selective = (l, h) => (at(l, h) ? at(l, h).drop.by_family[b] - at(l, h).drop.by_family[a] : null);
     const chart = {
       svg: matrixHeatmap({
         rows: Array.from({ length: nLayers }, (_, l) => `layer ${l}`), cols: Array.from({ length: nHeads }, (_, h) => `head ${h}`),
-        value: selective, kind: 'diverging', domain: [-1, 0, 1], title: `${a} drop minus ${b} drop per head`, xTitle: 'head', yTitle: 'layer',
-        legendTitle: `${a} − ${b}`, valueFormat: '.0%', cell: 56,
+        value: selective, kind: 'diverging', domain: [-1, 0, 1], title: `${b} drop minus ${a} drop per head`, xTitle: 'head', yTitle: 'layer',
+        legendTitle: `${b} − ${a} drop`, valueFormat: '.0%', cell: 56,
         text: (l, h) => (at(l, h) ? `${Math.round(at(l, h).drop.by_family[a] * 100)}/${Math.round(at(l, h).drop.by_family[b] * 100)}` : ''),
         onPick: (l, h) => actions.toggleAblation({ kind: 'head', layer: l, head: h }),
       }),
       rows: heads.map((u) => ({ layer: u.layer, head: u.head, ...Object.fromEntries(families.map((f) => [`drop_${f}`, u.drop.by_family[f]])) })),
     };
     box.append(figure({ title: 'Heads: which ones recall depends on', name: 'ablation-suite-heads', chart, onError: actions.notify,
-      caption: `Text: ${a} drop / ${b} drop in percentage points. Red: switching the head off hurts ${a} more than ${b}; blue: the reverse.` }));
+      caption: `Text: ${a} drop / ${b} drop in percentage points. Blue: switching the head off hurts ${a} more than ${b}; red: the reverse.` }));
   }
 }
 
