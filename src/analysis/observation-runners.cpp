@@ -143,9 +143,10 @@ json case_json(const Session& session, const Case& c) {
   return j;
 }
 
-// Calls request.report for case i of n.
-void report_case(const AnalysisRequest& request, const std::string& what, size_t i, size_t n) {
-  request.report(static_cast<double>(i) / static_cast<double>(n),
+// Calls request.report for case i of n, the cases spanning [from, to] of the analysis.
+void report_case(const AnalysisRequest& request, const std::string& what, size_t i, size_t n, double from = 0.0,
+                 double to = 1.0) {
+  request.report(from + (to - from) * static_cast<double>(i) / static_cast<double>(n),
                  what + " " + std::to_string(i + 1) + "/" + std::to_string(n));
 }
 
@@ -160,7 +161,7 @@ std::vector<double> divided(std::vector<double> sums, size_t n) {
 // token, and the KL to the model's output, at the last prompt position,
 // averaged over each kind's items. With a tuned lens the residuals are mapped first.
 json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, KindCases>& by_kind,
-                  const TunedLens* tuned, const std::string& what) {
+                  const TunedLens* tuned, const std::string& what, double progress_from = 0.0) {
   const Model& model = request.session.model();
   const int L = model.config.n_layers;
   const size_t total = count_cases(by_kind);
@@ -169,7 +170,7 @@ json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, Ki
   for (const auto& [kind, k] : by_kind) {
     std::vector<double> prob(L + 1, 0.0), rank(L + 1, 0.0), top1(L + 1, 0.0), kl(L + 1, 0.0);
     for (const Case& c : k.cases) {
-      report_case(request, what, done++, total);
+      report_case(request, what, done++, total, progress_from);
       const std::vector<Mat> b = residual_boundaries(model, c.tokens);
       const Eigen::Index last = static_cast<Eigen::Index>(c.tokens.size()) - 1;
       const Eigen::MatrixXd log_final = log_softmax_rows(lens_logits(model, Mat(b[L].row(last))));
@@ -276,7 +277,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   TunedLensRun out;
   TunedLensFit fit = fit_tuned_lens(model, prompts_of(fit_cases), fit_settings);
   out.lens = std::move(fit.lens);
-  request.report(0.4, "tuned lens: held-out quality");
+  request.report(0.45, "tuned lens: held-out quality");
   const TunedLensQuality heldout = evaluate_tuned_lens(model, out.lens, prompts_of(heldout_cases));
   out.result = {{"mode", focus ? "prompt" : "suite"},
                 {"ridge", fit_settings.ridge},
@@ -287,7 +288,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
                 {"boundary_hooks", boundary_hooks(model.config)},
                 {"fit", to_json(fit.quality)},
                 {"heldout", to_json(heldout)},
-                {"by_kind", lens_by_kind(request, by_kind, &out.lens, "tuned lens")}};
+                {"by_kind", lens_by_kind(request, by_kind, &out.lens, "tuned lens", 0.55)}};
   if (focus) {
     out.result["case"] = case_json(request.session, *focus);
     out.result["lens"] = to_json(tuned_lens(model, out.lens, focus->tokens, *view));

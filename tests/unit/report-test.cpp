@@ -341,3 +341,23 @@ TEST_CASE("every malformed report is refused with one line naming the field", "[
     CHECK(error.find('\n') == std::string::npos);
   }
 }
+
+TEST_CASE("progress only moves forward, within [0, 1], over a whole report", "[report]") {
+  std::vector<double> fractions;
+  std::vector<std::string> stages;
+  ReportInputs in = inputs({"logit-lens", "tuned-lens", "attribution"}, json::object(), 0);
+  in.progress = [&](double f, const std::string& stage) {
+    fractions.push_back(f);
+    stages.push_back(stage);
+  };
+  build_report(in);
+  REQUIRE(fractions.size() > 3 * small_suite().items.size());
+  for (size_t i = 0; i < fractions.size(); ++i) {
+    INFO(i << ": " << stages[i]);
+    CHECK((fractions[i] >= 0 && fractions[i] <= 1));
+    if (i > 0) CHECK(fractions[i] >= fractions[i - 1]);
+  }
+  CHECK(fractions.back() == 1.0);
+  CHECK(stages.front().rfind("logit-lens: ", 0) == 0);
+  CHECK(stages[stages.size() - 2].rfind("attribution: ", 0) == 0);
+}
