@@ -45,7 +45,7 @@ class SweepSettings {
   // Each entry one of `choices`, no repeats; `fallback` when absent.
   std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& fallback,
                                            const std::set<std::string>& choices);
-  // Names without a closed list (kinds); nullopt-like empty when absent.
+  // Names without a closed list (kinds), no repeats; empty when absent.
   std::vector<std::string> get_names(const std::string& key);
   // [index, count] with 0 <= index < count.
   std::pair<int, int> get_shard();

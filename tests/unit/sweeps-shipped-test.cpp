@@ -4,7 +4,8 @@
 // ). Prints the CPU time of one forward pass, each sweep's wall-clock and CPU
 // time and the circuits verdict; checks only the shape of the results.
 // STRATA_SWEEPS=ablation,patching,causal-tracing,circuits picks sweeps;
-// STRATA_SWEEP_NO_REUSE=1 also times the sweeps without clean-cache reuse.
+// STRATA_SWEEP_NO_REUSE=1 also times the sweeps without clean-cache reuse;
+// STRATA_SWEEP_SETTINGS='{"method": "resample"}' adds settings to every sweep.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -36,6 +37,8 @@ json timed(const std::string& model, const std::string& name, json (*sweep)(cons
            const Session& session, const Suite& suite, json settings = json::object()) {
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = cpu_seconds();
+  if (const char* extra = std::getenv("STRATA_SWEEP_SETTINGS"))
+    for (const auto& [key, value] : json::parse(extra).items()) settings[key] = value;
   AnalysisRequest request{session, &suite, 1, settings, {}};
   json result = sweep(request);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
