@@ -66,13 +66,13 @@ record kernels node --no-experimental-fetch "$wasm/tests/bench/bench-matmul.js" 
 
 # --- engine vs the PyTorch reference on the shipped models ---------------------------
 # The sweep's pairs: the patching analysis's selection, items_per_kind of every non-optional kind.
-per_kind=2
+per_kind=1
 for dir in models/*/; do
   [ -f "$dir/model.onnx" ] || continue
   m=$(basename "$dir")
   say "engine vs PyTorch: $m"
   record "pairs-$m" "$native_bench" pairs --model "$dir" --items-per-kind $per_kind
-  record "torch-$m" $python tests/bench/torch-bench.py "$dir" "$work/raw/pairs-$m.json"
+  record "torch-$m" $python tests/bench/torch-bench.py "$dir" "$work/raw/pairs-$m.json" --repeats 11
   record "native-forward-$m" "$native_bench" forward --model "$dir" --capture all
   record "wasm-forward-$m" "${wasm_bench[@]}" forward --model "$dir" --capture all
   record "native-sweep-$m" "$native_bench" sweep --model "$dir" --items-per-kind $per_kind --reuse 1 --recovery 1
@@ -90,7 +90,7 @@ for n in $lengths; do
 done
 for s in $sizes; do
   say "growth: gpt2-$s"
-  record "growth-size-forward-$s" "${wasm_bench[@]}" forward --model "$work/ckpt/gpt2-$s" --tokens 64 --capture all --repeats 3 --warmup-ms 0
+  record "growth-size-forward-$s" "${wasm_bench[@]}" forward --model "$work/ckpt/gpt2-$s" --tokens 64 --capture all --repeats 2 --warmup-ms 0
   record "growth-size-sweep-$s" "${wasm_bench[@]}" sweep --model "$work/ckpt/gpt2-$s" --tokens 64 --reuse 1 --positions-per-layer 1
 done
 

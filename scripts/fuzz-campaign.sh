@@ -47,7 +47,10 @@ fi
 
 # Runs one target until its process has used $cpu_seconds of CPU (utime+stime,
 # read from /proc), then interrupts it; libFuzzer prints its final figures on
-# SIGINT. The wall-clock cap stops a starved run.
+# SIGINT. The wall-clock cap stops a starved run. libFuzzer's -timeout counts
+# wall-clock time, so it is generous: a process at nice 19 on a busy machine
+# can wait seconds for the CPU in the middle of an input that needs
+# milliseconds.
 run_target() {
   local name=$1 dir="$build/fuzz-campaign/$1"
   rm -rf "$dir"
@@ -56,7 +59,7 @@ run_target() {
   cat tests/fuzz/"$name".dict tests/fuzz/json.dict >"$dir/dict"
   local start=$SECONDS
   ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$build/tests/fuzz/fuzz-$name" "$dir/corpus" tests/data models \
-    -dict="$dir/dict" -max_total_time=$wall_cap -max_len=$max_len -rss_limit_mb=2048 -timeout=10 \
+    -dict="$dir/dict" -max_total_time=$wall_cap -max_len=$max_len -rss_limit_mb=2048 -timeout=300 \
     -artifact_prefix="$dir/artifacts/" -print_final_stats=1 >"$dir/log" 2>&1 &
   local pid=$! ticks clk cpu=0
   clk=$(getconf CLK_TCK)
@@ -85,7 +88,7 @@ merge_target() {
   find tests/data models -type f -size -$((max_len + 1))c | while read -r f; do cp "$f" "$dir/merged/seed-${f//\//_}"; done
   ls "$dir/merged" | sort >"$dir/before"
   find "$dir/corpus" -type f -size +$((max_len - 1))c -exec mv -t "$dir/big/" {} +
-  ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$build/tests/fuzz/fuzz-$name" -merge=1 -max_len=$max_len -timeout=10 \
+  ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$build/tests/fuzz/fuzz-$name" -merge=1 -max_len=$max_len -timeout=300 \
     -rss_limit_mb=2048 "$dir/merged" "$dir/corpus" >"$dir/merge.log" 2>&1
   ls "$dir/merged" | sort | comm -13 "$dir/before" - >"$dir/added"
   mkdir -p tests/fuzz/corpus/"$name"
