@@ -30,7 +30,16 @@ file(WRITE "${CMAKE_BINARY_DIR}/package.json" "{\"type\": \"commonjs\"}\n")
 file(WRITE "${CMAKE_BINARY_DIR}/bindings/package.json" "{\"type\": \"module\"}\n")
 
 # Tests and the CLI run under node with the real file system.
+#   strata_node_executable(target [OPTIMIZED])
+# The code is optimised when compiled (-O3) either way. Linking at -O3 also runs
+# binaryen's whole-module passes, which take 30-80 s per program on these
+# machines (about half the wasm build) and made no measurable difference to a
+# test's run time, so only OPTIMIZED programs (the benchmarks) get them; the
+# page's module (bindings/) is linked at -O3 too.
 set(CMAKE_CROSSCOMPILING_EMULATOR "node;--no-experimental-fetch" CACHE STRING "" FORCE)
 function(strata_node_executable target)
   target_link_options(${target} PRIVATE -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 -sTOTAL_STACK=1048576)
+  if(NOT "OPTIMIZED" IN_LIST ARGN)
+    target_link_options(${target} PRIVATE -O1)  # after the build type's -O3, so it wins
+  endif()
 endfunction()

@@ -65,7 +65,7 @@ TEST_CASE("causal tracing identities hold", "[causal-tracing]") {
   CHECK(std::abs(effect(r, "L1 mlp @3")) < 0.2 * total);
   const json& mlp = unit_of(r, "L0 mlp @3");
   CHECK(mlp["hooks"] == json({"blocks.0.hook_mlp_out"}));
-  CHECK(mlp["layers"] == json({0}));
+  CHECK(mlp["layers"] == json::array({0}));
   CHECK(mlp["position"] == 3);
 }
 
