@@ -10,6 +10,7 @@
 #include "io/suite.h"
 #include "io/json-reader.h"
 #include "io/tokenizer.h"
+#include "model/intervention.h"
 #include "model/session.h"
 #include "report/tensor-json.h"
 
@@ -34,7 +35,7 @@ void info(const Args& args) {
 void tokenize(const Args& args) {
   const std::string path = args.required("tokenizer");
   const Tokenizer tokenizer = Tokenizer::from_json(read_file_text(path), path);
-  const std::vector<int32_t> ids = tokenizer.encode(args.required("text"));
+  const std::vector<int32_t> ids = tokenizer.encode(args.required("text"), "--text");
   json tokens = json::array();
   for (int32_t id : ids) tokens.push_back(tokenizer.token(id));
   if (args.has("json")) return print_json({{"ids", ids}, {"tokens", tokens}});
@@ -47,11 +48,14 @@ RunOptions run_options(const Session& session, const Args& args) {
     const std::string capture = args.required("capture");
     request["capture"] = capture == "all" ? json("all") : json(split_list(capture));
   }
+  RunOptions options = session.parse_run_options(request, "run");
   if (args.has("intervene")) {
+    // Read here rather than through the request, so that every message names the file.
     const std::string path = args.required("intervene");
-    request["interventions"] = parse_json_strict(read_file_text(path), path);
+    options.interventions =
+        interventions_from_json(parse_json_strict(read_file_text(path), path), session.model().config, path);
   }
-  return session.parse_run_options(request, "run");
+  return options;
 }
 
 void run(const Args& args) {
@@ -59,7 +63,7 @@ void run(const Args& args) {
   if (args.has("prompt") == args.has("token-ids")) throw Error("give exactly one of --prompt and --token-ids");
   std::vector<int32_t> ids;
   if (args.has("prompt")) {
-    ids = session.tokenize(args.required("prompt"));
+    ids = session.tokenize(args.required("prompt"), "--prompt");
   } else {
     for (int id : parse_int_list(args.required("token-ids"), "token-ids")) ids.push_back(id);
   }

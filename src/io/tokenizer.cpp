@@ -56,7 +56,7 @@ struct Tokenizer::Impl {
   bool byte_level = false;                               // decode through the byte map
   int32_t vocab_size = 0;
 
-  std::vector<int32_t> encode(const std::string& text) const;
+  std::vector<int32_t> encode(const std::string& text, const std::string& text_label) const;
   void encode_segment(const std::string& segment, std::vector<int32_t>& ids) const;
   void encode_piece(const std::string& piece, std::vector<int32_t>& ids) const;
 };
@@ -210,7 +210,7 @@ void read_unk_token(const json& model, const std::string& where, bool required, 
   if (!unk->is_string()) fail_expected(where + ".unk_token", "a string", describe(*unk));
   const auto it = impl.vocab.find(unk->get<std::string>());
   if (it == impl.vocab.end())
-    throw Error(where + ".unk_token: " + describe(*unk) + " is not in " + where + ".vocab");
+    throw Error(where + ".unk_token: " + describe(*unk) + " is not in model.vocab");
   impl.unk_id = it->second;
 }
 
@@ -394,8 +394,8 @@ void Tokenizer::Impl::encode_segment(const std::string& segment, std::vector<int
     if (!piece.empty()) encode_piece(piece, ids);
 }
 
-std::vector<int32_t> Tokenizer::Impl::encode(const std::string& text) const {
-  unicode::decode_utf8(text, label + ": text to tokenize");
+std::vector<int32_t> Tokenizer::Impl::encode(const std::string& text, const std::string& text_label) const {
+  unicode::decode_utf8(text, text_label);
   std::vector<int32_t> ids;
   size_t segment_begin = 0;
   size_t i = 0;
@@ -421,7 +421,9 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
-std::vector<int32_t> Tokenizer::encode(const std::string& text) const { return impl_->encode(text); }
+std::vector<int32_t> Tokenizer::encode(const std::string& text, const std::string& label) const {
+  return impl_->encode(text, label);
+}
 
 const std::string& Tokenizer::token(int32_t id) const {
   static const std::string none;

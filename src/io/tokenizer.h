@@ -28,7 +28,8 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  std::vector<int32_t> encode(const std::string& text) const;
+  // `label` names the text (not the file) in errors: "prompt: invalid UTF-8 at byte 3".
+  std::vector<int32_t> encode(const std::string& text, const std::string& label = "text") const;
   std::string decode(const std::vector<int32_t>& ids) const;  // text, byte-level decoded
   const std::string& token(int32_t id) const;                // the vocab entry as written in the file
   std::optional<int32_t> token_to_id(const std::string& token) const;

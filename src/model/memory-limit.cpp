@@ -38,7 +38,7 @@ void check_model_memory(const std::vector<TensorInfo>& tensors, uint64_t file_by
   const uint64_t needed = model_memory_needed(tensors, file_bytes);
   if (needed > limit)
     throw Error(label + ": the model needs " + describe_bytes(needed) + " of memory to load (the " +
-                describe_bytes(file_bytes) + " file, its weights as f32 and a working copy of the largest tensor), " +
+                describe_bytes(file_bytes) + " file, its weights as f32 and two working copies of the largest tensor), " +
                 "more than the engine's limit of " + describe_bytes(limit));
 }
 

@@ -8,9 +8,9 @@
 
 namespace strata {
 
-std::vector<int32_t> Session::tokenize(const std::string& text) const {
+std::vector<int32_t> Session::tokenize(const std::string& text, const std::string& label) const {
   if (!model_.tokenizer) throw Error("tokenize: this model has no tokenizer.json; give token ids instead");
-  return model_.tokenizer->encode(text);
+  return model_.tokenizer->encode(text, label);
 }
 
 std::string Session::token_text(int32_t id) const {

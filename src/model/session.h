@@ -28,7 +28,8 @@ class Session {
   const Model& model() const { return model_; }
 
   // Requires a tokenizer; ids are checked against the model's vocabulary.
-  std::vector<int32_t> tokenize(const std::string& text) const;
+  // `label` names the text in errors.
+  std::vector<int32_t> tokenize(const std::string& text, const std::string& label = "prompt") const;
   std::string token_text(int32_t id) const;
 
   // {"capture": ["blocks.0.attn.hook_pattern", ...] | "all", "interventions": [...]}

@@ -148,7 +148,7 @@ test('a hostile link is ignored field by field with a notice, and nothing in it 
     assert.ok(rows.length > 0, 'no prediction after a hostile link');
     const notices = (await fresh.page.$$eval('#notices .notice', (n) => n.map((x) => x.textContent))).join('\n');
     for (const label of ['model', 'layer', 'head', 'view', 'ablations', 'seed', 'lesson step']) {
-      assert.match(notices, new RegExp(`link's ${label} was ignored`), `no notice for the ${label}`);
+      assert.match(notices, new RegExp(`link's ${label} ${label === 'ablations' ? 'were' : 'was'} ignored`), `no notice for the ${label}`);
     }
     assert.match(notices, /fields this page does not know[^]*zz/);
     assert.equal(await fresh.page.$$eval('img, script:not([src]), svg[onload]', (x) => x.length), 0, 'markup from the link reached the DOM');

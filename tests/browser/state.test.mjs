@@ -32,8 +32,11 @@ test('each garbled field is dropped with a notice naming it; the others are kept
   assert.equal(state.view, 'model');
   assert.deepEqual(state.interventions, []);
   for (const label of ['layer', 'view', 'ablations', 'seed', 'lesson step', 'suite item']) {
-    assert.ok(notices.some((n) => n.includes(`link's ${label} was ignored`)), `no notice for ${label}: ${notices.join(' | ')}`);
+    const verb = label === 'ablations' ? 'were' : 'was';
+    assert.ok(notices.some((n) => n.includes(`link's ${label} ${verb} ignored`)), `no notice for ${label}: ${notices.join(' | ')}`);
   }
+  assert.ok(notices.includes('The link\'s ablations were ignored: "zz" is not an ablation (h<layer>.<head>, m<layer> or L<layer>).'),
+    notices.join(' | '));
   assert.ok(notices.some((n) => n.includes('what')), 'unknown key not reported');
 });
 

@@ -54,7 +54,7 @@ TEST_CASE("loading needs the file, the f32 weights and two copies of the largest
   CHECK_NOTHROW(check_model_memory(tensors, 100, 312, "m.safetensors"));
   CHECK(refusal(tensors, 100, 311) ==
         "m.safetensors: the model needs 0.0 GiB (312 bytes) of memory to load (the 0.0 GiB (100 bytes) file, its "
-        "weights as f32 and a working copy of the largest tensor), more than the engine's limit of 0.0 GiB (311 bytes)");
+        "weights as f32 and two working copies of the largest tensor), more than the engine's limit of 0.0 GiB (311 bytes)");
 }
 
 TEST_CASE("sizes near 2^32 are refused, not wrapped to a small number") {

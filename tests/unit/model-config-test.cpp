@@ -1,16 +1,23 @@
 // config.json: real-shaped GPT-2, LLaMA and Qwen2 configs fill every
 // ModelConfig field; defaults apply when keys are absent; every range error
 // (RELIABILITY.md rule 9) and every unsupported setting is refused with a
-// message naming the key, what was expected and what was found.
+// message naming the key, what was expected and what was found. Loading holds
+// the other files to the config: a weight of another shape, a missing weight
+// and a tokenizer larger than vocab_size are refused by name.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
 #include "io/files.h"
 #include "io/model-config.h"
+#include "io/safetensors.h"
+#include "model/model.h"
 
 using namespace strata;
 using json = nlohmann::json;
@@ -438,4 +445,89 @@ TEST_CASE("config.json that is not a JSON object or not JSON", "[config]") {
   CHECK_THROWS_WITH(parse(with(kGpt2Small, {{"model_type", 2}})), "config.json: model_type: expected a string, found 2");
   CHECK_THROWS_WITH(parse(with(kGpt2Small, {{"model_type", "mistral"}})),
                     "config.json: model_type: expected one of gpt2, llama, qwen2, found \"mistral\"");
+}
+
+// --- config.json against the weights and the tokenizer -----------------------------
+
+namespace {
+
+// A one-layer GPT-2 with d_model 8, 2 heads, d_mlp 32, 8 positions and 12 tokens.
+const char* const kTinyGpt2 =
+    R"({"model_type": "gpt2", "n_layer": 1, "n_embd": 8, "n_head": 2, "n_positions": 8, "vocab_size": 12})";
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+Tensor zeros(std::vector<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return Tensor{std::move(shape), std::vector<float>(static_cast<size_t>(n), 0.0f)};
+}
+
+// Every tensor kTinyGpt2 calls for, in the shape it calls for.
+NamedTensors tiny_gpt2_tensors() {
+  return {{"wte.weight", zeros({12, 8})},          {"wpe.weight", zeros({8, 8})},
+          {"h.0.ln_1.weight", zeros({8})},         {"h.0.ln_1.bias", zeros({8})},
+          {"h.0.attn.c_attn.weight", zeros({8, 24})}, {"h.0.attn.c_attn.bias", zeros({24})},
+          {"h.0.attn.c_proj.weight", zeros({8, 8})},  {"h.0.attn.c_proj.bias", zeros({8})},
+          {"h.0.ln_2.weight", zeros({8})},         {"h.0.ln_2.bias", zeros({8})},
+          {"h.0.mlp.c_fc.weight", zeros({8, 32})}, {"h.0.mlp.c_fc.bias", zeros({32})},
+          {"h.0.mlp.c_proj.weight", zeros({32, 8})}, {"h.0.mlp.c_proj.bias", zeros({8})},
+          {"ln_f.weight", zeros({8})},             {"ln_f.bias", zeros({8})}};
+}
+
+// A WordLevel tokenizer.json whose ids run from 0 to n_tokens - 1.
+std::string word_level_tokenizer(int n_tokens) {
+  json vocab = json::object();
+  vocab["[UNK]"] = 0;
+  for (int i = 1; i < n_tokens; ++i) vocab["w" + std::to_string(i)] = i;
+  return json{{"model", {{"type", "WordLevel"}, {"unk_token", "[UNK]"}, {"vocab", vocab}}},
+              {"pre_tokenizer", {{"type", "Whitespace"}}}}
+      .dump();
+}
+
+ModelFiles tiny_gpt2_files(const NamedTensors& tensors, std::optional<std::string> tokenizer = std::nullopt) {
+  ModelFiles files;
+  files.label = "model";
+  files.config_json = kTinyGpt2;
+  files.safetensors = write_safetensors_f32(tensors);
+  files.tokenizer_json = std::move(tokenizer);
+  return files;
+}
+
+NamedTensors with_shape(NamedTensors tensors, const std::string& name, std::vector<int64_t> shape) {
+  for (auto& [n, t] : tensors)
+    if (n == name) t = zeros(std::move(shape));
+  return tensors;
+}
+
+NamedTensors without_tensor(NamedTensors tensors, const std::string& name) {
+  tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [&](const auto& t) { return t.first == name; }),
+                tensors.end());
+  return tensors;
+}
+
+}  // namespace
+
+TEST_CASE("a weight whose shape is not the one config.json gives is refused, naming the tensor", "[config][weights]") {
+  REQUIRE(load_model(tiny_gpt2_files(tiny_gpt2_tensors())).config.d_mlp == 32);
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(with_shape(tiny_gpt2_tensors(), "h.0.mlp.c_fc.weight", {8, 33}))),
+                    "model/model.safetensors: tensor \"h.0.mlp.c_fc.weight\": shape: expected [8, 32], found [8, 33]");
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(with_shape(tiny_gpt2_tensors(), "wte.weight", {13, 8}))),
+                    "model/model.safetensors: tensor \"wte.weight\": shape: expected [12, 8], found [13, 8]");
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(with_shape(tiny_gpt2_tensors(), "ln_f.bias", {1, 8}))),
+                    "model/model.safetensors: tensor \"ln_f.bias\": shape: expected [8], found [1, 8]");
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(without_tensor(tiny_gpt2_tensors(), "h.0.attn.c_proj.bias"))),
+                    "model/model.safetensors: missing tensor \"h.0.attn.c_proj.bias\" (expected shape [8])");
+}
+
+TEST_CASE("a tokenizer.json with more tokens than config.json's vocab_size is refused", "[config][tokenizer]") {
+  CHECK(load_model(tiny_gpt2_files(tiny_gpt2_tensors(), word_level_tokenizer(12))).tokenizer->vocab_size() == 12);
+  CHECK(load_model(tiny_gpt2_files(tiny_gpt2_tensors(), word_level_tokenizer(5))).tokenizer->vocab_size() == 5);
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(tiny_gpt2_tensors(), word_level_tokenizer(13))),
+                    "model/tokenizer.json: vocabulary size: expected at most the model's vocab_size 12, found 13");
+  // An added token counts too.
+  json added = json::parse(word_level_tokenizer(12));
+  added["added_tokens"] = {{{"id", 40}, {"content", "<|end|>"}}};
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(tiny_gpt2_tensors(), added.dump())),
+                    "model/tokenizer.json: vocabulary size: expected at most the model's vocab_size 12, found 41");
 }

@@ -9,6 +9,8 @@
 #include "io/tokenizer-bpe.h"
 #include "io/tokenizer.h"
 #include "io/unicode.h"
+#include "model/session.h"
+#include "tiny-model.h"
 
 using namespace strata;
 using nlohmann::json;
@@ -117,7 +119,7 @@ TEST_CASE("WordLevel needs an unk_token that is in its vocabulary", "[tokenizer]
   refuse(missing, "tokenizer.json: model.unk_token: missing");
   json absent = word_level();
   absent["model"]["unk_token"] = "<unk>";
-  refuse(absent, "model.unk_token: \"<unk>\" is not in");
+  CHECK_THROWS_WITH(load(absent), "tokenizer.json: model.unk_token: \"<unk>\" is not in model.vocab");
 }
 
 TEST_CASE("BPE merges by rank, in both merge forms", "[tokenizer]") {
@@ -211,9 +213,15 @@ TEST_CASE("decode replaces a partial character with U+FFFD", "[tokenizer]") {
   CHECK(t.decode({ids[0], ids[0], ids[1]}) == "\xEF\xBF\xBD\xC3\xA9");
 }
 
-TEST_CASE("invalid UTF-8 input is an error naming the byte offset", "[tokenizer]") {
+TEST_CASE("invalid UTF-8 input is an error naming the text and the byte offset, not the file", "[tokenizer]") {
   const Tokenizer t = load(full_byte_bpe());
-  CHECK_THROWS_WITH(t.encode("abc\xFF"), Catch::Contains("invalid UTF-8 at byte 3"));
+  CHECK_THROWS_WITH(t.encode("abc\xFF"), "text: invalid UTF-8 at byte 3");
+  CHECK_THROWS_WITH(t.encode("abc\xFF", "prompt"), "prompt: invalid UTF-8 at byte 3");
+  CHECK_THROWS_WITH(load(word_level()).encode("the \xFF", "prompt"), "prompt: invalid UTF-8 at byte 4");
+  // Session::tokenize, as the engine in the page calls it, names the text a prompt.
+  Model model = testing::tiny_model(Family::Gpt2);
+  model.tokenizer = load(word_level());
+  CHECK_THROWS_WITH(Session(std::move(model)).tokenize("the \xFF"), "prompt: invalid UTF-8 at byte 4");
   CHECK_THROWS_WITH(t.encode("a\xC3"), Catch::Contains("invalid UTF-8 at byte 1"));
   CHECK_THROWS_WITH(t.encode("\xED\xA0\x80"), Catch::Contains("at byte 0"));   // a surrogate
   CHECK_THROWS_WITH(t.encode("\xC0\xAF"), Catch::Contains("at byte 0"));       // overlong
@@ -348,7 +356,7 @@ TEST_CASE("malformed BPE models and added tokens are refused", "[tokenizer]") {
   f = tiny_bpe(), f["model"]["continuing_subword_prefix"] = "##";
   refuse(f, "model.continuing_subword_prefix: expected null or \"\", found \"##\"");
   f = tiny_bpe(), f["model"]["unk_token"] = "<unk>";
-  refuse(f, "model.unk_token: \"<unk>\" is not in");
+  CHECK_THROWS_WITH(load(f), "tokenizer.json: model.unk_token: \"<unk>\" is not in model.vocab");
 
   f = tiny_bpe(), f["added_tokens"] = {{{"content", "<s>"}}};
   refuse(f, "added_tokens[0].id: missing");

@@ -4,7 +4,7 @@
 //   {config: string, weights: Uint8Array, tokenizer: string|null, suiteText: string|null, suite: object|null}
 // Nothing here runs the model; the engine validates the files and names errors.
 
-export const MAX_WEIGHTS_BYTES = 1.5 * 1024 ** 3;
+export const MAX_WEIGHTS_BYTES = 1.5 * 2 ** 30;  // 1.5 GiB
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
 export async function fetchManifest(base) {
@@ -50,7 +50,8 @@ export async function readDroppedFiles(files) {
   }
   const weightsFile = byName.get('model.safetensors');
   if (weightsFile.size > MAX_WEIGHTS_BYTES) {
-    throw new Error(`model.safetensors is ${(weightsFile.size / 1024 ** 3).toFixed(2)} GB; this page can open models up to ${MAX_WEIGHTS_BYTES / 1024 ** 3} GB.`);
+    throw new Error(`model.safetensors is ${(weightsFile.size / 2 ** 30).toFixed(2)} GiB (${weightsFile.size} bytes); `
+      + `this page can open models up to ${MAX_WEIGHTS_BYTES / 2 ** 30} GiB (${MAX_WEIGHTS_BYTES} bytes).`);
   }
   const config = await byName.get('config.json').text();
   const weights = new Uint8Array(await weightsFile.arrayBuffer());

@@ -2,7 +2,8 @@
 // with its type, range and length cap. Nothing outside this table is read from a URL.
 //
 // Each field: key (short name in the hash), type, default, and a parse(string) that
-// returns the value or throws a message; format(value) writes it back.
+// returns the value or throws a message; format(value) writes it back. label names
+// the field in notices; plural marks a label that takes "were".
 
 import { formatInterventions, parseInterventions } from './interventions.js';
 
@@ -54,7 +55,7 @@ export const FIELDS = [
   { name: 'view', key: 'v', label: 'view', parse: oneOf(VIEWS), default: 'model' },
   { name: 'layer', key: 'l', label: 'layer', parse: int(0, 255), default: 0 },
   { name: 'head', key: 'h', label: 'head', parse: int(0, 255), default: 0 },
-  { name: 'interventions', key: 'x', label: 'ablations', parse: parseInterventions, format: formatInterventions, default: [] },
+  { name: 'interventions', key: 'x', label: 'ablations', plural: true, parse: parseInterventions, format: formatInterventions, default: [] },
   { name: 'seed', key: 's', label: 'seed', parse: int(0, 2147483647), default: 0 },
   { name: 'step', key: 'k', label: 'lesson step', parse: int(0, 999), default: 0 },
   { name: 'lesson', key: 'n', label: 'lesson', parse: pattern(/^[a-z][a-z0-9-]*$/, 'a lesson id', 40) },

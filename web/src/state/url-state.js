@@ -35,7 +35,7 @@ export function parseHash(hash) {
     try {
       state[field.name] = field.parse(value);
     } catch (error) {
-      notices.push(`The link's ${field.label} was ignored: ${error.message}.`);
+      notices.push(`The link's ${field.label} ${field.plural ? 'were' : 'was'} ignored: ${error.message}.`);
     }
   }
   if (unknown.length) notices.push(`The link has fields this page does not know; they were ignored: ${unknown.slice(0, 5).map((k) => clip(k, 20)).join(', ')}${unknown.length > 5 ? ', …' : ''}.`);
