@@ -4,6 +4,7 @@ evaluation, model card, manifest.
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world          # everything
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --no-train  # reuse checkpoint
     /usr/bin/python3 models/recipe/build.py --manifest-only
+    /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --circuits-only  # card's circuits section
 
 Outputs go to models/<id>/ (config.json, model.safetensors, tokenizer.json,
 suite.json, model.onnx, eval-torch.json, card.md) and models/manifest.json.
@@ -14,7 +15,9 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -30,6 +33,9 @@ from model import Decoder  # noqa: E402
 from onnx_export import check_with_ort_web, export_onnx  # noqa: E402
 
 MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# The engine's command line (STRATA_NATIVE_BUILD chooses the build folder, as in scripts/).
+STRATA = os.path.join(os.environ.get("STRATA_NATIVE_BUILD", os.path.join(os.path.dirname(MODELS), "build", "native")),
+                      "strata")
 SHIPPED_FILES = ["config.json", "model.safetensors", "tokenizer.json", "suite.json", "model.onnx", "eval-torch.json"]
 
 
@@ -168,6 +174,91 @@ def card_text(recipe, model, suite, result, log, files, ort_report=None):
     return "\n".join(out)
 
 
+# --- circuits, found by the engine -----------------------------------------------
+
+CIRCUITS_HEADING = "## Circuits (`strata analyze --analysis circuits`, default settings)"
+
+
+# Other settings run beside the default, all reported: how much the finding
+# depends on the kind of ablation and on the candidate components.
+CIRCUIT_VARIANTS = [("zero ablation", {"method": "zero"}), ("resample ablation", {"method": "resample"}),
+                    ("attention blocks and MLPs as candidates", {"candidates": "attn_mlps"})]
+
+
+def run_circuits(model_dir, settings):
+    with tempfile.TemporaryDirectory() as tmp:
+        out, settings_file = os.path.join(tmp, "report.json"), os.path.join(tmp, "settings.json")
+        with open(settings_file, "w") as f:
+            json.dump({"circuits": settings}, f)
+        subprocess.run([STRATA, "analyze", "--model", model_dir, "--suite", os.path.join(model_dir, "suite.json"),
+                        "--analysis", "circuits", "--settings", settings_file, "--out", out], check=True)
+        with open(out) as f:
+            return json.load(f)["results"]["circuits"]
+
+
+def circuits_section(model_dir):
+    """The card's circuits section: the engine's circuits analysis on the
+    shipped files, with its default settings (never tuned per model), and the
+    variants above beside it."""
+    result = run_circuits(model_dir, {})
+
+    def cell(f):
+        b, a, d = f["baseline"], f["ablated"], f["drop"]
+        return (f'{b["accuracy"]:.1%} → {a["accuracy"]:.1%} (drop {100 * d["value"]:.1f} points, '
+                f'95% CI {100 * d["ci"][0]:.1f} to {100 * d["ci"][1]:.1f}; n {f["n"]})')
+
+    def drops(c, target, other):
+        ev = c["evaluation"]
+        return (f'{", ".join(c["components"]) or "(none)"}: {target} −{100 * ev[target]["drop"]["value"]:.1f}, '
+                f'{other} −{100 * ev[other]["drop"]["value"]:.1f}')
+
+    kinds = ", ".join(f'{k["kind"]} ({k["split"]})' for k in result["evaluation_items"]["kinds"])
+    lines = [CIRCUITS_HEADING, "",
+             "Found by the engine from the shipped files (`build/native/strata analyze --model DIR --suite "
+             "DIR/suite.json --analysis circuits`): components are ranked by the accuracy drop their "
+             f'{result["settings"]["method"]} ablation causes on {result["settings"]["items_per_kind"]} selection items '
+             "per kind and added greedily (the rule in src/analysis/circuits.h); each circuit is then ablated whole on "
+             f'{result["settings"]["eval_items_per_kind"]} other items per kind ({kinds}). '
+             "Accuracy before → after, with 95% bootstrap intervals on the drop.", "",
+             "| circuit | components | recall | reasoning |", "|---|---|---|---|"]
+    for family in ("recall", "reasoning"):
+        c = result["circuits"][family]
+        ev = c["evaluation"]
+        lines.append(f'| {family} | {", ".join(c["components"]) or "(none)"} | {cell(ev["recall"])} | '
+                     f'{cell(ev["reasoning"])} |')
+    lines += ["", result["separation"]["statement"], "",
+              "The same analysis with one setting changed (drops in points on the evaluation items):", "",
+              "| setting | recall circuit | reasoning circuit | separated |", "|---|---|---|---|"]
+    for label, settings in CIRCUIT_VARIANTS:
+        v = run_circuits(model_dir, settings)
+        lines.append(f'| {label} | {drops(v["circuits"]["recall"], "recall", "reasoning")} | '
+                     f'{drops(v["circuits"]["reasoning"], "reasoning", "recall")} | '
+                     f'{"yes" if v["separation"]["holds"] else "no"} |')
+    lines.append("")
+    return "\n".join(lines)
+
+
+def replace_circuits_section(card, section):
+    """card.md with its circuits section replaced (or put before "What was tried")."""
+    start = card.find(CIRCUITS_HEADING)
+    if start < 0:
+        start = end = card.index("## What was tried")
+    else:
+        end = card.index("\n## ", start) + 1
+    return card[:start] + section + "\n" + card[end:]
+
+
+def write_circuits_section(model_dir):
+    if not os.path.exists(STRATA):
+        print(f"{STRATA} is missing (bash scripts/build.sh builds it): card.md keeps its circuits section")
+        return
+    path = os.path.join(model_dir, "card.md")
+    with open(path, encoding="utf-8") as f:
+        card = f.read()
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(replace_circuits_section(card, circuits_section(model_dir)))
+
+
 def file_table(out_dir):
     return {n: {"bytes": os.path.getsize(os.path.join(out_dir, n)), "sha256": sha256(os.path.join(out_dir, n))}
             for n in SHIPPED_FILES if os.path.exists(os.path.join(out_dir, n))}
@@ -220,6 +311,7 @@ def build(model_id, do_train=True):
     files = file_table(out_dir)
     with open(os.path.join(out_dir, "card.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(card_text(recipe, shipped, suite, result, log, files, ort_report if ok else None))
+    write_circuits_section(out_dir)
     write_manifest()
     for kind, k in result["by_kind"].items():
         print(kind, {s: v["accuracy"] for s, v in k["splits"].items()})
@@ -230,10 +322,15 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--no-train", action="store_true", help="reuse build/recipe/<id>/checkpoint.pt")
     ap.add_argument("--manifest-only", action="store_true")
+    ap.add_argument("--circuits-only", action="store_true",
+                    help="rewrite the circuits section of the model's card.md (needs build/native/strata)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.manifest_only:
         write_manifest()
+        return
+    if args.circuits_only:
+        write_circuits_section(os.path.join(MODELS, args.model))
         return
     build(args.model, do_train=not args.no_train)
 
