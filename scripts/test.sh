@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test: native
-# Catch2 tests, the same tests compiled to wasm and run under node (with the
-# fuzz corpus replayed at 32-bit sizes), node tests of the engine module and
-# the command line, the page in headless Chromium, the Python checks, the whole native suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every
-# fuzz target (FUZZ_SECONDS each, default 30).
+# Installs what is missing, builds what the tests need and runs every test:
+# the Catch2 tests compiled to wasm and run under node (with the fuzz corpus
+# replayed at 32-bit sizes), node tests of the engine module and the command
+# line, the page in headless Chromium, the Python checks, the whole native
+# Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a short
+# run of every fuzz target (FUZZ_SECONDS each, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh
+scripts/build.sh tests
 
 failed=()
 step() {
@@ -17,8 +17,7 @@ step() {
   if "$@"; then echo "== $name: passed"; else echo "== $name: FAILED"; failed+=("$name"); fi
 }
 
-step "native tests" ctest --preset native
-step "wasm tests (node)" ctest --preset wasm
+step "wasm tests (node)" ctest --preset wasm --parallel "$(nproc)"
 step "node tests" node --test tests/node/
 browser_tests() { scripts/build-site.sh && node --test --test-concurrency=1 tests/browser/; }
 step "browser tests (Chromium)" browser_tests
@@ -27,9 +26,9 @@ for t in tests/parity/test_*.py tests/models/test_*.py; do
 done
 sanitized() {
   [ -f build/sanitize/CMakeCache.txt ] || cmake --preset sanitize >/dev/null
-  cmake --build --preset sanitize -j "$(nproc)" && ctest --preset sanitize
+  cmake --build --preset sanitize -j "$(nproc)" && ctest --preset sanitize --parallel "$(nproc)"
 }
-step "native tests under ASan+UBSan" sanitized
+step "native tests (ASan+UBSan)" sanitized
 step "fuzz targets" scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 if ((${#failed[@]})); then
