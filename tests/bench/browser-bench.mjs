@@ -82,11 +82,16 @@ function shippedModels() {
 
 async function pageLoad() {
   const server = await serve([['/', siteDir]], { 'cache-control': 'max-age=600' });
+  // ms from navigation to each of the page's marks: the first engine instance up,
+  // the model loaded into it, the first prediction on screen.
   const firstPrediction = async (page) => {
     await page.waitForFunction(() => performance.getEntriesByName('strata:first-prediction').length > 0, null, { timeout: 60_000 });
-    return page.evaluate(() => performance.getEntriesByName('strata:first-prediction')[0].startTime);
+    const marks = await page.evaluate(() => Object.fromEntries(['engine-ready', 'model-loaded', 'first-prediction']
+      .map((m) => [m, performance.getEntriesByName(`strata:${m}`)[0]?.startTime ?? null])));
+    stages.push(marks);
+    return marks['first-prediction'];
   };
-  const cold = [], warm = [];
+  const cold = [], warm = [], stages = [];
   try {
     for (let i = 0; i < 3; i++) {
       const browser = await openBrowser(server.url);
@@ -103,7 +108,12 @@ async function pageLoad() {
   } finally {
     await server.close();
   }
-  return { cold_ms: median(cold), warm_ms: median(warm), cold_runs_ms: cold, warm_runs_ms: warm, ...siteBytes() };
+  const stageMedian = (runs, mark) => median(runs.map((r) => r[mark]));
+  const coldStages = stages.filter((_, i) => i % 2 === 0), warmStages = stages.filter((_, i) => i % 2 === 1);
+  return { cold_ms: median(cold), warm_ms: median(warm), cold_runs_ms: cold, warm_runs_ms: warm,
+    cold_engine_ready_ms: stageMedian(coldStages, 'engine-ready'), cold_model_loaded_ms: stageMedian(coldStages, 'model-loaded'),
+    warm_engine_ready_ms: stageMedian(warmStages, 'engine-ready'), warm_model_loaded_ms: stageMedian(warmStages, 'model-loaded'),
+    ...siteBytes() };
 }
 
 // ONNX Runtime's own files as Vite emits them into the site (its bundle and its wasm).

@@ -166,6 +166,7 @@ export class App {
         const files = await fetchShippedModel(this.base, entry);
         this.pool.setModel(entry.id, files);
         const info = await this.pool.load(entry.id);
+        if (!performance.getEntriesByName('strata:model-loaded').length) performance.mark('strata:model-loaded');
         const model = { id: entry.id, key: entry.id, name: entry.id, source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []),
           vocab: vocabulary(files.tokenizer), onnx: typeof entry.onnx === 'string' ? entry : null };
         this.models.set(entry.id, model);

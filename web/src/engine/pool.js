@@ -14,6 +14,7 @@
 // a wasm heap. The main thread never runs wasm.
 
 const MAX_START_FAILURES = 3;
+const QUICK = new Set(['tokenize', 'run']);
 
 export function poolSize() {
   const n = Number(globalThis.navigator?.hardwareConcurrency) || 1;
@@ -32,8 +33,10 @@ export class EnginePool {
     this.startFailures = 0;
     this.broken = null;
     this.listeners = new Set();
-    this.workers = [];
-    for (let i = 0; i < size; i++) this.workers.push(this.#spawn());
+    // One worker starts at once; the others start when work waits for them (a
+    // sweep's shards), so that on a small machine the first prediction does not
+    // share the cores with instances it does not use.
+    this.workers = [this.#spawn()];
   }
 
   onEvent(listener) {
@@ -97,6 +100,7 @@ export class EnginePool {
 
   #onMessage(slot, data) {
     if (data.type === 'ready') {
+      if (!this.version) performance.mark('strata:engine-ready');  // the first instance up: a stage of the first prediction
       slot.ready = true;
       this.startFailures = 0;
       this.version = data.version;
@@ -171,15 +175,37 @@ export class EnginePool {
 
   #pump() {
     while (this.queue.length) {
-      const slot = this.#pickWorker(this.queue[0]);
-      if (!slot) return;
+      const job = this.queue[0];
+      if (this.#waitsForHolder(job)) return;
+      const slot = this.#pickWorker(job);
+      if (!slot) {
+        this.#grow();
+        return;
+      }
       this.#dispatch(slot, this.queue.shift());
     }
   }
 
+  // A quick request (tokenize, run) waits for a worker that holds its model and
+  // is itself on a quick request, rather than have another worker load the
+  // model: a cold load takes hundreds of ms, the wait a few, and the first
+  // prediction would wait for that load.
+  #waitsForHolder(job) {
+    if (!QUICK.has(job.type)) return false;
+    if (this.workers.some((w) => w.ready && !w.busy && !w.dead && w.modelKey === job.key)) return false;
+    return this.workers.some((w) => !w.dead && w.modelKey === job.key && QUICK.has(w.busy?.step));
+  }
+
+  // An idle worker that holds the job's model, else any idle worker (which loads it first).
   #pickWorker(job) {
     const idle = this.workers.filter((w) => w.ready && !w.busy && !w.dead);
     return idle.find((w) => w.modelKey === job.key) ?? idle[0] ?? null;
+  }
+
+  // Starts another worker while queued jobs outnumber the workers starting up.
+  #grow() {
+    const starting = this.workers.filter((w) => !w.ready && !w.dead).length;
+    if (this.workers.length < this.size && starting < this.queue.length) this.workers.push(this.#spawn());
   }
 
   #dispatch(slot, job) {

@@ -4,10 +4,23 @@
 // answers {type: 'ready', version} or {type: 'failed', error}. Then requests
 // {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'crash', ...} get
 // {id, ok, result | error, fatal?}; a long analysis also sends {id, type: 'progress', fraction, stage}.
-// A model's suite (suite.json text, optional) is loaded with the model; analyses use it.
+// A model's suite (suite.json text, optional) comes with the model and is parsed
+// by the engine when an analysis or a report first needs it: a prediction does
+// not, and parsing a suite of a thousand items before the first prediction
+// cost more than loading the model.
 // An engine error comes back as a value; an exception (a wasm abort, a trap) is fatal:
 // the instance is dead and the pool replaces this worker.
 let engine = null;
+let pendingSuite = null;  // the loaded model's suite.json text until the engine has parsed it
+
+// Gives the engine the loaded model's suite, once. '' (no suite) unloads the
+// previous model's, so that a model without a suite never keeps another's.
+function ensureSuite() {
+  if (pendingSuite === null || typeof engine.loadSuite !== 'function') return;
+  const text = pendingSuite;
+  pendingSuite = null;
+  engine.loadSuite(text);  // a broken suite is reported by the analyses that need one
+}
 
 async function init(engineUrl) {
   const { default: createStrataEngine } = await import(/* @vite-ignore */ engineUrl);
@@ -30,12 +43,7 @@ const handlers = {
     const r = unwrap(engine.load(config, weights, tokenizer ?? null), 'load');
     const info = JSON.parse(r.info);
     info.analyses = typeof engine.listAnalyses === 'function' ? JSON.parse(engine.listAnalyses()) : [];
-    if (typeof engine.loadSuite === 'function') {
-      // A model without a suite must not keep the previous model's: a failed load unloads it.
-      const s = engine.loadSuite(suite ?? '');
-      if (s.ok) info.suite_summary = JSON.parse(s.summary);
-      else if (suite) info.suite_error = s.error;
-    }
+    pendingSuite = suite ?? '';
     return { info };
   },
   tokenize({ text }) {
@@ -54,6 +62,7 @@ const handlers = {
   },
   analyze({ id, name, request }) {
     if (typeof engine.analyze !== 'function') throw engineError('this engine build has no analyses (engine.analyze is missing)');
+    ensureSuite();
     let last = 0;
     const progress = (fraction, stage) => {
       const now = performance.now();
@@ -66,6 +75,7 @@ const handlers = {
   },
   report({ request }) {
     if (typeof engine.report !== 'function') throw engineError('this engine build cannot write reports (engine.report is missing)');
+    ensureSuite();
     return { report: unwrap(engine.report(request), 'report').report };
   },
   parseReport({ text }) {
