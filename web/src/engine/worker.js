@@ -22,11 +22,32 @@ function ensureSuite() {
   engine.loadSuite(text);  // a broken suite is reported by the analyses that need one
 }
 
+// The engine's wasm is fetched while its glue script loads, not after it, and
+// compiled as it streams in.
 async function init(engineUrl) {
+  const wasm = fetch(new URL('strata-engine.wasm', engineUrl), { credentials: 'same-origin' });
   const { default: createStrataEngine } = await import(/* @vite-ignore */ engineUrl);
-  const Module = await createStrataEngine();
+  let failed;
+  const instantiateFailed = new Promise((_, reject) => { failed = reject; });
+  const Module = await Promise.race([instantiateFailed, createStrataEngine({
+    instantiateWasm(imports, receive) {
+      instantiate(wasm, imports).then((r) => receive(r.instance, r.module), failed);
+      return {};
+    },
+  })]);
   engine = new Module.Engine();
   return Module.version;
+}
+
+async function instantiate(responsePromise, imports) {
+  const response = await responsePromise;
+  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status}`);
+  try {
+    return await WebAssembly.instantiateStreaming(response.clone(), imports);
+  } catch {
+    // A server that sends another content type than application/wasm: compile from the bytes.
+    return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  }
 }
 
 function engineError(message) {
