@@ -11,6 +11,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev catch2 libboost-graph-dev
   python3-torch python3-numpy python3-onnx libopenblas0-pthread  # reference, fixtures, model recipe
   chromium                               # browser tests
+  jq                                     # benchmarks (scripts/bench.sh)
 )
 missing=()
 for p in "${packages[@]}"; do
