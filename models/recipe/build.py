@@ -250,7 +250,7 @@ def replace_circuits_section(card, section):
 
 def write_circuits_section(model_dir):
     if not os.path.exists(STRATA):
-        print(f"{STRATA} is missing (bash scripts/build.sh builds it): card.md keeps its circuits section")
+        print(f"{STRATA} is missing (bash scripts/build.sh builds it): card.md is left without new circuits")
         return
     path = os.path.join(model_dir, "card.md")
     with open(path, encoding="utf-8") as f:
