@@ -90,9 +90,13 @@ export async function openBrowser(siteUrl) {
 }
 
 // Waits for the prediction table of the current view; returns [{token, p}] with full precision.
+// The rows are read in the same step that finds them, so a re-render in between cannot empty them.
 export async function predictions(page, selector = '#predictions table.predictions') {
-  await page.waitForSelector(`${selector} tbody tr`, { timeout: 60_000 });
-  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => ({ token: r.dataset.token, values: r.dataset.probabilities.split(',').map(Number) })));
+  const rows = await page.waitForFunction((sel) => {
+    const found = [...document.querySelectorAll(`${sel} tbody tr`)];
+    return found.length ? found.map((r) => ({ token: r.dataset.token, values: r.dataset.probabilities.split(',').map(Number) })) : null;
+  }, selector, { timeout: 60_000 });
+  return rows.jsonValue();
 }
 
 export async function firstPredictionTime(page) {
