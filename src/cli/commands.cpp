@@ -48,7 +48,7 @@ RunOptions run_options(const Session& session, const Args& args) {
     const std::string capture = args.required("capture");
     request["capture"] = capture == "all" ? json("all") : json(split_list(capture));
   }
-  RunOptions options = session.parse_run_options(request, "run");
+  RunOptions options = session.parse_run_options(request, "");  // main() prefixes "strata run:"
   if (args.has("intervene")) {
     // Read here rather than through the request, so that every message names the file.
     const std::string path = args.required("intervene");

@@ -19,28 +19,30 @@ std::string Session::token_text(int32_t id) const {
 }
 
 RunOptions Session::parse_run_options(const nlohmann::json& request, const std::string& label) const {
-  if (!request.is_object()) fail_expected(label, "an object", request.type_name());
+  // An empty label: the caller's own prefix already says where the request came from.
+  const auto field = [&](const std::string& name) { return label.empty() ? name : label + ": " + name; };
+  if (!request.is_object()) fail_expected(label.empty() ? "run options" : label, "an object", request.type_name());
   for (const auto& item : request.items())
     if (item.key() != "capture" && item.key() != "interventions")
-      throw Error(label + ": unknown field \"" + item.key() + "\" (known: capture, interventions)");
+      throw Error(field("unknown field \"" + item.key() + "\" (known: capture, interventions)"));
   RunOptions options;
   if (request.contains("capture")) {
     const nlohmann::json& capture = request["capture"];
     if (capture.is_string() && capture.get<std::string>() == "all") {
       options.capture_all = true;
     } else {
-      if (!capture.is_array()) fail_expected(label + ": capture", "\"all\" or an array of hook names", capture.dump());
+      if (!capture.is_array()) fail_expected(field("capture"), "\"all\" or an array of hook names", capture.dump());
       for (const auto& name : capture) {
-        if (!name.is_string()) fail_expected(label + ": capture", "hook names", name.dump());
+        if (!name.is_string()) fail_expected(field("capture"), "hook names", name.dump());
         const auto hook = parse_hook_name(name.get<std::string>(), model_.config);
-        if (!hook) throw Error(label + ": capture: \"" + name.get<std::string>() + "\" is not a hook of this " +
+        if (!hook) throw Error(field("capture") + ": \"" + name.get<std::string>() + "\" is not a hook of this " +
                                model_.config.model_type + " model");
         options.capture.push_back(*hook);
       }
     }
   }
   if (request.contains("interventions"))
-    options.interventions = interventions_from_json(request["interventions"], model_.config, label + ": interventions");
+    options.interventions = interventions_from_json(request["interventions"], model_.config, field("interventions"));
   return options;
 }
 

@@ -66,7 +66,8 @@ test('bad input exits with status 2 and one line naming the problem', () => {
     [['run', '--model', gpt2, '--token-ids', '1,x'], /--token-ids: expected comma-separated non-negative integers, found "x"/],
     [['run', '--model', gpt2, '--token-ids', '999999'], /token 0: expected an id in \[0, \d+\), found 999999/],
     [['run', '--model', gpt2, '--token-ids', '1', '--top-k', '-3'], /--top-k: expected an integer/],
-    [['run', '--model', gpt2, '--token-ids', '1', '--capture', 'blocks.0.nope'], /"blocks.0.nope" is not a hook/],
+    [['run', '--model', gpt2, '--token-ids', '1', '--capture', 'blocks.0.nope'],
+      'strata run: capture: "blocks.0.nope" is not a hook of this gpt2 model'],
     // An interventions file is named in every message about it, as every other file is.
     [['run', '--model', gpt2, '--token-ids', '1', '--intervene', badIv],
       `strata run: ${badIv}: [0]: hook: "blocks.9.hook_mlp_out" is not a hook of this gpt2 model`],
