@@ -19,7 +19,6 @@ std::string Session::token_text(int32_t id) const {
 }
 
 RunOptions Session::parse_run_options(const nlohmann::json& request, const std::string& label) const {
-  // An empty label: the caller's own prefix already says where the request came from.
   const auto field = [&](const std::string& name) { return label.empty() ? name : label + ": " + name; };
   if (!request.is_object()) fail_expected(label.empty() ? "run options" : label, "an object", request.type_name());
   for (const auto& item : request.items())

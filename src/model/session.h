@@ -33,6 +33,7 @@ class Session {
   std::string token_text(int32_t id) const;
 
   // {"capture": ["blocks.0.attn.hook_pattern", ...] | "all", "interventions": [...]}
+  // `label` prefixes every error; empty when the caller's own prefix says where the request came from.
   RunOptions parse_run_options(const nlohmann::json& request, const std::string& label) const;
   RunResult run(const std::vector<int32_t>& tokens, const RunOptions& options) const;
 
