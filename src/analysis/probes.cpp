@@ -381,7 +381,7 @@ json run_probes(const AnalysisRequest& request) {
   if (s.random_model) probe_model(random_copy(model, salted(request.seed, 4), s.random_std), "random", 0.5, 1.0);
   request.report(1.0, "done");
 
-  return {{"items", describe_items(items)},
+  return {{"items", describe_items(items, s.items)},
           {"train_items", std::count(test.begin(), test.end(), 0)},
           {"test_items", std::count(test.begin(), test.end(), 1)},
           {"boundaries", boundaries},
