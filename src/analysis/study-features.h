@@ -1,4 +1,4 @@
-// The features of the recall/reasoning study (docs/methods.md, "The study"), read at the last
+// The features of the recall/reasoning study (docs/methods.md, "Features"), read at the last
 // prompt token of each suite item, and the choice of items they are read on.
 //
 // Per layer l (9 metrics; the five voting metrics are marked *: the study's
