@@ -5,6 +5,7 @@ evaluation, model card, manifest.
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --no-train  # reuse checkpoint
     /usr/bin/python3 models/recipe/build.py --manifest-only
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --circuits-only  # card's circuits section
+    /usr/bin/python3 models/recipe/observations.py --model tiny-gpt2-world  # card's lens, study and probes section
 
 Outputs go to models/<id>/ (config.json, model.safetensors, tokenizer.json,
 suite.json, model.onnx, eval-torch.json, card.md) and models/manifest.json.
@@ -30,6 +31,7 @@ import train as T  # noqa: E402
 from export import export_hf, load_shipped, write_json  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from model import Decoder  # noqa: E402
+from observations import write_observations_section  # noqa: E402
 from onnx_export import check_with_ort_web, export_onnx  # noqa: E402
 
 MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -312,6 +314,7 @@ def build(model_id, do_train=True):
     with open(os.path.join(out_dir, "card.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(card_text(recipe, shipped, suite, result, log, files, ort_report if ok else None))
     write_circuits_section(out_dir)
+    write_observations_section(out_dir)
     write_manifest()
     for kind, k in result["by_kind"].items():
         print(kind, {s: v["accuracy"] for s, v in k["splits"].items()})

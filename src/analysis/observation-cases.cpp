@@ -178,7 +178,7 @@ json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, Ki
   return out;
 }
 
-std::vector<std::string> boundary_hooks(const ModelConfig& config) {
+std::vector<std::string> boundary_hook_names(const ModelConfig& config) {
   std::vector<std::string> hooks;
   for (int b = 0; b <= config.n_layers; ++b) hooks.push_back(boundary_hook_name(config, b));
   return hooks;

@@ -47,7 +47,7 @@ json run_logit_lens(const AnalysisRequest& request) {
   reader.finish();
   return {{"mode", "suite"},
           {"position", "last prompt token"},
-          {"boundary_hooks", boundary_hooks(model.config)},
+          {"boundary_hooks", boundary_hook_names(model.config)},
           {"by_kind", lens_by_kind(request, by_kind, nullptr, "logit lens")}};
 }
 

@@ -385,8 +385,14 @@ json run_probes(const AnalysisRequest& request) {
   for (int l = 0; l < model.config.n_layers; ++l) boundaries.push_back(hook_name({HookKind::ResidPre, l}));
   boundaries.push_back(hook_name({HookKind::ResidPost, model.config.n_layers - 1}));
 
-  json family_out = {{"classes", family.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(family, family_split))}};
-  json answer_out = {{"classes", answer.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(answer, answer_split))}};
+  // The number of probed-token types the control labels: with one (every prompt ends in the same
+  // token) the control is a constant, trivially learnt, and selectivity against it says nothing.
+  std::set<int32_t> types;
+  for (const auto& t : items.tokens) types.insert(t.back());
+  json family_out = {{"classes", family.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(family, family_split))},
+                     {"control_types", types.size()}};
+  json answer_out = {{"classes", answer.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(answer, answer_split))},
+                     {"control_types", types.size()}};
   auto probe_model = [&](const Model& m, const std::string& name, double from, double to) {
     const std::vector<Eigen::MatrixXd> X = boundary_features(m, items, request, from, from + (to - from) * 0.3,
                                                              "residual stream (" + name + ")");

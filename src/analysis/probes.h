@@ -49,7 +49,8 @@
 //  "control": "labels drawn per type of the probed token (the last one), ...",
 //  "settings": {every setting with the value used},
 //  "family": {"classes": ["recall", "reasoning"], "majority_accuracy": test accuracy of the most
-//             frequent training label,
+//             frequent training label, "control_types": types of the probed token (1: the control
+//             is one constant label, and selectivity against it says nothing),
 //             "trained": [per boundary {"boundary", "train_accuracy", "test_accuracy",
 //                                       "control_accuracy", "selectivity",
 //                                       "random_accuracy", "selectivity_vs_random" (when random_model),

@@ -182,7 +182,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
                   {"learning_rate", fit_settings.learning_rate},
                   {"fit_items_per_kind", fit_items_per_kind},
                   {"heldout_fraction", heldout_fraction}}},
-                {"boundary_hooks", boundary_hooks(model.config)},
+                {"boundary_hooks", boundary_hook_names(model.config)},
                 {"fit", fit_json},
                 {"heldout", heldout_json},
                 {"by_kind_items", "heldout"},
