@@ -151,6 +151,7 @@ TEST_CASE("the control task reads the type of the probed token", "[probes]") {
   const Suite suite = magnet_suite(40);
   const json r = run_probes(AnalysisRequest{session, &suite, 7, {{"split", "all"}}, {}});
   for (const json& b : r["answer"]["trained"]) CHECK(b["control_accuracy"].get<double>() == 1.0);
+  CHECK(r["answer"]["control_types"] == 2);  // A and B
   CHECK(r["control"].get<std::string>().find("the last one") != std::string::npos);
 }
 
