@@ -6,10 +6,11 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
-import { clear, el, explanation, percent } from '../ui/dom.js';
+import { clear, el, explanation } from '../ui/dom.js';
 import { SWEEP_SETTINGS } from './ablation.js';
 import { analysisResult } from './common.js';
 import { CIRCUIT_SETTINGS, circuitsSection } from './circuits.js';
+import { studyNulls, studyTotals } from './study.js';
 
 export const id = 'study';
 export const title = 'Recall vs reasoning';
@@ -60,6 +61,7 @@ export function mount(container, actions) {
         studyLayers(left[0], study, actions);
         studyHeads(left[1], study, actions);
         studyTotals(totals, study);
+        studyNulls(totals, study);
       }
       if (ablation) {
         causalLayers(right[0], ablation, actions);
@@ -94,7 +96,7 @@ function studyLayers(box, study, actions) {
     json: layers,
   };
   box.append(figure({ title: 'Statistics: layers', name: 'study-layers', chart, onError: actions.notify,
-    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes and holds across folds unless marked unstable.' }));
+    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes, and replicates on two disjoint halves of the items unless marked unstable; the nulls below show what the same statistics label where nothing should differ.' }));
 }
 
 function studyHeads(box, study, actions) {
@@ -115,14 +117,6 @@ function studyHeads(box, study, actions) {
   };
   box.append(figure({ title: 'Statistics: heads', name: 'study-heads', chart, onError: actions.notify,
     caption: 'Each head\'s five measures vote recall or reasoning; the text is the label when enough agree.' }));
-}
-
-function studyTotals(box, study) {
-  const t = study.totals;
-  if (!t) return;
-  box.append(el('p', { id: 'study-summary', text: `Labelled: ${t.layers.specialised} of ${t.layers.n} layers (${t.layers.consistent} consistent across folds), `
-    + `${t.heads.specialised} of ${t.heads.n} heads (${t.heads.consistent} consistent), ${t.neurons.task_specific} of ${t.neurons.n} neurons `
-    + `(${percent(t.neurons.fraction_task_specific)}). ${study.sign ?? ''}` }));
 }
 
 function families(ablation) {
