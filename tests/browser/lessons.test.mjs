@@ -46,6 +46,10 @@ function analyze(model, name, settings = {}) {
   return result;
 }
 
+function counted(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function boundaryWords(b) {
   return b === 0 ? 'at the embeddings, before any layer' : `after layer ${b - 1}`;
 }
@@ -90,7 +94,7 @@ function checkClaim(model, claim, text, where) {
         }
         const counts = studyCounts(n.labels);
         assert.deepEqual({ layers: c.layers, heads: c.heads }, counts, `${where}: "${n.name}"`);
-        assert.ok(text.includes(`"${n.name}" labels ${counts.layers} layers and ${counts.heads} heads`), `${where}: "${text}"`);
+        assert.ok(text.includes(`"${n.name}" labels ${counted(counts.layers, 'layer')} and ${counted(counts.heads, 'head')}`), `${where}: "${text}"`);
         if (counts.layers >= real.layers) asMany++;
       });
       assert.equal(claim.as_many, asMany, `${where}: nulls with at least as many layers`);

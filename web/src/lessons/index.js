@@ -54,6 +54,10 @@ export function answerEmerges(data) {
     + `${boundaryWords(first)} (the model has ${layers} layers).` };
 }
 
+export function counted(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function studyRows(data) {
   const study = done(data, 'study');
   return study?.labels ? labelRows(study) : null;
@@ -76,9 +80,9 @@ export function studyNullsSaid(data) {
   const ran = nulls.filter((n) => !n.skipped);
   const asMany = ran.filter((n) => n.layers >= real.layers).length;
   const parts = nulls.map((n) => (n.skipped ? `"${n.name}" could not be run (${n.skipped})`
-    : `"${n.name}" labels ${n.layers} layers and ${n.heads} heads`));
+    : `"${n.name}" labels ${counted(n.layers, 'layer')} and ${counted(n.heads, 'head')}`));
   return { claim: { kind: 'study-nulls', nulls: nulls.map((n) => (n.skipped ? { name: n.name, skipped: true } : { name: n.name, layers: n.layers, heads: n.heads })), as_many: asMany },
-    text: `The real contrast labels ${real.layers} layers and ${real.heads} heads. On the same model ${parts.join('; ')}. `
+    text: `The real contrast labels ${counted(real.layers, 'layer')} and ${counted(real.heads, 'head')}. On the same model ${parts.join('; ')}. `
       + `${asMany} of ${ran.length} nulls label at least as many layers as the real contrast.` };
 }
 
