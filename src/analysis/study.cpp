@@ -3,7 +3,7 @@
 #include "analysis/study.h"
 
 #include <algorithm>
-#include <map>
+#include <iterator>
 #include <set>
 
 #include "analysis/probes.h"
