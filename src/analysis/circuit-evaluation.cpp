@@ -174,14 +174,14 @@ Verdict circuits_verdict(const TestFigures& test, const NullFigures nulls[2], co
     const std::string who = std::string("the ") + names[c] + " circuit (" + std::to_string(sizes[c]) + " component" +
                             (sizes[c] == 1 ? "" : "s") + ")";
     const double lower = target.effect_ci.lower, upper = other.effect_ci.upper;
-    const std::string target_text = who + "'s " + names[c] + " effect is " + points(target.effect) + " points [" +
+    const std::string target_text = who + ": " + names[c] + " effect " + points(target.effect) + " points [" +
                                     points(lower) + ", " + points(target.effect_ci.upper) + "]";
-    const std::string other_text = who + "'s " + names[1 - c] + " effect is " + points(other.effect) + " points [" +
+    const std::string other_text = who + ": " + names[1 - c] + " effect " + points(other.effect) + " points [" +
                                    points(other.effect_ci.lower) + ", " + points(upper) + "]";
     if (std::isfinite(lower) && lower >= kTargetLower) passes.push_back(target_text);
-    else failures.push_back(target_text + ": the lower bound is under " + points(kTargetLower));
+    else failures.push_back(target_text + ", lower bound under " + points(kTargetLower));
     if (std::isfinite(upper) && upper <= kCollateralUpper) passes.push_back(other_text);
-    else failures.push_back(other_text + ": the upper bound is over " + points(kCollateralUpper));
+    else failures.push_back(other_text + ", upper bound over " + points(kCollateralUpper));
     const NullFigures& null = nulls[c];
     if (null.n == 0)
       failures.push_back(who + " has no random circuit of its size and mix to be compared with");
@@ -195,7 +195,7 @@ Verdict circuits_verdict(const TestFigures& test, const NullFigures nulls[2], co
   const std::string contrast_text = "the contrast is " + points(test.contrast) + " points [" +
                                     points(test.contrast_ci.lower) + ", " + points(test.contrast_ci.upper) + "]";
   if (std::isfinite(test.contrast_ci.lower) && test.contrast_ci.lower > 0) passes.push_back(contrast_text);
-  else failures.push_back(contrast_text + ": its interval does not lie above 0");
+  else failures.push_back(contrast_text + ", its interval not above 0");
 
   auto join = [](const std::vector<std::string>& parts) {
     std::string s;

@@ -22,7 +22,10 @@ const settings = {
   ablation: { items_per_kind: 2, levels: ['layer', 'head'] },
   patching: { items_per_kind: 2, levels: ['resid', 'head'] },
   'causal-tracing': { items_per_kind: 2, samples: 1 },
-  circuits: { items_per_kind: 3, eval_items_per_kind: 3, bootstrap_samples: 100 },
+  circuits: {
+    selection_items_per_kind: 3, validation_items_per_kind: 3, test_items_per_kind: 4, null_items_per_kind: 3,
+    max_size: 2, random_circuits: 20, bootstrap_samples: 100,
+  },
   study: { items_per_kind: 10 },
   neurons: { items_per_kind: 10 },
   probes: { items_per_kind: 10, iterations: 50 },
