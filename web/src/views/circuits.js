@@ -5,7 +5,9 @@
 // and mix, and the verdict the engine read from those bounds. The analysis
 // runs with the engine's own defaults (its registry); this view keeps none.
 import { figure } from '../charts/figure.js';
+import { dissociationScatter } from '../charts/dissociation.js';
 import { signedBars } from '../charts/signed-bars.js';
+import { SERIES } from '../charts/theme.js';
 import { el } from '../ui/dom.js';
 
 const FAMILIES = ['recall', 'reasoning'];
@@ -47,6 +49,65 @@ function circuitLine(name, c, actions) {
   ]);
 }
 
+// Every single component, every circuit on the two fronts, the random circuits
+// and the two chosen circuits, each on the items it was measured on.
+function scatterPoints(result, actions) {
+  const points = [];
+  const ablate = (components) => {
+    const ablations = circuitAblations(components);
+    return ablations.length === components.length ? () => actions.set({ view: 'ablation', interventions: ablations }) : null;
+  };
+  const seen = new Set();
+  for (const n of FAMILIES) {
+    for (const c of result.circuits[n].null?.circuits ?? []) {
+      const label = c.components.join(', ');
+      if (seen.has(label)) continue;
+      seen.add(label);
+      points.push({ x: c.recall, y: c.reasoning, label, group: 'random', r: 3 });
+    }
+  }
+  for (const n of FAMILIES) {
+    for (const c of result.circuits[n].front ?? []) {
+      points.push({ x: c.recall, y: c.reasoning, label: c.components.join(', '), group: 'front', color: '#9db7d5', r: 3 });
+    }
+  }
+  for (const c of result.candidates ?? []) {
+    points.push({ x: c.selection.recall, y: c.selection.reasoning, label: c.component.label, group: 'single', color: SERIES[2],
+      onClick: ablate([c.component]) });
+  }
+  FAMILIES.forEach((n, i) => {
+    const c = result.circuits[n];
+    points.push({ x: c.test.recall.effect, y: c.test.reasoning.effect, xci: c.test.recall.effect_ci, yci: c.test.reasoning.effect_ci,
+      label: `${n} circuit: ${c.components.map((x) => x.label).join(', ')}`, group: 'chosen', color: SERIES[i], r: 6,
+      onClick: ablate(c.components) });
+  });
+  return points;
+}
+
+function dissociationFigure(result, actions) {
+  const points = scatterPoints(result, actions);
+  const items = result.items ?? {};
+  const count = (set) => (set?.kinds ?? []).reduce((a, k) => a + k.n, 0);
+  const legend = [
+    { text: `random circuits of the chosen sizes and mixes (${count(items.null)} null items)` },
+    { text: `single components and circuits on the search's front (${count(items.selection)} selection items)`, color: SERIES[2] },
+    { text: `the recall and reasoning circuits (${count(items.test)} test items, 95% intervals)`, color: SERIES[0] },
+  ];
+  const chart = {
+    svg: dissociationScatter({ points, title: 'Recall effect against reasoning effect', legend }),
+    rows: points.map(({ x, y, xci, yci, label, group }) => ({ group, label, recall: x, reasoning: y,
+      recall_low: xci?.[0], recall_high: xci?.[1], reasoning_low: yci?.[0], reasoning_high: yci?.[1] })),
+    json: result,
+  };
+  return figure({
+    title: 'Dissociation explorer', name: 'circuits-dissociation', chart, onError: actions.notify,
+    caption: 'Each point is a set of components switched off: its effect on recall (right) against its effect on '
+      + 'reasoning (up). On the dashed diagonal both suffer alike; a separating circuit must sit in a shaded box '
+      + '(its own family at least 30 points, the other at most 5). Click a single component or a circuit to switch it '
+      + 'off in the ablation view.',
+  });
+}
+
 export function circuitsSection(box, result, actions) {
   const names = FAMILIES.filter((n) => result.circuits?.[n]);
   const rows = names.map((n) => {
@@ -69,7 +130,7 @@ export function circuitsSection(box, result, actions) {
   };
   const m = result.method ?? {};
   const contrast = result.contrast ?? {};
-  box.append(
+  box.append(...[
     el('p', { class: result.separated ? 'verdict good' : 'verdict', id: 'separation', text: result.statement ?? '' }),
     figure({
       title: 'Switch a circuit off: what breaks?', name: 'circuits-impairment', chart, onError: actions.notify,
@@ -78,5 +139,6 @@ export function circuitsSection(box, result, actions) {
         + `intervals. Double-dissociation contrast ${fmt(contrast.value)} points ${range(contrast.ci)}.`,
     }),
     el('ul', { class: 'circuit-list' }, names.map((n) => circuitLine(n, result.circuits[n], actions))),
-  );
+    names.length === 2 ? dissociationFigure(result, actions) : null,
+  ].filter(Boolean));
 }
