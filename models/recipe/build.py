@@ -273,8 +273,9 @@ def write_circuits_section(model_dir):
     path = os.path.join(model_dir, "card.md")
     with open(path, encoding="utf-8") as f:
         card = f.read()
+    section = circuits_section(model_dir)  # before the card is opened for writing: a failed run leaves it whole
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(replace_circuits_section(card, circuits_section(model_dir)))
+        f.write(replace_circuits_section(card, section))
 
 
 def file_table(out_dir):

@@ -160,7 +160,7 @@ json NullFigures::to_json(const std::vector<CircuitComponent>& candidates) const
     for (size_t c : s.members) labels.push_back(candidates[c].label());
     circuits.push_back({{"components", labels}, {"recall", number(100 * s.recall)}, {"reasoning", number(100 * s.reasoning)}});
   }
-  return {{"n", n}, {"percentile", number(percentile)}, {"objective", number(statistic)}, {"circuits", circuits}};
+  return {{"n", n}, {"percentile", number(percentile)}, {"objective", number(100 * statistic)}, {"circuits", circuits}};
 }
 
 // --- verdict ---------------------------------------------------------------------

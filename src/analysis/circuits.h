@@ -57,8 +57,8 @@
 //               "exhaustive_forward_passes", "objective", "max_size", "collateral_penalty"},
 //    "items": {"selection": I, "validation": I, "test": I, "null": I},   I = items_json (sweep.h)
 //    "chance": {kind: x},
-//    "candidates": [{"component": K, "selection": {"recall": e, "reasoning": e}}],  (alone; null
-//                   selection when the greedy search never scored it alone — it always does)
+//    "candidates": [{"component": K, "selection": {"recall": e, "reasoning": e}}],  (each alone,
+//                   on the selection items; both searches score every candidate alone)
 //    "circuits": {"recall": C, "reasoning": C},
 //    "test_items": [id, ...],
 //    "contrast": {"value", "ci": [lo, hi]},

@@ -1,8 +1,9 @@
 // The circuits part of the recall-vs-reasoning view, computed in the page's
 // workers with the engine's defaults, against the native command line run
 // with its defaults and the page's seed (0): the same circuits, the same
-// statement. Then a circuit's button opens the ablation view with exactly
-// that circuit switched off.
+// statement; the dissociation explorer places every candidate and both
+// circuits. Then a circuit's button opens the ablation view with exactly that
+// circuit switched off.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,10 +53,19 @@ for (const model of manifest.models) {
       statement: document.getElementById('separation')?.textContent,
       circuits: [...document.querySelectorAll('.circuit-list li')].map((li) => li.querySelector('b + span')?.textContent),
       buttons: [...document.querySelectorAll('.circuit-list button[data-circuit]')].map((b) => b.dataset.circuit),
+      chosen: [...document.querySelectorAll('figure[data-chart="circuits-dissociation"] circle.point.chosen')]
+        .map((c) => Number(c.dataset.value)),
+      singles: document.querySelectorAll('figure[data-chart="circuits-dissociation"] circle.point.single').length,
     }));
     assert.equal(shown.statement, expected.statement);
     const labels = (c) => c.components.map((x) => x.label).join(', ');
     assert.deepEqual(shown.circuits, [labels(expected.circuits.recall), labels(expected.circuits.reasoning)]);
+    // the explorer: one point per candidate alone, and the two circuits at their test recall effects
+    assert.equal(shown.singles, expected.candidates.length);
+    assert.equal(shown.chosen.length, 2);
+    ['recall', 'reasoning'].forEach((n, i) => {
+      assert.ok(Math.abs(shown.chosen[i] - expected.circuits[n].test.recall.effect) < 1e-3, `${n} circuit's point`);
+    });
 
     // whole heads and MLPs are clickable; the button switches exactly those off in the ablation view
     const whole = ['recall', 'reasoning'].filter((n) => expected.circuits[n].components.every((c) => !c.positions));

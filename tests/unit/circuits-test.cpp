@@ -66,6 +66,10 @@ TEST_CASE("a model that separates recall from reasoning by construction is found
     CHECK(t["reasoning"]["effect_ci"][1].get<double>() <= 5);
     CHECK(t["recall"]["accuracy"]["intact"] == 1.0);
     CHECK(t["recall"]["accuracy"]["chance"] == Approx(1.0 / 6));
+    // no reasoning item changed: the drop's interval is the exact binomial bound, not a collapsed bootstrap
+    CHECK(t["reasoning"]["drop"] == 0.0);
+    CHECK(t["reasoning"]["ci"][0] == 0.0);
+    CHECK(t["reasoning"]["ci"][1].get<double>() == Approx(100 * (1 - std::pow(0.025, 1.0 / 16)) / (1 - 1.0 / 6)));
     CHECK(r["circuits"]["reasoning"]["null"]["percentile"].get<double>() >= 95);
     CHECK(r["contrast"]["ci"][0].get<double>() > 0);
     CHECK(r["test_items"].size() == 32);
