@@ -161,8 +161,10 @@ json run_circuits(const AnalysisRequest& request) {
   std::vector<int> subject;
   if (s.restricted) {
     subject = common_subject_positions(selection_items, families.recall);
-    if (common_subject_positions(test_items, families.recall) != subject)
-      throw Error("circuits.restricted: the test items' subject positions differ from the selection items'");
+    for (const ItemSet* other : {&validation_items, &test_items})  // the null items are test items
+      if (common_subject_positions(*other, families.recall) != subject)
+        throw Error("circuits.restricted: the validation or test items' subject positions differ from the selection "
+                    "items'");
   }
   const AblationKind ablation = ablation_kind_from_name(s.ablation);
   auto scorer = [&](const ItemSet& items, uint64_t purpose) {
