@@ -40,7 +40,9 @@ const std::vector<AnalysisEntry>& analysis_table() {
       {"causal-tracing", run_causal_tracing, true, true,
        "noise the subject's embeddings, restore one state at a time: indirect effect on the answer"},
       {"circuits", run_circuits, true, false,
-       "choose a recall and a reasoning circuit by ablation, ablate each whole: accuracies with 95% intervals"},
+       "search a recall and a reasoning circuit, judge them on test items against random circuits: effects with 95% "
+       "intervals and a verdict",
+       circuits_defaults},
       {"study", run_study, true, false,
        "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels beside null contrasts"},
       {"neurons", run_neurons, true, false,
@@ -113,8 +115,10 @@ std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, c
 
 nlohmann::json analysis_list_json() {
   nlohmann::json list = nlohmann::json::array();
-  for (const AnalysisEntry& e : analysis_table())
+  for (const AnalysisEntry& e : analysis_table()) {
     list.push_back({{"name", e.name}, {"needs_suite", e.needs_suite}, {"sweep", e.sweep}, {"description", e.description}});
+    if (e.defaults) list.back()["defaults"] = e.defaults();
+  }
   return list;
 }
 

@@ -9,7 +9,7 @@ import { signedBars } from '../charts/signed-bars.js';
 import { clear, el, explanation } from '../ui/dom.js';
 import { SWEEP_SETTINGS } from './ablation.js';
 import { analysisResult } from './common.js';
-import { CIRCUIT_SETTINGS, circuitsSection } from './circuits.js';
+import { circuitsSection } from './circuits.js';
 import { studyNulls, studyTotals } from './study.js';
 
 export const id = 'study';
@@ -20,8 +20,8 @@ const EXPLAIN = 'Do some layers and heads work mostly for recalling facts and ot
   + 'The statistics (left) compare how each unit behaves on recall prompts and on reasoning prompts: Cohen\'s d '
   + 'for each measure (positive = higher on reasoning), corrected for testing many units, and a label when enough '
   + 'measures agree. Behaving differently is not the same as being needed, so the causal effects (right) show '
-  + 'what switching the unit off costs each kind of prompt. Finally the circuits: the heads recall needs most, '
-  + 'switched off together — does recall break while reasoning survives?';
+  + 'what switching the unit off costs each kind of prompt. Finally the circuits: a search for the components '
+  + 'whose removal breaks one family and spares the other, judged on held-back items against random circuits.';
 
 const LABEL_TEXT = { recall: 'recall', reasoning: 'reason', mixed: 'mixed', none: '' };
 
@@ -30,7 +30,7 @@ export function requests(data) {
   return [
     { name: 'study', settings: has ? {} : null },
     { name: 'ablation', settings: has ? SWEEP_SETTINGS : null },
-    { name: 'circuits', settings: has ? CIRCUIT_SETTINGS : null },
+    { name: 'circuits', settings: has ? {} : null },  // the engine's defaults
   ];
 }
 
