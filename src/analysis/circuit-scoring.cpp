@@ -252,6 +252,11 @@ double FamilyTally::drop() const {
 std::vector<double> kind_chances(const Suite& suite, const ItemSet& items) {
   std::vector<double> out;
   for (const KindGroup& k : items.kinds) {
+    const auto stated = suite.kinds.find(k.name);
+    if (stated != suite.kinds.end() && stated->second.chance > 0) {
+      out.push_back(stated->second.chance);
+      continue;
+    }
     std::set<std::string> answers;
     for (const SuiteItem& item : suite.items)
       if (item.kind == k.name) answers.insert(item.answer);

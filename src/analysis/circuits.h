@@ -8,8 +8,8 @@
 //   effect(F) = 1 − Σ LD_ablated / Σ LD_intact over F's items
 //               0 = intact, 100 points = answer and foil tied (chance)
 //   drop(F)   = (acc_intact − acc_ablated) / (acc_intact − chance(F))
-//               0 = intact, 100 points = at chance; chance(kind) =
-//               1 / distinct answers of the kind in the suite
+//               0 = intact, 100 points = at chance; chance(kind) = the
+//               suite's stated chance (io/suite.h), else 1 / distinct answers
 // Ablation (default resample): each component takes its value from `donors`
 // other items of the same kind (seeded), the item's LD and correctness
 // averaged over them; or the same kind's mean; or zero.
