@@ -88,9 +88,9 @@ export function studyNullsSaid(data) {
 
 export function causalCheck(data) {
   const r = done(data, 'circuits');
-  if (!r?.separation) return pending('circuits analysis');
-  return { claim: { kind: 'circuits', holds: r.separation.holds },
-    text: `On this model the test says: ${r.separation.statement}` };
+  if (typeof r?.separated !== 'boolean') return pending('circuits analysis');
+  return { claim: { kind: 'circuits', holds: r.separated },
+    text: `On this model the test says: ${r.statement}` };
 }
 
 export const LESSONS = [
