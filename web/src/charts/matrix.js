@@ -8,16 +8,20 @@ import { scaleBand, scaleDiverging, scaleLinear, scaleSequential } from 'd3-scal
 import { interpolateBlues, interpolateRdBu } from 'd3-scale-chromatic';
 import { create } from 'd3-selection';
 
-import { FONT, INK, MUTED } from './theme.js';
+import { EMPTY, FONT, INK, MUTED, textColourOn } from './theme.js';
 
 // rows/cols: labels; value(r, c) -> number | null (null: no value, drawn blank);
 // kind: 'sequential' (domain [0, max]) or 'diverging' (symmetric around 0);
 // text(r, c) -> string | null: optional text written in the cell;
 // selected: {row, col} outlined; onPick(r, c) on click.
+// More cells than this cannot be read as a picture and would stall the page.
+export const MAX_CELLS = 20000;
+
 export function matrixHeatmap({
   rows, cols, value, kind = 'sequential', domain, title, xTitle, yTitle, legendTitle,
   valueFormat = '.2f', text = null, selected = null, onPick = null, cell = null, colsOnTop = true,
 }) {
+  if (rows.length * cols.length > MAX_CELLS) throw new Error(`${title}: ${rows.length} × ${cols.length} cells are more than a chart can show (${MAX_CELLS})`);
   const values = [];
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) {
     const v = value(r, c);
@@ -46,19 +50,28 @@ export function matrixHeatmap({
     .attr('data-row', (d) => d.r).attr('data-col', (d) => d.c)
     .attr('data-value', (d) => (Number.isFinite(d.v) ? d.v : ''));
   g.append('rect').attr('x', (d) => x(d.c)).attr('y', (d) => y(d.r)).attr('width', size - 1).attr('height', size - 1)
-    .attr('fill', (d) => (Number.isFinite(d.v) ? color(d.v) : '#f4f5f8'))
+    .attr('fill', (d) => (Number.isFinite(d.v) ? color(d.v) : EMPTY))
     .append('title').text((d) => `${rows[d.r]} · ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`);
   if (text) {
     g.append('text').attr('x', (d) => x(d.c) + size / 2 - 0.5).attr('y', (d) => y(d.r) + size / 2).attr('dy', '0.35em')
       .attr('text-anchor', 'middle').attr('font-size', Math.min(11, size / 3))
-      .attr('fill', (d) => (Number.isFinite(d.v) && Math.abs(kind === 'diverging' ? d.v / extent : d.v / (color.domain()[1] || 1)) > 0.55 ? '#ffffff' : INK))
+      .attr('fill', (d) => textColourOn(Number.isFinite(d.v) ? color(d.v) : EMPTY))
       .text((d) => text(d.r, d.c) ?? '');
   }
   if (selected) {
     svg.append('rect').attr('x', x(selected.col)).attr('y', y(selected.row)).attr('width', size - 1).attr('height', size - 1)
       .attr('fill', 'none').attr('stroke', '#d9822b').attr('stroke-width', 3);
   }
-  if (onPick) g.style('cursor', 'pointer').on('click', (_, d) => onPick(d.r, d.c));
+  if (onPick) {
+    g.style('cursor', 'pointer').attr('tabindex', 0).attr('role', 'button')
+      .attr('aria-label', (d) => `${rows[d.r]}, ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`)
+      .on('click', (_, d) => onPick(d.r, d.c))
+      .on('keydown', (event, d) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        event.preventDefault();
+        onPick(d.r, d.c);
+      });
+  }
 
   const colAxis = (colsOnTop ? axisTop(x) : axisBottom(x)).tickFormat((i) => cols[i]).tickSize(0);
   svg.append('g').attr('transform', `translate(0,${colsOnTop ? margin.top - 2 : margin.top + rows.length * size + 2})`).call(colAxis)
