@@ -37,7 +37,7 @@ export function attentionGrid({ nLayers, nHeads, T, pattern, selected, onPick, c
   const bins = Math.min(T, MAX_BINS);
   const px = cell / bins;
   const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height)
-    .attr('font-family', FONT).attr('font-size', 12).attr('fill', INK).attr('role', 'img')
+    .attr('font-family', FONT).attr('font-size', 12).attr('fill', INK).attr('role', onPick ? 'group' : 'img')
     .attr('aria-label', 'Attention patterns of every layer and head');
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   for (let h = 0; h < nHeads; h++) {
@@ -62,7 +62,11 @@ export function attentionGrid({ nLayers, nHeads, T, pattern, selected, onPick, c
         .attr('stroke', isSelected ? '#d9822b' : '#c9ced8').attr('stroke-width', isSelected ? 3 : 1);
       if (onPick) {
         g.on('click', () => onPick(l, h));
-        g.on('keydown', (event) => { if (event.key === 'Enter' || event.key === ' ') onPick(l, h); });
+        g.on('keydown', (event) => {
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          event.preventDefault();
+          onPick(l, h);
+        });
       }
     }
   }

@@ -41,7 +41,7 @@ export function matrixHeatmap({
   const y = scaleBand().domain(rows.map((_, i) => i)).range([margin.top, margin.top + rows.length * size]);
 
   const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height)
-    .attr('font-family', FONT).attr('font-size', 11).attr('fill', INK).attr('role', 'img').attr('aria-label', title);
+    .attr('font-family', FONT).attr('font-size', 11).attr('fill', INK).attr('role', onPick ? 'group' : 'img').attr('aria-label', title);
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   const cells = [];
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) cells.push({ r, c, v: value(r, c) });
@@ -64,7 +64,7 @@ export function matrixHeatmap({
   }
   if (onPick) {
     g.style('cursor', 'pointer').attr('tabindex', 0).attr('role', 'button')
-      .attr('aria-label', (d) => `${rows[d.r]}, ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`)
+      .attr('aria-label', (d) => [text?.(d.r, d.c), `${rows[d.r]}, ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`].filter(Boolean).join(' — '))
       .on('click', (_, d) => onPick(d.r, d.c))
       .on('keydown', (event, d) => {
         if (event.key !== 'Enter' && event.key !== ' ') return;

@@ -21,17 +21,23 @@ export function mountView(main, view, actions) {
   const problem = el('div', { class: 'view-problem', id: 'view-problem' });
   main.append(problem);
   const inner = view.mount(main, actions);
+  let lost = null;  // the focused control, until a redraw brings it back
   return {
     update(data) {
       clear(problem);
-      const focused = focusSelector(main);
+      const focused = focusSelector(main) ?? (document.activeElement === document.body ? lost : null);
       try {
         inner.update(data);
       } catch (error) {
         problem.append(el('p', { class: 'error', role: 'alert', id: 'view-error',
           text: `This view cannot draw ${data.report ? 'the open report\'s results' : 'these results'}: ${error.message}.` }));
       }
-      if (focused && (document.activeElement === document.body || !document.activeElement?.isConnected)) main.querySelector(focused)?.focus();
+      lost = null;
+      if (focused && (document.activeElement === document.body || !document.activeElement?.isConnected)) {
+        const again = main.querySelector(focused);
+        if (again) again.focus();
+        else lost = focused;
+      }
     },
   };
 }
