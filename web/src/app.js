@@ -9,7 +9,7 @@ import { lessonById } from './lessons/index.js';
 import { ModelRegistry, SupersededError } from './models/registry.js';
 import { fetchCard, fetchOnnx } from './models/sources.js';
 import { fitAblations, formatInterventions, toEngine, toggleAblation } from './state/interventions.js';
-import { StateStore } from './state/store.js';
+import { StateStore, copyLink } from './state/store.js';
 import { Notices } from './ui/notices.js';
 import { lessonPanel } from './ui/lesson-panel.js';
 import { reportBar } from './ui/report-bar.js';
@@ -65,7 +65,7 @@ export class App {
     this.readHash();
     window.addEventListener('popstate', () => this.onHistory());
     window.addEventListener('hashchange', () => this.onHistory());
-    document.getElementById('copy-link').addEventListener('click', () => this.copyLink());
+    document.getElementById('copy-link').addEventListener('click', () => copyLink());
     this.reportBar = reportBar(document.getElementById('report-bar'), this.actions);
     this.lessonPanel = lessonPanel(document.getElementById('lesson'), this.actions);
     this.mount();
@@ -401,21 +401,5 @@ export class App {
       performance.mark('strata:first-prediction');
     }
   }
-
-  async copyLink() {
-    const link = location.href;
-    const field = document.getElementById('share-link');
-    field.hidden = false;
-    field.value = link;
-    field.select();
-    try {
-      await navigator.clipboard.writeText(link);
-      document.getElementById('copy-link').textContent = 'Link copied';
-    } catch {
-      document.getElementById('copy-link').textContent = 'Copy the link beside';
-    }
-    setTimeout(() => { document.getElementById('copy-link').textContent = 'Copy link'; }, 2500);
-  }
 }
 
-export { maxAbsDifference };

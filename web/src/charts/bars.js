@@ -6,7 +6,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { create } from 'd3-selection';
 
 import { tokenLabel } from '../ui/dom.js';
-import { FONT, INK, MAX_ROWS, MUTED, SERIES } from './theme.js';
+import { AMOUNT_SERIES as SERIES, FONT, INK, MAX_ROWS, MUTED } from './theme.js';
 
 // rows: [{token, values: [p per series], highlight?}]; series: names of the series.
 export function probabilityBars({ rows, series, width = 560, title }) {

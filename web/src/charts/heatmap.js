@@ -3,13 +3,13 @@
 // looking), columns key positions (the token looked at).
 import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand, scaleSequential } from 'd3-scale';
-import { interpolateBlues } from 'd3-scale-chromatic';
+import { interpolatePurples } from 'd3-scale-chromatic';
 import { create } from 'd3-selection';
 
 import { tokenLabel } from '../ui/dom.js';
-import { FONT, INK, MUTED } from './theme.js';
+import { FONT, INK, MUTED, SELECTED } from './theme.js';
 
-const color = scaleSequential(interpolateBlues).domain([0, 1]);
+const color = scaleSequential(interpolatePurples).domain([0, 1]);
 
 // Long prompts are drawn at most MAX_BINS × MAX_BINS per small heatmap: each cell
 // shows the largest attention in its block, so sharp heads stay visible.
@@ -59,7 +59,7 @@ export function attentionGrid({ nLayers, nHeads, T, pattern, selected, onPick, c
         .attr('fill', (d) => color(d[2]));
       const isSelected = selected && selected.layer === l && selected.head === h;
       g.append('rect').attr('width', cell).attr('height', cell).attr('fill', 'none')
-        .attr('stroke', isSelected ? '#d9822b' : '#c9ced8').attr('stroke-width', isSelected ? 3 : 1);
+        .attr('stroke', isSelected ? SELECTED : '#c9ced8').attr('stroke-width', isSelected ? 3 : 1);
       if (onPick) {
         g.on('click', () => onPick(l, h));
         g.on('keydown', (event) => {

@@ -5,20 +5,22 @@
 import { axisBottom, axisLeft, axisRight, axisTop } from 'd3-axis';
 import { format as d3format } from 'd3-format';
 import { scaleBand, scaleDiverging, scaleLinear, scaleSequential } from 'd3-scale';
-import { interpolateBlues, interpolateRdBu } from 'd3-scale-chromatic';
+import { interpolateBrBG, interpolatePurples, interpolateRdBu } from 'd3-scale-chromatic';
 import { create } from 'd3-selection';
 
-import { EMPTY, FONT, INK, MUTED, textColourOn } from './theme.js';
+import { EMPTY, FONT, INK, MUTED, SELECTED, textColourOn } from './theme.js';
 
 // rows/cols: labels; value(r, c) -> number | null (null: no value, drawn blank);
 // kind: 'sequential' (domain [0, max]) or 'diverging' (symmetric around 0);
+// palette (diverging): 'families' (blue: recall side, red: reasoning side) or
+// 'signed' (brown negative, teal positive) for effects that are not about a family;
 // text(r, c) -> string | null: optional text written in the cell;
 // selected: {row, col} outlined; onPick(r, c) on click.
 // More cells than this cannot be read as a picture and would stall the page.
 export const MAX_CELLS = 20000;
 
 export function matrixHeatmap({
-  rows, cols, value, kind = 'sequential', domain, title, xTitle, yTitle, legendTitle,
+  rows, cols, value, kind = 'sequential', palette = 'families', domain, title, xTitle, yTitle, legendTitle,
   valueFormat = '.2f', text = null, selected = null, onPick = null, cell = null, colsOnTop = true,
 }) {
   if (rows.length * cols.length > MAX_CELLS) throw new Error(`${title}: ${rows.length} × ${cols.length} cells are more than a chart can show (${MAX_CELLS})`);
@@ -29,8 +31,8 @@ export function matrixHeatmap({
   }
   const extent = Math.max(1e-9, ...values.map(Math.abs));
   const color = kind === 'diverging'
-    ? scaleDiverging((t) => interpolateRdBu(1 - t)).domain(domain ?? [-extent, 0, extent])
-    : scaleSequential(interpolateBlues).domain(domain ?? [0, Math.max(...values, 1e-9)]);
+    ? scaleDiverging(palette === 'signed' ? interpolateBrBG : (t) => interpolateRdBu(1 - t)).domain(domain ?? [-extent, 0, extent])
+    : scaleSequential(interpolatePurples).domain(domain ?? [0, Math.max(...values, 1e-9)]);
   const size = cell ?? Math.max(18, Math.min(44, Math.floor(640 / Math.max(cols.length, 1))));
   const rowLabelWidth = 12 + 7 * Math.max(4, ...rows.map((s) => String(s).length));
   const colLabelHeight = 14 + 6 * Math.max(2, ...cols.map((s) => String(s).length));
@@ -60,7 +62,7 @@ export function matrixHeatmap({
   }
   if (selected) {
     svg.append('rect').attr('x', x(selected.col)).attr('y', y(selected.row)).attr('width', size - 1).attr('height', size - 1)
-      .attr('fill', 'none').attr('stroke', '#d9822b').attr('stroke-width', 3);
+      .attr('fill', 'none').attr('stroke', SELECTED).attr('stroke-width', 3);
   }
   if (onPick) {
     g.style('cursor', 'pointer').attr('tabindex', 0).attr('role', 'button')

@@ -2,7 +2,16 @@
 export const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 export const INK = '#1d2330';
 export const MUTED = '#5b6477';
+// One meaning per colour across the page: blue is recall and orange reasoning
+// (SERIES, in that order, and the diverging 'families' scale: blue towards
+// recall, red towards reasoning); purple is an amount (probability, attention,
+// share: the sequential scale and probability bars); brown–teal is any other
+// signed effect (teal: towards the answer / recovered); green marks the answer;
+// a dark frame marks the selection.
 export const SERIES = ['#3a6ea5', '#d9822b', '#5a9e6f'];
+export const AMOUNT_SERIES = ['#6a51a3', '#8d8d8d'];
+export const SIGNED_SERIES = ['#35978f', '#8c510a'];
+export const SELECTED = '#1d2330';
 export const ANSWER = '#2e7d32';
 // The most bars one bar chart draws (more would stall the page and say nothing).
 export const MAX_ROWS = 2000;

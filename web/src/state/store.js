@@ -49,3 +49,20 @@ export class StateStore {
 export function joinList(parts) {
   return parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
+
+// "Copy link": the URL (the whole state) to the clipboard, and shown in a field
+// beside the button where the clipboard is not available.
+export async function copyLink() {
+  const button = document.getElementById('copy-link');
+  const field = document.getElementById('share-link');
+  field.hidden = false;
+  field.value = location.href;
+  field.select();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    button.textContent = 'Link copied';
+  } catch {
+    button.textContent = 'Copy the link beside';
+  }
+  setTimeout(() => { button.textContent = 'Copy link'; }, 2500);
+}

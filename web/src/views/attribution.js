@@ -4,6 +4,7 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
+import { SIGNED_SERIES } from '../charts/theme.js';
 import { clear, el, explanation, fixed } from '../ui/dom.js';
 import { analysisResult, focusSettings, unitGrid } from './common.js';
 
@@ -42,7 +43,7 @@ function promptAttribution(body, result, data, actions) {
   const series = hasFoil ? [`logit of "${answer}"`, `"${answer}" minus "${foil}"`] : [`logit of "${answer}"`];
   const rows = a.components.map((c) => ({ label: c.label, values: hasFoil ? [c.logit, c.logit_diff] : [c.logit] }));
   const chart = {
-    svg: signedBars({ rows, series, title: 'Contribution of each component', xTitle: 'contribution to the logit' }),
+    svg: signedBars({ rows, series, title: 'Contribution of each component', xTitle: 'contribution to the logit', colors: SIGNED_SERIES }),
     rows: a.components.map((c) => ({ component: c.label, kind: c.kind, layer: c.layer ?? '', head: c.head ?? '', logit: c.logit, ...(hasFoil ? { logit_diff: c.logit_diff } : {}) })),
     json: result,
   };
@@ -55,7 +56,7 @@ function promptAttribution(body, result, data, actions) {
   }));
   const headChart = {
     svg: matrixHeatmap({
-      rows: grid.map((_, l) => `layer ${l}`), cols: Array.from({ length: cells.cols }, (_, h) => `head ${h}`), value: (l, h) => grid[l][h], kind: 'diverging',
+      rows: grid.map((_, l) => `layer ${l}`), cols: Array.from({ length: cells.cols }, (_, h) => `head ${h}`), value: (l, h) => grid[l][h], kind: 'diverging', palette: 'signed',
       title: 'Heads by layer', xTitle: 'head', yTitle: 'layer', legendTitle: hasFoil ? 'logit diff' : 'logit', text: (l, h) => (Number.isFinite(grid[l][h]) ? grid[l][h].toFixed(1) : ''), cell: 52,
     }),
     rows: heads.map((c) => ({ layer: c.layer, head: c.head, value: hasFoil ? c.logit_diff : c.logit })),
@@ -67,7 +68,7 @@ function promptAttribution(body, result, data, actions) {
     figure({ title: 'Who pushes the answer?', name: 'attribution', chart, onError: actions.notify,
       caption: `${total}. Largest: ${sorted.slice(0, 3).map((c) => c.label).join(', ')}.` }),
     figure({ title: 'Every head at a glance', name: 'attribution-heads', chart: headChart, onError: actions.notify,
-      caption: 'Red: the head pushes towards the answer; blue: away from it.' }),
+      caption: 'Teal: the head pushes towards the answer; brown: away from it. Text: its push in logits.' }),
   );
 }
 
@@ -75,7 +76,7 @@ function suiteAttribution(body, result, actions) {
   for (const [kind, k] of Object.entries(result.by_kind ?? {})) {
     const labels = (result.components ?? []).map((c) => c.label);
     const rows = labels.map((label, i) => ({ label, values: [k.logit_diff?.[i] ?? k.logit?.[i]] }));
-    const chart = { svg: signedBars({ rows, title: `Attribution for ${kind}`, xTitle: 'mean contribution' }), rows: labels.map((label, i) => ({ kind, component: label, logit: k.logit?.[i], logit_diff: k.logit_diff?.[i] })), json: k };
+    const chart = { svg: signedBars({ rows, title: `Attribution for ${kind}`, xTitle: 'mean contribution', colors: SIGNED_SERIES }), rows: labels.map((label, i) => ({ kind, component: label, logit: k.logit?.[i], logit_diff: k.logit_diff?.[i] })), json: k };
     body.append(figure({ title: `${kind} (${k.family}, ${k.n} prompts)`, name: `attribution-${kind}`, chart, onError: actions.notify, caption: 'Mean over the suite\'s prompts of this kind.' }));
   }
 }

@@ -75,21 +75,21 @@ function draw(body, result, data, actions) {
     const rows = Array.from({ length: resid.rows }, (_, i) => resid.rows - 1 - i);
     const chart = {
       svg: matrixHeatmap({ rows: rows.map((b) => (b === 0 ? 'embeddings' : `after layer ${b - 1}`)), cols,
-        value: (r, c) => clamp(recovery(resid.at(rows[r], c))), kind: 'diverging', domain: [-1, 0, 1],
+        value: (r, c) => clamp(recovery(resid.at(rows[r], c))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1],
         title: 'Residual stream: layer × position', xTitle: 'position', yTitle: 'patched at', legendTitle: 'recovery', valueFormat: '.0%',
         text: (r, c) => text(recovery(resid.at(rows[r], c))), cell: cellSize }),
       rows: ofLevel('resid').map((u) => ({ boundary: u.boundary, position: u.position, hook: u.hook, recovery: recovery(u) })),
       json: result,
     };
     body.append(figure({ title: 'Where the difference travels', name: 'patching-resid', chart, onError: actions.notify,
-      caption: `Mean recovery over ${pairText}. Numbers in cells are percentages (blank: none). A path of red cells from the changed word to the last position shows how the information moves.` }));
+      caption: `Mean recovery over ${pairText}. Teal: the patch brings the clean answer back; brown: it pushes further away. Numbers in cells are percentages (blank: none). A path of teal cells from the changed word to the last position shows how the information moves.` }));
   }
   for (const [level, label] of [['attn_pos', 'Attention output'], ['mlp_pos', 'MLP output']]) {
     const m = unitGrid(ofLevel(level), (u) => u.layer, (u) => u.position, { maxRows: maxLayers, maxCols: nPos, rowWhat: 'a layer', colWhat: 'a position' });
     if (!m.rows) continue;
     const rows = Array.from({ length: m.rows }, (_, i) => m.rows - 1 - i);
     const chart = {
-      svg: matrixHeatmap({ rows: rows.map((l) => `layer ${l}`), cols, value: (r, c) => clamp(recovery(m.at(rows[r], c))), kind: 'diverging', domain: [-1, 0, 1],
+      svg: matrixHeatmap({ rows: rows.map((l) => `layer ${l}`), cols, value: (r, c) => clamp(recovery(m.at(rows[r], c))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1],
         title: `${label}: layer × position`, xTitle: 'position', yTitle: 'layer', legendTitle: 'recovery', valueFormat: '.0%',
         text: (r, c) => text(recovery(m.at(rows[r], c))), cell: cellSize }),
       rows: ofLevel(level).map((u) => ({ layer: u.layer, position: u.position, recovery: recovery(u) })),
@@ -100,7 +100,7 @@ function draw(body, result, data, actions) {
   if (heads.rows) {
     const chart = {
       svg: matrixHeatmap({ rows: Array.from({ length: heads.rows }, (_, l) => `layer ${l}`), cols: Array.from({ length: heads.cols }, (_, h) => `head ${h}`),
-        value: (l, h) => clamp(recovery(heads.at(l, h))), kind: 'diverging', domain: [-1, 0, 1], title: 'Heads', xTitle: 'head', yTitle: 'layer',
+        value: (l, h) => clamp(recovery(heads.at(l, h))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1], title: 'Heads', xTitle: 'head', yTitle: 'layer',
         legendTitle: 'recovery', valueFormat: '.0%', text: (l, h) => text(recovery(heads.at(l, h))), cell: 56 }),
       rows: ofLevel('head').map((u) => ({ layer: u.layer, head: u.head, recovery: recovery(u) })),
     };
