@@ -98,6 +98,34 @@ test('keyboard: focus stays on the activated tab and square; the ablation heads 
   assertClean(browser);
 });
 
+test('a lesson can be followed from start to end with the keyboard alone', async () => {
+  const { page } = browser;
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#m=${model.id}`);
+  await predictions(page);
+  const tabTo = async (selector) => {
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+    }
+    assert.fail(`${selector} cannot be reached with Tab`);
+  };
+  await tabTo('#start-here-lesson');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('lesson-count')?.textContent.startsWith('step 1 of'));
+  const steps = Number(/of (\d+)/.exec(await page.textContent('#lesson-count'))[1]);
+  await tabTo('#lesson-next');
+  for (let k = 2; k <= steps; k++) {
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((n) => document.getElementById('lesson-count')?.textContent.startsWith(`step ${n} of`), k);
+    if (k < steps) assert.ok(await page.evaluate(() => document.activeElement?.id === 'lesson-next'), `focus left "Next" at step ${k}`);
+  }
+  assert.ok(await page.evaluate(() => document.activeElement?.id === 'lesson-end'), 'focus is not on "Finish the lesson" at the last step');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('lesson').hidden);
+  assertClean(browser);
+});
+
 test('held-out facts and unknown words are flagged beside the prediction, and the backend is named', async () => {
   const { page } = browser;
   const heldout = suite.find((it) => it.family === 'recall' && it.split === 'heldout');

@@ -395,7 +395,12 @@ export class App {
     renderSummary(document.getElementById('summary'), data);
     this.notices.render();
     this.reportBar.update(data);
+    // The lesson panel redraws its buttons: keep the keyboard on the one pressed.
+    const focusedId = document.getElementById('lesson').contains(document.activeElement) ? document.activeElement.id : null;
     this.lessonPanel.update(data, lessonById(this.state.lesson));
+    if (focusedId && !document.getElementById('lesson').contains(document.activeElement)) {
+      (document.getElementById(focusedId) ?? document.getElementById('lesson-next') ?? document.getElementById('lesson-end'))?.focus();
+    }
     if (data.clean && !this.marked) {
       this.marked = true;
       performance.mark('strata:first-prediction');
