@@ -96,6 +96,7 @@ function answerSummary(box, logit, tuned, data, actions) {
 export function rankCaption(logit, last, answer) {
   const ranks = logit.lens.boundaries.map((b) => b.cells[last]?.target_rank);
   const n = ranks.length;
+  if (!n) return 'The lens read no layer at the last token.';
   let from = n;
   while (from > 0 && ranks[from - 1] === 1) from--;
   const key = 'Text: the answer\'s rank (#1 = top guess).';
