@@ -98,7 +98,7 @@ function checkClaim(model, claim, text, where) {
         if (counts.layers >= real.layers) asMany++;
       });
       assert.equal(claim.as_many, asMany, `${where}: nulls with at least as many layers`);
-      assert.ok(text.includes(`${asMany} of ${study.nulls.filter((n) => n.labels).length} nulls`), `${where}: "${text}"`);
+      assert.ok(text.includes(`${asMany} of ${study.nulls.filter((n) => n.labels).length} control contrasts`), `${where}: "${text}"`);
       return;
     }
     case 'circuits':

@@ -83,7 +83,7 @@ export function studyNullsSaid(data) {
     : `"${n.name}" labels ${counted(n.layers, 'layer')} and ${counted(n.heads, 'head')}`));
   return { claim: { kind: 'study-nulls', nulls: nulls.map((n) => (n.skipped ? { name: n.name, skipped: true } : { name: n.name, layers: n.layers, heads: n.heads })), as_many: asMany },
     text: `The real contrast labels ${counted(real.layers, 'layer')} and ${counted(real.heads, 'head')}. On the same model ${parts.join('; ')}. `
-      + `${asMany} of ${ran.length} nulls label at least as many layers as the real contrast.` };
+      + `${asMany} of ${ran.length} control contrasts label at least as many layers as the real contrast.` };
 }
 
 export function causalCheck(data) {

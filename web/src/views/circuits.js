@@ -89,7 +89,7 @@ function dissociationFigure(result, actions) {
   const items = result.items ?? {};
   const count = (set) => (set?.kinds ?? []).reduce((a, k) => a + k.n, 0);
   const legend = [
-    { text: `random circuits of the chosen sizes and mixes (${count(items.null)} null items)` },
+    { text: `random circuits of the chosen sizes and mixes (${count(items.null)} items)` },
     { text: `single components and circuits on the search's front (${count(items.selection)} selection items)`, color: SERIES[2] },
     { text: `the recall and reasoning circuits (${count(items.test)} test items, 95% intervals)`, color: SERIES[0] },
   ];

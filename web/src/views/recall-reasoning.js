@@ -96,7 +96,7 @@ function studyLayers(box, study, actions) {
     json: layers,
   };
   box.append(figure({ title: 'Statistics: layers', name: 'study-layers', chart, onError: actions.notify,
-    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes, and replicates on two disjoint halves of the items unless marked unstable; the nulls below show what the same statistics label where nothing should differ.' }));
+    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes, and replicates on two disjoint halves of the items unless marked unstable; the control contrasts below show what the same statistics label where nothing should differ.' }));
 }
 
 function studyHeads(box, study, actions) {

@@ -41,10 +41,10 @@ export function studyNulls(box, study) {
   const worst = ran.reduce((a, b) => (b.layers + b.heads > a.layers + a.heads ? b : a), ran[0]);
   const verdict = !worst ? ''
     : worst.layers + worst.heads >= real.layers + real.heads
-      ? ` The null "${worst.name}" labels as many layers and heads (${worst.layers} and ${worst.heads}) as the real contrast (${real.layers} and ${real.heads}): on this model a label does not tell recall from reasoning apart from which tokens are in the prompt.`
-      : ` The most any null labels is ${worst.layers} layers and ${worst.heads} heads ("${worst.name}"), against ${real.layers} and ${real.heads} for the real contrast.`;
-  box.append(el('h3', { text: 'The labels beside their nulls' }), table,
-    el('p', { class: 'note', id: 'study-nulls-verdict', text: 'The same statistics, thresholds and seed on contrasts where no recall/reasoning mechanism differs.' + verdict
+      ? ` The control "${worst.name}" labels as many layers and heads (${worst.layers} and ${worst.heads}) as the real contrast (${real.layers} and ${real.heads}): on this model a label does not tell recall from reasoning apart from which tokens are in the prompt.`
+      : ` The most any control labels is ${worst.layers} layers and ${worst.heads} heads ("${worst.name}"), against ${real.layers} and ${real.heads} for the real contrast.`;
+  box.append(el('h3', { text: 'The labels beside their controls' }), table,
+    el('p', { class: 'note', id: 'study-nulls-verdict', text: 'Controls: the same statistics, thresholds and seed on contrasts where no recall/reasoning mechanism differs.' + verdict
       + ' Labels are correlations either way; the causal effects and the circuits test whether a unit is needed.' }));
 }
 
