@@ -208,7 +208,7 @@ test('the recall-vs-reasoning view draws a first chart at once and fills in as t
   assert.ok(early.progress >= 2, 'the analyses still running show their progress');
   const firstLook = await caption();
   assert.match(firstLook, /over \d+ items \(a first look/);
-  await waitForCharts(page, 'study');
+  await page.waitForSelector('figure[data-chart="study-causal-heads"] svg', { timeout: 120_000 });
   await page.waitForSelector('#study-nulls', { timeout: 120_000 });
   const whole = await caption();
   assert.doesNotMatch(whole, /first look/);
