@@ -25,11 +25,7 @@ export function analysisResult(box, data, label, what) {
     return null;
   }
   if (entry.status === 'running') {
-    const pct = Math.round((entry.progress ?? 0) * 100);
-    box.append(el('div', { class: 'progress', dataset: { analysis: label } }, [
-      el('progress', { max: 1, value: entry.progress ?? 0 }),
-      el('span', { text: `${what}: ${stageText(entry.stage, what)} (${pct}%)` }),
-    ]));
+    box.append(progressBar(label, entry, `${what}: ${stageText(entry.stage, what)}`));
     return null;
   }
   if (entry.status === 'error') {
@@ -46,15 +42,18 @@ export function resultOrPreview(box, data, label, what) {
   const entry = data.analyses?.[label];
   const preview = data.previews?.[label];
   if (entry?.status === 'running' && preview?.status === 'done') {
-    const pct = Math.round((entry.progress ?? 0) * 100);
-    box.append(el('div', { class: 'progress', dataset: { analysis: label } }, [
-      el('progress', { max: 1, value: entry.progress ?? 0 }),
-      el('span', { text: `${what}: the rest is on its way (${stageText(entry.stage, what)}, ${pct}%)` }),
-    ]));
+    box.append(progressBar(label, entry, `${what}: the rest is on its way (${stageText(entry.stage, what)})`));
     return { result: preview.result, partial: true };
   }
   const result = analysisResult(box, data, label, what);
   return result ? { result, partial: false } : null;
+}
+
+function progressBar(label, entry, text) {
+  return el('div', { class: 'progress', dataset: { analysis: label } }, [
+    el('progress', { max: 1, value: entry.progress ?? 0 }),
+    el('span', { text: `${text} (${Math.round((entry.progress ?? 0) * 100)}%)` }),
+  ]);
 }
 
 // "token·3" style axis labels that stay unique when a token repeats.
