@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "io/json-reader.h"
+#include "model/forward.h"
 #include "report/report-request.h"
 
 namespace strata {
@@ -91,6 +93,21 @@ void check_by_analysis(const json& value, const std::vector<std::string>& analys
     if (!value.contains(name)) throw Error(where + ": " + name + ": missing");
 }
 
+// Every prompt of the suite fits the model, checked before any analysis runs,
+// so that an item too long for the model is named rather than failing a run.
+void check_suite_prompts(const Session& session, const Suite& suite) {
+  if (!session.model().tokenizer) return;  // the analyses say that they need one
+  const int64_t max_tokens = max_prompt_tokens(session.model().config);
+  for (const SuiteItem& item : suite.items)
+    for (const auto& [field, text] : {std::pair<const char*, const std::string&>{"prompt", item.prompt},
+                                      {"corrupt_prompt", item.corrupt_prompt}}) {
+      const std::string where = "suite item \"" + item.id + "\": " + field;
+      const int64_t n = static_cast<int64_t>(session.tokenize(text, where).size());
+      if (n > max_tokens)
+        fail_expected(where, "at most " + std::to_string(max_tokens) + " tokens (the model's limit)", std::to_string(n));
+    }
+}
+
 }  // namespace
 
 json suite_section(const Suite& suite, const std::string& sha256) {
@@ -113,6 +130,8 @@ json build_report(const ReportInputs& in) {
   if (in.request.seed > kMaxSeed) fail_expected("seed", "an integer in [0, 2^53 - 1]", std::to_string(in.request.seed));
   for (const std::string& name : names)
     if (analysis_named(name, "analyses").needs_suite && !in.suite) throw Error(name + ": needs a suite (--suite FILE)");
+
+  if (in.suite) check_suite_prompts(in.session, *in.suite);
 
   json results = json::object(), used = json::object();
   const double n = static_cast<double>(names.size());
