@@ -74,8 +74,20 @@ int64_t Checked::integer(int64_t lo, int64_t hi) const {
   return x;
 }
 
+namespace {
+
+// 1 rather than 1.0 for a whole bound.
+std::string bound_text(double x) {
+  if (std::abs(x) < 1e15 && x == std::floor(x)) return std::to_string(static_cast<int64_t>(x));
+  return json(x).dump();
+}
+
+std::string number_range(double lo, double hi) { return "a number in [" + bound_text(lo) + ", " + bound_text(hi) + "]"; }
+
+}  // namespace
+
 double Checked::number(double lo, double hi) const {
-  const std::string range = "a number in [" + json(lo).dump() + ", " + json(hi).dump() + "]";
+  const std::string range = number_range(lo, hi);
   if (!value_->is_number()) fail_expected(range);
   const double x = value_->get<double>();
   if (!(std::isfinite(x) && x >= lo && x <= hi)) fail_expected(range);
@@ -84,7 +96,7 @@ double Checked::number(double lo, double hi) const {
 
 std::optional<double> Checked::number_or_null(double lo, double hi) const {
   if (value_->is_null()) return std::nullopt;
-  if (!value_->is_number()) fail_expected("a number in [" + json(lo).dump() + ", " + json(hi).dump() + "] or null");
+  if (!value_->is_number()) fail_expected(number_range(lo, hi) + " or null");
   return number(lo, hi);
 }
 

@@ -11,6 +11,7 @@
 #include "io/json-reader.h"
 #include "model/forward.h"
 #include "report/report-request.h"
+#include "report/result-schemas.h"
 
 namespace strata {
 
@@ -69,7 +70,7 @@ void check_model(const json& model, const std::string& where) {
   only_keys(model, {"id", "weights_sha256", "config"}, where);
   bounded_string(model, "id", where, 1);
   check_sha256(model, "weights_sha256", where);
-  check_object(member(model, "config", where), where + ": config");
+  member(model, "config", where);  // checked in depth by report_shape
 }
 
 void check_suite(const json& suite, const std::string& where) {
@@ -196,6 +197,14 @@ json parse_report(const std::string& text, const std::string& label) {
   if (names.empty()) fail_expected(label + ": analyses", "at least one analysis", "none");
   check_by_analysis(member(report, "settings", label), names, label + ": settings");
   check_by_analysis(member(report, "results", label), names, label + ": results");
+
+  // Every result in depth, against the model and the suite the report names.
+  const json& suite = report.at("suite");
+  const std::optional<int64_t> suite_items =
+      suite.is_null() ? std::nullopt : std::optional<int64_t>(suite.at("n_items").get<int64_t>());
+  const ReportShape shape = report_shape(Checked(report.at("model").at("config"), label + ": model: config"), suite_items);
+  for (const std::string& name : names)
+    check_result(name, Checked(report.at("results").at(name), label + ": results: " + name), shape);
   return report;
 }
 

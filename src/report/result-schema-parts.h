@@ -19,6 +19,7 @@ constexpr int64_t kMaxUnits = 1 << 22;
 
 double fraction(const Checked& c);                      // in [0, 1] (a rounding hair outside allowed)
 std::optional<double> fraction_or_null(const Checked& c);
+std::optional<double> signed_fraction_or_null(const Checked& c);  // in [-1, 1] (differences of fractions)
 double real(const Checked& c);                          // finite, |x| <= kBig
 std::optional<double> real_or_null(const Checked& c);
 int64_t token_id(const Checked& c, const ReportShape& s);

@@ -2,6 +2,8 @@
 // the pieces several analyses share (kind maps, sweep item sets, units).
 #include "report/result-schemas.h"
 
+#include <cmath>
+
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "report/result-schema-parts.h"
@@ -68,8 +70,8 @@ namespace schema {
 
 double fraction(const Checked& c) {
   // Averages of values in [0, 1] may round a hair outside it.
-  if (!c.value().is_number()) c.fail_expected("a fraction in [0, 1]");
-  const double x = c.number(-1e-9, 1 + 1e-9);
+  const double x = c.value().is_number() ? c.value().get<double>() : NAN;
+  if (!(x >= -1e-9 && x <= 1 + 1e-9)) c.fail_expected("a fraction in [0, 1]");
   return x;
 }
 
@@ -77,6 +79,13 @@ std::optional<double> fraction_or_null(const Checked& c) {
   if (c.is_null()) return std::nullopt;
   if (!c.value().is_number()) c.fail_expected("a fraction in [0, 1] or null");
   return fraction(c);
+}
+
+std::optional<double> signed_fraction_or_null(const Checked& c) {
+  if (c.is_null()) return std::nullopt;
+  const double x = c.value().is_number() ? c.value().get<double>() : NAN;
+  if (!(x >= -1 - 1e-9 && x <= 1 + 1e-9)) c.fail_expected("a number in [-1, 1] or null");
+  return x;
 }
 
 std::optional<double> real_or_null(const Checked& c) { return c.number_or_null(-kBig, kBig); }
