@@ -5,6 +5,7 @@ evaluation, model card, manifest.
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --no-train  # reuse checkpoint
     /usr/bin/python3 models/recipe/build.py --manifest-only
     /usr/bin/python3 models/recipe/build.py --model tiny-gpt2-world --circuits-only  # card's circuits section
+    /usr/bin/python3 models/recipe/observations.py --model tiny-gpt2-world  # card's lens, study and probes section
 
 Outputs go to models/<id>/ (config.json, model.safetensors, tokenizer.json,
 suite.json, model.onnx, eval-torch.json, card.md) and models/manifest.json.
@@ -30,6 +31,7 @@ import train as T  # noqa: E402
 from export import export_hf, load_shipped, write_json  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from model import Decoder  # noqa: E402
+from observations import write_observations_section  # noqa: E402
 from onnx_export import check_with_ort_web, export_onnx  # noqa: E402
 
 MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -181,7 +183,7 @@ CIRCUITS_HEADING = "## Circuits (`strata analyze --analysis circuits`, default s
 
 # Other settings run beside the default, all reported: how much the finding
 # depends on the kind of ablation and on the candidate components.
-CIRCUIT_VARIANTS = [("zero ablation", {"method": "zero"}), ("resample ablation", {"method": "resample"}),
+CIRCUIT_VARIANTS = [("mean ablation (by kind)", {"ablation": "mean"}), ("zero ablation", {"ablation": "zero"}),
                     ("attention blocks and MLPs as candidates", {"candidates": "attn_mlps"})]
 
 
@@ -196,44 +198,62 @@ def run_circuits(model_dir, settings):
             return json.load(f)["results"]["circuits"]
 
 
+def points(x):
+    return "undefined" if x is None else f"{x:.1f}"
+
+
+def interval(ci):
+    return f"[{points(ci[0])}, {points(ci[1])}]"
+
+
+def circuit_labels(c):
+    return ", ".join(x["label"] for x in c["components"])
+
+
 def circuits_section(model_dir):
     """The card's circuits section: the engine's circuits analysis on the
     shipped files, with its default settings (never tuned per model), and the
     variants above beside it."""
     result = run_circuits(model_dir, {})
+    m, st = result["method"], result["settings"]
 
     def cell(f):
-        b, a, d = f["baseline"], f["ablated"], f["drop"]
-        return (f'{b["accuracy"]:.1%} → {a["accuracy"]:.1%} (drop {100 * d["value"]:.1f} points, '
-                f'95% CI {100 * d["ci"][0]:.1f} to {100 * d["ci"][1]:.1f}; n {f["n"]})')
+        a = f["accuracy"]
+        return (f'effect {points(f["effect"])} {interval(f["effect_ci"])}; drop {points(f["drop"])} '
+                f'{interval(f["ci"])}; accuracy {a["intact"]:.1%} → {a["ablated"]:.1%} (n {f["n"]})')
 
-    def drops(c, target, other):
-        ev = c["evaluation"]
-        return (f'{", ".join(c["components"]) or "(none)"}: {target} −{100 * ev[target]["drop"]["value"]:.1f}, '
-                f'{other} −{100 * ev[other]["drop"]["value"]:.1f}')
+    def short(c, target, other):
+        t = c["test"]
+        return (f'{circuit_labels(c)}: {target} {points(t[target]["effect"])} {interval(t[target]["effect_ci"])}, '
+                f'{other} {points(t[other]["effect"])} {interval(t[other]["effect_ci"])}, '
+                f'null {points(c["null"]["percentile"])}%')
 
-    kinds = ", ".join(f'{k["kind"]} ({k["split"]})' for k in result["evaluation_items"]["kinds"])
+    kinds = ", ".join(f'{k["kind"]} ({k["split"]}, {k["n"]})' for k in result["items"]["test"]["kinds"])
     lines = [CIRCUITS_HEADING, "",
              "Found by the engine from the shipped files (`build/native/strata analyze --model DIR --suite "
-             "DIR/suite.json --analysis circuits`): components are ranked by the accuracy drop their "
-             f'{result["settings"]["method"]} ablation causes on {result["settings"]["items_per_kind"]} selection items '
-             "per kind and added greedily (the rule in src/analysis/circuits.h); each circuit is then ablated whole on "
-             f'{result["settings"]["eval_items_per_kind"]} other items per kind ({kinds}). '
-             "Accuracy before → after, with 95% bootstrap intervals on the drop.", "",
-             "| circuit | components | recall | reasoning |", "|---|---|---|---|"]
+             "DIR/suite.json --analysis circuits`; the method in src/analysis/circuits.h): "
+             f'{m["ablation"]} ablation ({st["donors"]} donors of the same kind), a {m["search"]} search over heads and '
+             f'MLPs for the objective {m["objective"]} on {st["selection_items_per_kind"]} selection items per kind, '
+             f'the size chosen on {st["validation_items_per_kind"]} validation items per kind, and every figure below '
+             f"on the test items ({kinds}). Effects are normalised logit differences (0 intact, 100 answer and "
+             "foil tied), drops are accuracy drops as a share of the distance to chance, both in points with 95% "
+             f'intervals; the null is {st["random_circuits"]} random circuits of the same size and mix on '
+             f'{st["null_items_per_kind"]} test items per kind.', "",
+             "| circuit | components | recall | reasoning | beats random circuits |", "|---|---|---|---|---|"]
     for family in ("recall", "reasoning"):
         c = result["circuits"][family]
-        ev = c["evaluation"]
-        lines.append(f'| {family} | {", ".join(c["components"]) or "(none)"} | {cell(ev["recall"])} | '
-                     f'{cell(ev["reasoning"])} |')
-    lines += ["", result["separation"]["statement"], "",
-              "The same analysis with one setting changed (drops in points on the evaluation items):", "",
+        lines.append(f'| {family} | {circuit_labels(c)} | {cell(c["test"]["recall"])} | '
+                     f'{cell(c["test"]["reasoning"])} | {points(c["null"]["percentile"])}% of {c["null"]["n"]} |')
+    contrast = result["contrast"]
+    lines += ["", f'Double-dissociation contrast: {points(contrast["value"])} points {interval(contrast["ci"])}.', "",
+              result["statement"], "",
+              "The same analysis with one setting changed (effects in points on the test items, 95% intervals):", "",
               "| setting | recall circuit | reasoning circuit | separated |", "|---|---|---|---|"]
     for label, settings in CIRCUIT_VARIANTS:
         v = run_circuits(model_dir, settings)
-        lines.append(f'| {label} | {drops(v["circuits"]["recall"], "recall", "reasoning")} | '
-                     f'{drops(v["circuits"]["reasoning"], "reasoning", "recall")} | '
-                     f'{"yes" if v["separation"]["holds"] else "no"} |')
+        lines.append(f'| {label} | {short(v["circuits"]["recall"], "recall", "reasoning")} | '
+                     f'{short(v["circuits"]["reasoning"], "reasoning", "recall")} | '
+                     f'{"yes" if v["separated"] else "no"} |')
     lines.append("")
     return "\n".join(lines)
 
@@ -255,8 +275,9 @@ def write_circuits_section(model_dir):
     path = os.path.join(model_dir, "card.md")
     with open(path, encoding="utf-8") as f:
         card = f.read()
+    section = circuits_section(model_dir)  # before the card is opened for writing: a failed run leaves it whole
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(replace_circuits_section(card, circuits_section(model_dir)))
+        f.write(replace_circuits_section(card, section))
 
 
 def file_table(out_dir):
@@ -312,6 +333,7 @@ def build(model_id, do_train=True):
     with open(os.path.join(out_dir, "card.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(card_text(recipe, shipped, suite, result, log, files, ort_report if ok else None))
     write_circuits_section(out_dir)
+    write_observations_section(out_dir)
     write_manifest()
     for kind, k in result["by_kind"].items():
         print(kind, {s: v["accuracy"] for s, v in k["splits"].items()})

@@ -59,13 +59,16 @@ REASON_WORDS = [">", "=", "bigger", "over", "yes", "no", "next", "value", "of"]
 
 ATTRIBUTES = {"city": CITIES, "job": JOBS}
 
+# chance: the accuracy of a guess that knows only the answer's form (a city,
+# one of the two names the question asks about, yes or no, a digit); the
+# analyses normalise accuracy drops by the distance from it.
 KINDS = {
-    "city": {"family": "recall", "optional": False},
-    "job": {"family": "recall", "optional": False},
-    "compare": {"family": "reasoning", "optional": False},
-    "over": {"family": "reasoning", "optional": False},
-    "next": {"family": "reasoning", "optional": True},
-    "chain": {"family": "reasoning", "optional": True},
+    "city": {"family": "recall", "optional": False, "chance": 1 / len(CITIES)},
+    "job": {"family": "recall", "optional": False, "chance": 1 / len(JOBS)},
+    "compare": {"family": "reasoning", "optional": False, "chance": 1 / 2},
+    "over": {"family": "reasoning", "optional": False, "chance": 1 / 2},
+    "next": {"family": "reasoning", "optional": True, "chance": 1 / len(DIGITS)},
+    "chain": {"family": "reasoning", "optional": True, "chance": 1 / len(DIGITS)},
 }
 
 
@@ -275,10 +278,11 @@ class Sampler:
 
 
 def kind_specs(kinds, optional=None):
-    """{kind: {family, optional}}; a recipe may mark further kinds optional
-    (a kind its model did not learn to the accuracy bar)."""
+    """{kind: {family, optional, chance}}; a recipe may mark further kinds
+    optional (a kind its model did not learn to the accuracy bar)."""
     extra = set(optional or [])
-    return {k: {"family": KINDS[k]["family"], "optional": KINDS[k]["optional"] or k in extra} for k in kinds}
+    return {k: {"family": KINDS[k]["family"], "optional": KINDS[k]["optional"] or k in extra,
+                "chance": KINDS[k]["chance"]} for k in kinds}
 
 
 def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):

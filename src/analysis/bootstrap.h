@@ -26,6 +26,15 @@ using ResampleStatistic = std::function<double(const std::vector<size_t>& indice
 std::vector<Interval> percentile_bootstrap(size_t n, int resamples, double level, uint64_t seed,
                                            const std::vector<ResampleStatistic>& statistics);
 
+// The same over several strata (here: the recall items and the reasoning
+// items), each resampled within itself: per resample, stratum after stratum,
+// sizes[s] indices drawn with index(sizes[s]). A statistic that returns NaN on
+// a resample is left out of that statistic's quantiles; an interval with no
+// finite value is NaN at both ends.
+using StratifiedStatistic = std::function<double(const std::vector<std::vector<size_t>>& indices)>;
+std::vector<Interval> stratified_bootstrap(const std::vector<size_t>& sizes, int resamples, double level, uint64_t seed,
+                                           const std::vector<StratifiedStatistic>& statistics);
+
 // The interval of the mean of `sample`.
 Interval bootstrap_mean_interval(const std::vector<double>& sample, int resamples, double level, uint64_t seed);
 

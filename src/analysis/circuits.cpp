@@ -1,12 +1,10 @@
-// Selecting the recall and reasoning circuits, ablating them whole, and the
-// separation verdict.
+// The circuits analysis: settings, the nested item sets, and the report.
 #include "analysis/circuits.h"
 
-#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
-#include "analysis/ablation.h"
-#include "analysis/bootstrap.h"
+#include "analysis/circuit-evaluation.h"
 #include "analysis/seeded-random.h"
 #include "base/error.h"
 
@@ -14,223 +12,249 @@ namespace strata {
 
 using nlohmann::json;
 
+json circuits_defaults() {
+  return {{"kinds", nullptr},
+          {"split", "auto"},
+          {"selection_items_per_kind", 12},
+          {"validation_items_per_kind", 12},
+          {"test_items_per_kind", 0},
+          {"null_items_per_kind", 8},
+          {"ablation", "resample"},
+          {"donors", 2},
+          {"candidates", "heads_mlps"},
+          {"restricted", false},
+          {"max_size", 4},
+          {"collateral_penalty", 2.0},
+          {"search_budget", 50000.0},
+          {"random_circuits", 200},
+          {"bootstrap_samples", 2000},
+          {"reuse_cache", true}};
+}
+
 namespace {
 
-constexpr double kSeparationDrop = 0.30;   // the target family must drop at least this much
-constexpr double kSeparationSpare = 0.05;  // the other family may drop at most this much
-constexpr double kConfidence = 0.95;
+struct CircuitSettings {
+  SweepSelection selection;  // kinds and split
+  int selection_n = 0, validation_n = 0, test_n = 0, null_n = 0;
+  std::string ablation, candidates;
+  int donors = 0, random_circuits = 0, bootstrap_samples = 0;
+  bool restricted = false, reuse_cache = true;
+  SearchSettings search;
 
-const char* kRule =
-    "Candidates are scored alone by drop in the target family minus drop in the other family on the selection "
-    "items; visited from the highest score, a candidate joins the circuit when the other family's drop with it "
-    "stays within max_other_drop and the target family's drop grows; the search stops once the target drop "
-    "reaches target_drop or the candidates run out.";
-
-std::string points(double fraction) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", fraction * 100.0 + 0.0);
-  return buf;
-}
-
-struct Families {
-  int recall = -1, reasoning = -1;  // indices into ItemSet::families
+  json echo() const {
+    return {{"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
+            {"split", selection.split},
+            {"selection_items_per_kind", selection_n},
+            {"validation_items_per_kind", validation_n},
+            {"test_items_per_kind", test_n},
+            {"null_items_per_kind", null_n},
+            {"ablation", ablation},
+            {"donors", donors},
+            {"candidates", candidates},
+            {"restricted", restricted},
+            {"max_size", search.max_size},
+            {"collateral_penalty", search.penalty},
+            {"search_budget", search.budget},
+            {"random_circuits", random_circuits},
+            {"bootstrap_samples", bootstrap_samples},
+            {"reuse_cache", reuse_cache}};
+  }
 };
 
-Families find_families(const ItemSet& items) {
-  Families f;
-  for (size_t i = 0; i < items.families.size(); ++i) {
-    if (items.families[i] == "recall") f.recall = static_cast<int>(i);
-    if (items.families[i] == "reasoning") f.reasoning = static_cast<int>(i);
-  }
-  if (f.recall < 0 || f.reasoning < 0)
-    throw Error("circuits.kinds: needs recall and reasoning kinds; the selected kinds' families are " +
-                json(items.families).dump());
-  return f;
-}
-
-struct CircuitSearch {
-  std::vector<AblationTarget> members;
-  json steps = json::array();
-  double target_drop = 0, other_drop = 0;
-};
-
-// The greedy rule of circuits.h for one target family.
-CircuitSearch search_circuit(const Ablator& ablator, const ItemSet& items, const Accuracy& baseline,
-                             const std::vector<AblationTarget>& candidates, const std::vector<Accuracy>& single_drops,
-                             int target, int other, double target_drop, double max_other_drop) {
-  std::vector<size_t> order(candidates.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto score = [&](size_t c) { return single_drops[c].by_family[target] - single_drops[c].by_family[other]; };
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score(a) > score(b); });
-
-  CircuitSearch s;
-  for (size_t c : order) {
-    if (s.target_drop >= target_drop) break;
-    std::vector<AblationTarget> trial = s.members;
-    trial.push_back(candidates[c]);
-    const Accuracy drop = accuracy_drop(baseline, accuracy_of(items, ablator.correct_with(trial)));
-    const bool keep = drop.by_family[other] <= max_other_drop && drop.by_family[target] > s.target_drop;
-    s.steps.push_back({{"label", candidates[c].label()},
-                       {"kept", keep},
-                       {"target_drop", drop.by_family[target]},
-                       {"other_drop", drop.by_family[other]}});
-    if (keep) {
-      s.members = std::move(trial);
-      s.target_drop = drop.by_family[target];
-      s.other_drop = drop.by_family[other];
-    }
-  }
+CircuitSettings read_settings(const json& given) {
+  const json d = circuits_defaults();
+  SweepSettings settings(given, "circuits", {"kinds"});
+  SettingsReader& r = settings.scalars();
+  CircuitSettings s;
+  s.selection.kinds = settings.get_names("kinds");
+  s.selection.split = r.get_choice("split", d["split"].get<std::string>(), {"auto", "trained", "heldout"});
+  s.selection_n = r.get_int("selection_items_per_kind", d["selection_items_per_kind"].get<int>(), 2, 100000);
+  s.validation_n = r.get_int("validation_items_per_kind", d["validation_items_per_kind"].get<int>(), 2, 100000);
+  s.test_n = r.get_int("test_items_per_kind", d["test_items_per_kind"].get<int>(), 0, 100000);
+  s.null_n = r.get_int("null_items_per_kind", d["null_items_per_kind"].get<int>(), 2, 100000);
+  s.ablation = r.get_choice("ablation", d["ablation"].get<std::string>(), {"resample", "mean", "zero"});
+  s.donors = r.get_int("donors", d["donors"].get<int>(), 1, 16);
+  s.candidates = r.get_choice("candidates", d["candidates"].get<std::string>(), {"heads_mlps", "attn_mlps"});
+  s.restricted = r.get_bool("restricted", d["restricted"].get<bool>());
+  s.search.max_size = r.get_int("max_size", d["max_size"].get<int>(), 1, 8);
+  s.search.penalty = r.get_double("collateral_penalty", d["collateral_penalty"].get<double>(), 0, 100);
+  s.search.budget = r.get_double("search_budget", d["search_budget"].get<double>(), 0, 1e9);
+  s.random_circuits = r.get_int("random_circuits", d["random_circuits"].get<int>(), 1, 100000);
+  s.bootstrap_samples = r.get_int("bootstrap_samples", d["bootstrap_samples"].get<int>(), 100, 100000);
+  s.reuse_cache = r.get_bool("reuse_cache", d["reuse_cache"].get<bool>());
+  settings.finish();
   return s;
 }
 
-struct FamilyEvaluation {
-  double baseline = 0, ablated = 0;
-  json to_json;
-};
-
-// Accuracy of one family's items with and without the circuit, with intervals.
-FamilyEvaluation evaluate_family(const ItemSet& items, int family, const std::vector<uint8_t>& baseline,
-                                 const std::vector<uint8_t>& ablated, int resamples, uint64_t seed) {
-  const std::vector<size_t> members = items.family_items(family);
-  auto mean_of = [&](const std::vector<uint8_t>& correct) {
-    return [&, correct_ptr = &correct](const std::vector<size_t>& indices) {
-      double s = 0;
-      for (size_t i : indices) s += (*correct_ptr)[members[i]];
-      return s / static_cast<double>(indices.size());
-    };
-  };
-  const ResampleStatistic base = mean_of(baseline), abl = mean_of(ablated);
-  const ResampleStatistic drop = [&](const std::vector<size_t>& indices) { return base(indices) - abl(indices); };
-  const std::vector<Interval> ci = percentile_bootstrap(members.size(), resamples, kConfidence, seed, {base, abl, drop});
-  std::vector<size_t> all(members.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  FamilyEvaluation e;
-  e.baseline = base(all);
-  e.ablated = abl(all);
-  auto entry = [](double value, const Interval& i) { return json{{"accuracy", value}, {"ci", {i.lower, i.upper}}}; };
-  json drop_json = {{"value", e.baseline - e.ablated}, {"ci", {ci[2].lower, ci[2].upper}}};
-  e.to_json = {{"n", members.size()}, {"baseline", entry(e.baseline, ci[0])}, {"ablated", entry(e.ablated, ci[1])},
-               {"drop", drop_json}};
-  return e;
+ItemSet items_after(const Session& session, const Suite& suite, SweepSelection selection, int offset, int n) {
+  selection.offset = offset;
+  selection.items_per_kind = n;
+  return select_items(session, suite, selection, "circuits");
 }
 
-// One half of the verdict: does `circuit` drop its family enough and the other little enough?
-bool half_holds(const std::string& name, const std::string& other_name, size_t size, double target_drop,
-                double other_drop, std::string& sentence) {
-  const bool enough = target_drop >= kSeparationDrop, spared = other_drop <= kSeparationSpare;
-  sentence = "The " + name + " circuit (" + std::to_string(size) + " component" + (size == 1 ? "" : "s") + ") drops " +
-             name + " by " + points(target_drop) + " points";
-  sentence += enough ? "" : " (needs at least " + points(kSeparationDrop) + ", short by " +
-                                points(kSeparationDrop - target_drop) + ")";
-  sentence += " and " + other_name + " by " + points(other_drop) + " points";
-  sentence += spared ? "" : " (allowed at most " + points(kSeparationSpare) + ", over by " +
-                                points(other_drop - kSeparationSpare) + ")";
-  sentence += enough && spared ? ": it separates." : ": it fails.";
-  return enough && spared;
+json labels(const Subset& s, const std::vector<CircuitComponent>& candidates) {
+  json out = json::array();
+  for (size_t c : s) out.push_back(candidates[c].label());
+  return out;
+}
+
+json effects_json(const ScoredSubset& s, bool recall_target, double penalty) {
+  auto n = [](double x) { return std::isfinite(x) ? json(100 * x) : json(nullptr); };
+  const double j = s.objective(recall_target, penalty);
+  return {{"recall", n(s.recall)}, {"reasoning", n(s.reasoning)}, {"objective", std::isfinite(j) ? json(100 * j) : json(nullptr)}};
+}
+
+struct Chosen {
+  Subset members;
+  json sizes = json::array(), front = json::array();
+};
+
+// The best subset of each size, scored on validation; the best of those is the circuit.
+Chosen choose_circuit(const SearchOutcome& outcome, CircuitScorer& validation, bool recall_target,
+                      const std::vector<CircuitComponent>& candidates, const CircuitFamilies& families,
+                      const std::vector<double>& chances, double penalty) {
+  Chosen out;
+  double best = 0;
+  size_t chosen = 0;
+  const std::vector<ScoredSubset> per_size = best_per_size(outcome, recall_target, penalty);
+  std::vector<ScoredSubset> validated;
+  for (size_t i = 0; i < per_size.size(); ++i) {
+    validated.push_back(score_subset(validation, per_size[i].members, families, chances));
+    const double j = validated.back().objective(recall_target, penalty);
+    if (i == 0 || j > best) {
+      best = j;
+      chosen = i;
+    }
+  }
+  for (size_t i = 0; i < per_size.size(); ++i)
+    out.sizes.push_back({{"size", per_size[i].members.size()},
+                         {"components", labels(per_size[i].members, candidates)},
+                         {"selection", effects_json(per_size[i], recall_target, penalty)},
+                         {"validation", effects_json(validated[i], recall_target, penalty)},
+                         {"chosen", i == chosen}});
+  out.members = per_size[chosen].members;
+  for (const ScoredSubset& s : pareto_front(outcome, recall_target))
+    out.front.push_back({{"components", labels(s.members, candidates)},
+                         {"recall", 100 * s.recall},
+                         {"reasoning", 100 * s.reasoning}});
+  return out;
 }
 
 }  // namespace
 
 json run_circuits(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("circuits");
-  SweepSettings settings(request.settings, "circuits", {"kinds"});
-  SweepSelection selection = read_sweep_selection(settings);
-  const int eval_items = settings.scalars().get_int("eval_items_per_kind", 64, 1, 100000);
-  const std::string method = settings.scalars().get_choice("method", "mean", {"zero", "mean", "resample"});
-  const std::string candidate_set = settings.scalars().get_choice("candidates", "heads_mlps", {"heads_mlps", "attn_mlps"});
-  const double target_drop = settings.scalars().get_double("target_drop", 0.30, 0.0, 1.0);
-  const double max_other_drop = settings.scalars().get_double("max_other_drop", 0.05, 0.0, 1.0);
-  const int resamples = settings.scalars().get_int("bootstrap_samples", 2000, 100, 100000);
-  const bool reuse_cache = settings.scalars().get_bool("reuse_cache", true);
-  settings.finish();
-
+  const CircuitSettings s = read_settings(request.settings);
   const Model& model = request.session.model();
-  const ItemSet chosen_on = select_items(request.session, suite, selection, "circuits");
-  SweepSelection evaluation_selection = selection;
-  evaluation_selection.offset = selection.items_per_kind;
-  evaluation_selection.items_per_kind = eval_items;
-  const ItemSet judged_on = select_items(request.session, suite, evaluation_selection, "circuits");
-  const Families fam = find_families(chosen_on);
-  const Families eval_fam = find_families(judged_on);
+  const Session& session = request.session;
 
-  const std::vector<AblationTarget> candidates = ablation_targets(
-      model.config, candidate_set == "heads_mlps" ? std::vector<AblationLevel>{AblationLevel::Mlp, AblationLevel::Head}
-                                                  : std::vector<AblationLevel>{AblationLevel::Attn, AblationLevel::Mlp});
-  const AblationMethod how = ablation_method_from_name(method);
+  const int held_back = s.selection_n + s.validation_n;
+  const ItemSet selection_items = items_after(session, suite, s.selection, 0, s.selection_n);
+  const ItemSet validation_items = items_after(session, suite, s.selection, s.selection_n, s.validation_n);
+  const ItemSet test_items = items_after(session, suite, s.selection, held_back, s.test_n ? s.test_n : 100000);
+  const ItemSet null_items =
+      items_after(session, suite, s.selection, held_back, s.test_n ? std::min(s.null_n, s.test_n) : s.null_n);
+  const CircuitFamilies families = circuit_families(selection_items);
+  const std::vector<double> chances = kind_chances(suite, selection_items);
 
-  // 1. every candidate alone, on the selection items
+  const std::vector<CircuitComponent> candidates = circuit_candidates(model.config, s.candidates, s.restricted);
+  std::vector<int> subject;
+  if (s.restricted) {
+    subject = common_subject_positions(selection_items, families.recall);
+    for (const ItemSet* other : {&validation_items, &test_items})  // the null items are test items
+      if (common_subject_positions(*other, families.recall) != subject)
+        throw Error("circuits.restricted: the validation or test items' subject positions differ from the selection "
+                    "items'");
+  }
+  const AblationKind ablation = ablation_kind_from_name(s.ablation);
+  auto scorer = [&](const ItemSet& items, uint64_t purpose) {
+    return CircuitScorer(model, items, candidates, subject, ablation, s.donors, derived_seed(request.seed, purpose),
+                         s.reuse_cache);
+  };
+
+  // 1. search on the selection items, 2. sizes on the validation items
   request.report(0.0, "selection runs");
-  const Ablator selector(model, chosen_on, how, candidates, derived_seed(request.seed, 1), reuse_cache);
-  const Accuracy baseline = accuracy_of(chosen_on, selector.baseline());
-  std::vector<Accuracy> single_drops;
-  json candidates_json = json::array();
-  for (size_t c = 0; c < candidates.size(); ++c) {
-    request.report(0.5 * static_cast<double>(c) / static_cast<double>(candidates.size()),
-                   "ranking " + candidates[c].label());
-    single_drops.push_back(accuracy_drop(baseline, accuracy_of(chosen_on, selector.correct_with({candidates[c]}))));
-    json j = candidates[c].to_json();
-    j["drop"] = {{"recall", single_drops.back().by_family[fam.recall]},
-                 {"reasoning", single_drops.back().by_family[fam.reasoning]}};
-    candidates_json.push_back(std::move(j));
+  SearchOutcome outcome;
+  Chosen chosen[2];
+  json singles = json::array();
+  {
+    CircuitScorer selection = scorer(selection_items, 1);
+    outcome = search_circuits(selection, candidates.size(), families, chances, s.search,
+                              [&](double f) { request.report(0.6 * f, "searching"); });
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      const ScoredSubset alone = score_subset(selection, {c}, families, chances);  // scored by every search
+      singles.push_back({{"component", component_json(candidates[c], subject, selection_items.n_pos)},
+                         {"selection", effects_json(alone, true, s.search.penalty)}});
+      singles.back()["selection"].erase("objective");
+    }
+    request.report(0.6, "validating sizes");
+    CircuitScorer validation = scorer(validation_items, 2);
+    for (int k = 0; k < 2; ++k)
+      chosen[k] = choose_circuit(outcome, validation, k == 0, candidates, families, chances, s.search.penalty);
   }
 
-  // 2. the greedy search, for each family
-  request.report(0.5, "choosing the recall circuit");
-  const CircuitSearch recall = search_circuit(selector, chosen_on, baseline, candidates, single_drops, fam.recall,
-                                              fam.reasoning, target_drop, max_other_drop);
-  request.report(0.7, "choosing the reasoning circuit");
-  const CircuitSearch reasoning = search_circuit(selector, chosen_on, baseline, candidates, single_drops,
-                                                 fam.reasoning, fam.recall, target_drop, max_other_drop);
+  // 3. both circuits on the test items
+  request.report(0.65, "test runs");
+  TestFigures test;
+  json test_ids = json::array();
+  {
+    CircuitScorer tester = scorer(test_items, 3);
+    test = test_figures(tester, chosen[0].members, chosen[1].members, families, chances, s.bootstrap_samples,
+                        derived_seed(request.seed, 5));
+    for (const SweepItem& item : test_items.items) test_ids.push_back(item.item->id);
+  }
 
-  // 3. each circuit whole, on the evaluation items
-  request.report(0.9, "evaluating the circuits");
-  const Ablator judge(model, judged_on, how, candidates, derived_seed(request.seed, 5), reuse_cache,
-                      how == AblationMethod::Mean ? &selector : nullptr);
-  json circuits = json::object();
-  std::string statements[2];
-  bool holds[2];
-  const CircuitSearch* searches[2] = {&recall, &reasoning};
-  const char* names[2] = {"recall", "reasoning"};
-  for (int k = 0; k < 2; ++k) {
-    const CircuitSearch& s = *searches[k];
-    const std::vector<uint8_t> ablated = judge.correct_with(s.members);
-    const FamilyEvaluation r = evaluate_family(judged_on, eval_fam.recall, judge.baseline(), ablated, resamples,
-                                               derived_seed(request.seed, 3));
-    const FamilyEvaluation q = evaluate_family(judged_on, eval_fam.reasoning, judge.baseline(), ablated, resamples,
-                                               derived_seed(request.seed, 4));
-    json members = json::array();
-    for (const AblationTarget& t : s.members) members.push_back(t.label());
-    circuits[names[k]] = {{"components", members},
-                          {"steps", s.steps},
-                          {"selection", {{"target_drop", s.target_drop}, {"other_drop", s.other_drop}}},
-                          {"evaluation", {{"recall", r.to_json}, {"reasoning", q.to_json}}}};
-    const FamilyEvaluation& target = k == 0 ? r : q;
-    const FamilyEvaluation& other = k == 0 ? q : r;
-    holds[k] = half_holds(names[k], names[1 - k], s.members.size(), target.baseline - target.ablated,
-                          other.baseline - other.ablated, statements[k]);
+  // 4. random circuits of the same size and mix
+  request.report(0.75, "random circuits");
+  NullFigures nulls[2];
+  {
+    CircuitScorer null_scorer = scorer(null_items, 4);
+    for (int k = 0; k < 2; ++k)
+      nulls[k] = null_figures(null_scorer, candidates, chosen[k].members, k == 0, s.search.penalty, families, chances,
+                              s.random_circuits, derived_seed(request.seed, 6 + static_cast<uint64_t>(k)));
   }
   request.report(1.0, "done");
 
-  const bool separated = holds[0] && holds[1];
-  const std::string statement = std::string(separated ? "Separated. " : "Not separated. ") + statements[0] + " " +
-                                statements[1] + " (Thresholds: at least 30 points on the target family, at most 5 on "
-                                "the other, on the evaluation items.)";
-  json echo = to_json(selection);
-  echo["eval_items_per_kind"] = eval_items;
-  echo["method"] = method;
-  echo["candidates"] = candidate_set;
-  echo["target_drop"] = target_drop;
-  echo["max_other_drop"] = max_other_drop;
-  echo["bootstrap_samples"] = resamples;
-  echo["reuse_cache"] = reuse_cache;
-  return {{"settings", echo},
-          {"rule", kRule},
-          {"selection_items", items_json(chosen_on)},
-          {"evaluation_items", items_json(judged_on)},
-          {"selection_baseline", accuracy_json(chosen_on, baseline)},
-          {"candidates", candidates_json},
+  const size_t sizes[2] = {chosen[0].members.size(), chosen[1].members.size()};
+  const Verdict verdict = circuits_verdict(test, nulls, sizes);
+  json circuits = json::object();
+  const char* names[2] = {"recall", "reasoning"};
+  for (int k = 0; k < 2; ++k) {
+    json components = json::array();
+    for (size_t c : chosen[k].members) components.push_back(component_json(candidates[c], subject, test_items.n_pos));
+    circuits[names[k]] = {{"components", components},
+                          {"test", {{"recall", test.circuit[k].recall.to_json()},
+                                    {"reasoning", test.circuit[k].reasoning.to_json()}}},
+                          {"null", nulls[k].to_json(candidates)},
+                          {"sizes", chosen[k].sizes},
+                          {"front", chosen[k].front}};
+  }
+  json chance = json::object();
+  for (size_t k = 0; k < selection_items.kinds.size(); ++k) chance[selection_items.kinds[k].name] = chances[k];
+  char objective[96];
+  std::snprintf(objective, sizeof objective, "effect(target) - %g * |effect(other)|, 1 <= size <= %d", s.search.penalty,
+                s.search.max_size);
+  return {{"settings", s.echo()},
+          {"method", {{"ablation", s.ablation},
+                      {"donors", ablation == AblationKind::Resample ? json(s.donors) : json(nullptr)},
+                      {"search", outcome.exhaustive ? "exhaustive" : "greedy"},
+                      {"exhaustive_forward_passes", outcome.exhaustive_runs},
+                      {"objective", objective},
+                      {"max_size", s.search.max_size},
+                      {"collateral_penalty", s.search.penalty}}},
+          {"items", {{"selection", items_json(selection_items)},
+                     {"validation", items_json(validation_items)},
+                     {"test", items_json(test_items)},
+                     {"null", items_json(null_items)}}},
+          {"chance", chance},
+          {"candidates", singles},
           {"circuits", circuits},
-          {"separation", {{"holds", separated}, {"statement", statement}}}};
+          {"test_items", test_ids},
+          {"contrast", {{"value", std::isfinite(test.contrast) ? json(test.contrast) : json(nullptr)},
+                        {"ci", {std::isfinite(test.contrast_ci.lower) ? json(test.contrast_ci.lower) : json(nullptr),
+                                std::isfinite(test.contrast_ci.upper) ? json(test.contrast_ci.upper) : json(nullptr)}}}},
+          {"separated", verdict.separated},
+          {"statement", verdict.statement}};
 }
 
 }  // namespace strata

@@ -1,59 +1,79 @@
-// Circuits and selective impairment: find a recall circuit and a reasoning
-// circuit by ablation, ablate each as a whole, and say whether they separate.
+// Circuits and selective impairment, as a pre-registered test: search for a
+// recall circuit and a reasoning circuit on one set of items, choose their
+// size on a second, and judge them on a third, against random circuits.
 //
-// Candidates: every attention head (hook_z, one head, before W_O) and every
-// MLP (hook_mlp_out) — or, with "candidates": "attn_mlps", every attention
-// block (hook_attn_out) and every MLP. Ablation by `method` (mean over the
-// selection items by default; see ablation.h).
+// Effect of ablating a circuit, per family F (circuit-scoring.h):
+//   LD        = logit(answer) − logit(foil), the foil being the corrupt
+//               prompt's answer, at the last position
+//   effect(F) = 1 − Σ LD_ablated / Σ LD_intact over F's items
+//               0 = intact, 100 points = answer and foil tied (chance)
+//   drop(F)   = (acc_intact − acc_ablated) / (acc_intact − chance(F))
+//               0 = intact, 100 points = at chance; chance(kind) = the
+//               suite's stated chance (io/suite.h), else 1 / distinct answers
+// Ablation (default resample): each component takes its value from `donors`
+// other items of the same kind (seeded), the item's LD and correctness
+// averaged over them; or the same kind's mean; or zero.
 //
-// Items: the first items_per_kind items of each kind select the circuits; the
-// next eval_items_per_kind items of each kind (never seen by the selection)
-// evaluate them. Recall is asked about trained facts, reasoning on held-out
-// items (split "auto", sweep.h). Families are pooled over their kinds.
+// Items, nested and disjoint, per kind in suite order (recall kinds on
+// trained facts, reasoning kinds on held-out items; split "auto", sweep.h):
+//   selection   the first selection_items_per_kind: the search
+//   validation  the next validation_items_per_kind: the choice of size
+//   test        every remaining item (or test_items_per_kind): the verdict
+//   null        the first null_items_per_kind test items: random circuits
+// Search (circuit-search.h), for target T and other family O:
+//   J(S) = effect_T(S) − collateral_penalty × |effect_O(S)|, 1 ≤ |S| ≤ max_size,
+//   exhaustive over all subsets when subsets × forward passes per subset ≤
+//   search_budget, else greedy re-scoring every remaining candidate after
+//   each addition. The best subset of each size (on selection) is scored on
+//   validation; the size with the highest validation J (ties: smaller) is the
+//   circuit. The Pareto front of the selection scores is kept.
+// Test figures, the contrast, the nulls and the verdict: circuit-evaluation.h
+// (separated: both circuits' target lower bound ≥ 30 points, collateral upper
+// bound ≤ 5 points, ≥ 95% of random circuits beaten, contrast interval > 0).
 //
-// The rule, for a target family T (recall or reasoning) and the other family O,
-// with drop = baseline accuracy − ablated accuracy on the selection items:
-//   1. score every candidate alone: score(c) = drop_T({c}) − drop_O({c})
-//   2. visit candidates by score, highest first (ties: candidate order), with
-//      S = {} until drop_T(S) ≥ target_drop:
-//        keep c when drop_O(S ∪ {c}) ≤ max_other_drop and
-//                    drop_T(S ∪ {c}) > drop_T(S)
-//   3. the circuit is S (possibly short of the target, possibly empty)
-// Each circuit is then ablated whole on the evaluation items; each family's
-// baseline accuracy, ablated accuracy and drop get a 95% percentile bootstrap
-// interval (bootstrap.h) over that family's items, resampled with
-// derived_seed(seed, 3) for recall and derived_seed(seed, 4) for reasoning
-// (the same resamples for both circuits, so baseline and ablated stay paired).
+// Settings (defaults from circuits_defaults(), the one source for the
+// command line and the page):
+//   kinds                      array of kind names; default every non-optional kind
+//   split                      "auto" (default) | "trained" | "heldout"
+//   selection_items_per_kind   integer in [2, 100000], default 12
+//   validation_items_per_kind  integer in [2, 100000], default 12
+//   test_items_per_kind        integer in [0, 100000], default 0 (every remaining item)
+//   null_items_per_kind        integer in [2, 100000], default 8
+//   ablation                   "resample" (default) | "mean" | "zero"
+//   donors                     integer in [1, 16], default 2 (resample)
+//   candidates                 "heads_mlps" (default) | "attn_mlps"
+//   restricted                 false (default) | true: add each MLP at the
+//                              subject positions and each head at the last position
+//   max_size                   integer in [1, 8], default 4
+//   collateral_penalty         number in [0, 100], default 2
+//   search_budget              number in [0, 1e9], default 50000 (forward passes)
+//   random_circuits            integer in [1, 100000], default 200
+//   bootstrap_samples          integer in [100, 100000], default 2000
+//   reuse_cache                true (default) | false
 //
-// Separation (fixed thresholds, the study's headline claim; never tuned per
-// model): it holds when, on the evaluation items, the recall circuit drops
-// recall by ≥ 30 points with reasoning dropping ≤ 5, and the reasoning circuit
-// drops reasoning by ≥ 30 points with recall dropping ≤ 5. The statement says
-// which half failed and by how much.
-//
-// Settings: items_per_kind (default 32), kinds, split (sweep.h; no shard) and
-//   eval_items_per_kind  integer, default 64
-//   method               "mean" (default) | "zero" | "resample"
-//   candidates           "heads_mlps" (default) | "attn_mlps"
-//   target_drop          number in [0, 1], default 0.3
-//   max_other_drop       number in [0, 1], default 0.05
-//   bootstrap_samples    integer in [100, 100000], default 2000
-//   reuse_cache          true (default) | false
-//
-// Result (objects have sorted keys; accuracies and drops are fractions):
-//   {"settings": {...as read},
-//    "rule": "<the rule above in one paragraph>",
-//    "selection_items": {"kinds": [...], "families": [...], "n_pos"}, "evaluation_items": {...},
-//    "selection_baseline": {"by_kind", "by_family"},
-//    "candidates": [{"level", "layer", "head"?, "label", "hooks",
-//                    "drop": {"recall": x, "reasoning": y}}, ...],       (selection items, alone)
+// Result (objects have sorted keys; effects, drops and contrast in points):
+//   {"settings": {...as used},
+//    "method": {"ablation", "donors", "search": "exhaustive" | "greedy",
+//               "exhaustive_forward_passes", "objective", "max_size", "collateral_penalty"},
+//    "items": {"selection": I, "validation": I, "test": I, "null": I},   I = items_json (sweep.h)
+//    "chance": {kind: x},
+//    "candidates": [{"component": K, "selection": {"recall": e, "reasoning": e}}],  (each alone,
+//                   on the selection items; both searches score every candidate alone)
 //    "circuits": {"recall": C, "reasoning": C},
-//    "separation": {"holds": bool, "statement": "..."}}
-//   C = {"components": ["L0 mlp", ...],
-//        "steps": [{"label", "kept": bool, "target_drop", "other_drop"}, ...],   (each candidate tried)
-//        "selection": {"target_drop", "other_drop"},
-//        "evaluation": {"recall": F, "reasoning": F}}
-//   F = {"n", "baseline": {"accuracy", "ci": [lo, hi]}, "ablated": {...}, "drop": {...}}
+//    "test_items": [id, ...],
+//    "contrast": {"value", "ci": [lo, hi]},
+//    "separated": bool,
+//    "statement": "..."}
+//   K = {"label", "hook", "head"?, "positions"?}   (strata run --intervene vocabulary)
+//   C = {"components": [K, ...],
+//        "test": {"recall": F, "reasoning": F},
+//        "null": {"n", "percentile", "objective", "circuits": [{"components": [label], "recall", "reasoning"}]},
+//        "sizes": [{"size", "components": [label], "selection": {"recall", "reasoning", "objective"},
+//                   "validation": {...same}, "chosen": bool}],
+//        "front": [{"components": [label], "recall", "reasoning"}]}     (selection items)
+//   F = {"n", "effect", "effect_ci": [lo, hi], "drop", "ci": [lo, hi],
+//        "accuracy": {"intact", "ablated", "chance"}}                    (accuracies as fractions)
+// An undefined figure (no positive intact LD, or intact accuracy at chance) is null.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -61,6 +81,9 @@
 #include "analysis/analysis.h"
 
 namespace strata {
+
+// Every setting's default, as the registry lists them.
+nlohmann::json circuits_defaults();
 
 nlohmann::json run_circuits(const AnalysisRequest& request);
 

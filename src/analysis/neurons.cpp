@@ -115,13 +115,13 @@ json run_neurons(const AnalysisRequest& request) {
     layers.push_back({{"layer", l}, {"recall", recall}, {"reasoning", reasoning}, {"neurons", neurons}});
   }
   request.report(1.0, "done");
-  return {{"items", describe_items(items)},
+  return {{"items", describe_items(items, s.items)},
           {"mlp_activation", mlp_activation_source(config, s.mlp)},
           {"quantile_levels", kQuantiles},
           {"settings",
            {{"items_per_kind", s.items.items_per_kind},
             {"split", s.items.split},
-            {"kinds", s.items.required_kinds_only ? "required" : "all"},
+            {"kinds", item_selection_json(s.items)["kinds"]},
             {"mlp_activation", s.mlp == MlpActivation::Gate ? "gate" : "post"},
             {"top_per_layer", s.top_per_layer},
             {"bins", s.bins},

@@ -10,6 +10,27 @@
 //                                                       "split": "all" | "trained" | "heldout" and
 //                                                       "max_items_per_kind": N (0: every item)
 // Head scores are model-wide (repeated random tokens, drawn with the request's seed).
+//
+// The tuned lens (tuned-lens.h) is always fitted on the suite (narrowed by
+// split and max_items_per_kind as above). Per kind, its items are shuffled
+// with the request's seed; the first ceil(heldout_fraction · n) (at least one,
+// leaving at least one) are held out and the next fit_items_per_kind are
+// fitted on, every position of each prompt. Settings: objective "kl" |
+// "least-squares", ridge 1e-3, steps 250, learning_rate 1e-3 (tuned-lens.h);
+// fit_items_per_kind 32 [1, 2^20]; heldout_fraction 0.2 [0.05, 0.5].
+// Result:
+//   {"mode", "fit_method", "settings": {...as used}, "boundary_hooks": [...],
+//    "fit": {"n_items", "n_positions", "by_kind": {kind: items used}, "positions_by_kind": {kind: n},
+//            "kl_logit_lens", "kl_tuned_lens" (per boundary, pooled over the fitting positions),
+//            "kl_by_kind": {kind: {"n_items", "n_positions", "tuned_kl", "logit_kl"}},
+//            "objective_start", "objective_end" (objective "kl": the KL fit's objective per fitted boundary)},
+//    "heldout": {"n_items", "n_positions", "kl_logit_lens", "kl_tuned_lens",
+//                "by_kind": {kind: {"n_items", "n_positions", "tuned_kl": [per boundary], "logit_kl": [...]}},
+//                "tuned_above_logit": [{"kind", "boundary", "heldout_tuned_kl", "heldout_logit_kl",
+//                                       "fit_tuned_kl", "fit_logit_kl", "reason"}]},
+//    "by_kind_items": "heldout", "by_kind": {as the logit lens's suite result, on the held-out items},
+//    "case", "lens" (with a prompt or item: the tuned lens on it)}
+// KL is the mean over every position of KL(p_final ‖ p_lens), in nats.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -105,7 +105,7 @@ std::vector<int> probe_predict(const LogisticProbe& probe, const Eigen::MatrixXd
 
 double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth) {
   if (predicted.size() != truth.size()) throw Error("probe accuracy: predictions and labels differ in number");
-  if (truth.empty()) return 0.0;
+  if (truth.empty()) return std::nan("");
   size_t right = 0;
   for (size_t i = 0; i < truth.size(); ++i) right += predicted[i] == truth[i];
   return static_cast<double>(right) / static_cast<double>(truth.size());
@@ -232,14 +232,12 @@ struct Task {
   std::vector<char> in_task;
 };
 
-// The control labels: per query-token type, a label drawn from the training labels.
+// The control labels: per type of the token the probe reads (the last one), a
+// label drawn from the training labels.
 std::vector<int> control_labels(const StudyItems& items, const Task& task, const std::vector<char>& test, uint64_t seed) {
   std::vector<int> train_labels;
   std::set<int32_t> types;
-  auto type_of = [&](size_t i) {
-    const auto& t = items.tokens[i];
-    return t.size() >= 2 ? t[t.size() - 2] : t[0];
-  };
+  auto type_of = [&](size_t i) { return items.tokens[i].back(); };
   for (size_t i = 0; i < items.items.size(); ++i) {
     if (!task.in_task[i]) continue;
     types.insert(type_of(i));
@@ -304,16 +302,24 @@ std::vector<int> pick(const std::vector<int>& v, const std::vector<size_t>& rows
 }
 
 double majority_accuracy(const Task& task, const Split& split) {
+  if (split.train.empty() || split.test.empty()) return std::nan("");
   std::vector<int> counts(task.classes.size(), 0);
   for (size_t i : split.train) counts[task.label[i]] += 1;
   const int best = static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
   return accuracy(std::vector<int>(split.test.size(), best), pick(task.label, split.test));
 }
 
-json number_or_null(double x, bool present) { return present ? json(x) : json(nullptr); }
+// An accuracy, or null when there was nothing to score (never 0 for "no items").
+json accuracy_json(double x) { return std::isnan(x) ? json(nullptr) : json(x); }
 
 json probe_boundary(const Eigen::MatrixXd& X, const Task& task, const Split& split, const StudyItems& items,
                     const ProbeSettings& s, bool per_family) {
+  json out = json::object();
+  if (split.train.empty() || split.test.empty()) {
+    for (const char* key : {"train_accuracy", "test_accuracy", "control_accuracy", "selectivity"}) out[key] = nullptr;
+    out["reason"] = split.train.empty() ? "no training items" : "no test items";
+    return out;
+  }
   const int k = static_cast<int>(task.classes.size());
   const Eigen::MatrixXd train = rows_of(X, split.train), test = rows_of(X, split.test);
   const std::vector<int> y_train = pick(task.label, split.train), y_test = pick(task.label, split.test);
@@ -322,10 +328,10 @@ json probe_boundary(const Eigen::MatrixXd& X, const Task& task, const Split& spl
   const LogisticProbe control = fit_probe(train, pick(task.control, split.train), k, s);
   const double test_accuracy = accuracy(predicted, y_test);
   const double control_accuracy = accuracy(probe_predict(control, test), pick(task.control, split.test));
-  json out = {{"train_accuracy", accuracy(probe_predict(probe, train), y_train)},
-              {"test_accuracy", test_accuracy},
-              {"control_accuracy", control_accuracy},
-              {"selectivity", test_accuracy - control_accuracy}};
+  out = {{"train_accuracy", accuracy(probe_predict(probe, train), y_train)},
+         {"test_accuracy", test_accuracy},
+         {"control_accuracy", control_accuracy},
+         {"selectivity", test_accuracy - control_accuracy}};
   if (per_family) {
     for (ItemGroup g : {ItemGroup::Recall, ItemGroup::Reasoning}) {
       std::vector<int> p, t;
@@ -334,10 +340,29 @@ json probe_boundary(const Eigen::MatrixXd& X, const Task& task, const Split& spl
           p.push_back(predicted[r]);
           t.push_back(y_test[r]);
         }
-      out[std::string("test_accuracy_") + group_name(g)] = number_or_null(accuracy(p, t), !t.empty());
+      const std::string key = std::string("test_accuracy_") + group_name(g);
+      out[key] = accuracy_json(accuracy(p, t));
+      if (t.empty()) out[key + "_reason"] = std::string("no ") + group_name(g) + " test items";
     }
   }
   return out;
+}
+
+// Beside each trained-model probe, the same probe's test accuracy on the
+// random model and the selectivity against it (null, with the reason, when
+// either side has no accuracy).
+void add_random_baseline(json& trained, const json& random) {
+  for (size_t b = 0; b < trained.size(); ++b) {
+    json& t = trained[b];
+    const json& r = random[b]["test_accuracy"];
+    t["random_accuracy"] = r;
+    if (t["test_accuracy"].is_null() || r.is_null()) {
+      t["selectivity_vs_random"] = nullptr;
+      t["selectivity_vs_random_reason"] = "no test accuracy on one of the models";
+    } else {
+      t["selectivity_vs_random"] = t["test_accuracy"].get<double>() - r.get<double>();
+    }
+  }
 }
 
 }  // namespace
@@ -360,8 +385,14 @@ json run_probes(const AnalysisRequest& request) {
   for (int l = 0; l < model.config.n_layers; ++l) boundaries.push_back(hook_name({HookKind::ResidPre, l}));
   boundaries.push_back(hook_name({HookKind::ResidPost, model.config.n_layers - 1}));
 
-  json family_out = {{"classes", family.classes}, {"majority_accuracy", majority_accuracy(family, family_split)}};
-  json answer_out = {{"classes", answer.classes}, {"majority_accuracy", majority_accuracy(answer, answer_split)}};
+  // The number of probed-token types the control labels: with one (every prompt ends in the same
+  // token) the control is a constant, trivially learnt, and selectivity against it says nothing.
+  std::set<int32_t> types;
+  for (const auto& t : items.tokens) types.insert(t.back());
+  json family_out = {{"classes", family.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(family, family_split))},
+                     {"control_types", types.size()}};
+  json answer_out = {{"classes", answer.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(answer, answer_split))},
+                     {"control_types", types.size()}};
   auto probe_model = [&](const Model& m, const std::string& name, double from, double to) {
     const std::vector<Eigen::MatrixXd> X = boundary_features(m, items, request, from, from + (to - from) * 0.3,
                                                              "residual stream (" + name + ")");
@@ -378,18 +409,22 @@ json run_probes(const AnalysisRequest& request) {
     answer_out[name] = ans;
   };
   probe_model(model, "trained", 0.0, s.random_model ? 0.5 : 1.0);
-  if (s.random_model) probe_model(random_copy(model, salted(request.seed, 4), s.random_std), "random", 0.5, 1.0);
+  if (s.random_model) {
+    probe_model(random_copy(model, salted(request.seed, 4), s.random_std), "random", 0.5, 1.0);
+    add_random_baseline(family_out["trained"], family_out["random"]);
+    add_random_baseline(answer_out["trained"], answer_out["random"]);
+  }
   request.report(1.0, "done");
 
-  return {{"items", describe_items(items)},
+  return {{"items", describe_items(items, s.items)},
           {"train_items", std::count(test.begin(), test.end(), 0)},
           {"test_items", std::count(test.begin(), test.end(), 1)},
           {"boundaries", boundaries},
-          {"control", "labels drawn per query token type (the token before the last), from the training labels"},
+          {"control", "labels drawn per type of the probed token (the last one), from the training labels"},
           {"settings",
            {{"items_per_kind", s.items.items_per_kind},
             {"split", s.items.split},
-            {"kinds", s.items.required_kinds_only ? "required" : "all"},
+            {"kinds", item_selection_json(s.items)["kinds"]},
             {"test_fraction", s.test_fraction},
             {"l2", s.probe.l2},
             {"iterations", s.probe.iterations},

@@ -26,7 +26,7 @@ const std::vector<AnalysisEntry>& analysis_table() {
       {"logit-lens", run_logit_lens, false, false,
        "the final norm and unembedding applied at every layer boundary: answer probability, rank, KL to the output"},
       {"tuned-lens", run_tuned_lens, true, false,
-       "a per-layer affine map fitted on the suite before the logit lens; fit and held-out KL per layer"},
+       "a per-layer affine map fitted on every kind of the suite (KL to the output) before the logit lens; held-out KL per kind and layer"},
       {"attention-flow", run_attention_flow, false, false,
        "attention rollout and max-flow from the answer position to every input token"},
       {"attribution", run_attribution, false, false,
@@ -40,9 +40,11 @@ const std::vector<AnalysisEntry>& analysis_table() {
       {"causal-tracing", run_causal_tracing, true, true,
        "noise the subject's embeddings, restore one state at a time: indirect effect on the answer"},
       {"circuits", run_circuits, true, false,
-       "choose a recall and a reasoning circuit by ablation, ablate each whole: accuracies with 95% intervals"},
+       "search a recall and a reasoning circuit, judge them on test items against random circuits: effects with 95% "
+       "intervals and a verdict",
+       circuits_defaults},
       {"study", run_study, true, false,
-       "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels"},
+       "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels beside null contrasts"},
       {"neurons", run_neurons, true, false,
        "the most task-specific MLP neurons per layer and their activation distributions"},
       {"probes", run_probes, true, false,
@@ -113,8 +115,10 @@ std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, c
 
 nlohmann::json analysis_list_json() {
   nlohmann::json list = nlohmann::json::array();
-  for (const AnalysisEntry& e : analysis_table())
+  for (const AnalysisEntry& e : analysis_table()) {
     list.push_back({{"name", e.name}, {"needs_suite", e.needs_suite}, {"sweep", e.sweep}, {"description", e.description}});
+    if (e.defaults) list.back()["defaults"] = e.defaults();
+  }
   return list;
 }
 

@@ -22,6 +22,7 @@ struct AnalysisEntry {
   bool needs_suite;  // refuses to run without one
   bool sweep;        // an intervention sweep: accepts settings.shard to split its work
   const char* description;  // one line
+  nlohmann::json (*defaults)() = nullptr;  // every setting's default, for the page; null when undeclared
 };
 
 // Every analysis, in the fixed order of `all`.
@@ -38,7 +39,7 @@ const AnalysisEntry& analysis_named(const std::string& name, const std::string& 
 std::vector<std::string> analysis_names_from_list(const std::string& list, const std::string& where);
 std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, const std::string& where);
 
-// [{"name", "needs_suite", "sweep", "description"}] in table order.
+// [{"name", "needs_suite", "sweep", "description", "defaults"?}] in table order.
 nlohmann::json analysis_list_json();
 
 }  // namespace strata

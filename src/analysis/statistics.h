@@ -1,4 +1,4 @@
-// The statistics of the recall/reasoning study (METHODS.md), as pure functions
+// The statistics of the recall/reasoning study (docs/methods.md, "The study's statistics"), as pure functions
 // on samples: effect size, rank test, multiple-testing corrections, seeded
 // stratified folds and percentiles. Nothing here knows about models.
 //

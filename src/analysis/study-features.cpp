@@ -27,9 +27,20 @@ const char* group_name(ItemGroup group) {
 ItemSelection read_item_selection(SettingsReader& settings) {
   ItemSelection s;
   s.items_per_kind = settings.get_int("items_per_kind", 0, 0, 1000000);
-  s.split = settings.get_choice("split", "all", {"all", "trained", "heldout"});
-  s.required_kinds_only = settings.get_choice("kinds", "all", {"all", "required"}) == "required";
+  s.split = settings.get_choice("split", "auto", {"auto", "all", "trained", "heldout"});
+  s.required_kinds_only = settings.get_choice("kinds", "required", {"all", "required"}) == "required";
   return s;
+}
+
+nlohmann::json item_selection_json(const ItemSelection& selection) {
+  return {{"items_per_kind", selection.items_per_kind},
+          {"split", selection.split},
+          {"kinds", selection.required_kinds_only ? "required" : "all"}};
+}
+
+std::string split_for_family(const ItemSelection& selection, const std::string& family) {
+  if (selection.split != "auto") return selection.split;
+  return family == "recall" ? "trained" : "heldout";
 }
 
 size_t StudyItems::count(ItemGroup group) const { return static_cast<size_t>(std::count(groups.begin(), groups.end(), group)); }
@@ -60,7 +71,8 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
   std::map<std::string, std::vector<size_t>> by_kind;
   for (size_t i = 0; i < suite.items.size(); ++i) {
     const SuiteItem& item = suite.items[i];
-    if (selection.split != "all" && item.split != selection.split) continue;
+    const std::string split = split_for_family(selection, item.family);
+    if (split != "all" && item.split != split) continue;
     const auto kind = suite.kinds.find(item.kind);
     if (selection.required_kinds_only && kind != suite.kinds.end() && kind->second.optional) continue;
     by_kind[item.kind].push_back(i);
@@ -93,11 +105,12 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
   return out;
 }
 
-nlohmann::json describe_items(const StudyItems& items) {
+nlohmann::json describe_items(const StudyItems& items, const ItemSelection& selection) {
   nlohmann::json out = {{"recall", items.count(ItemGroup::Recall)},
                         {"reasoning", items.count(ItemGroup::Reasoning)},
                         {"mixed", items.count(ItemGroup::Mixed)},
                         {"by_kind", nlohmann::json::object()},
+                        {"kinds", nlohmann::json::array()},
                         {"prompt_tokens", nlohmann::json::object()}};
   for (size_t i = 0; i < items.items.size(); ++i) {
     nlohmann::json& n = out["by_kind"][items.items[i]->kind];
@@ -108,6 +121,13 @@ nlohmann::json describe_items(const StudyItems& items) {
     len["min"] = std::min(len["min"].get<int>(), t);
     len["max"] = std::max(len["max"].get<int>(), t);
   }
+  std::map<std::string, std::string> family_of;
+  for (const SuiteItem* item : items.items) family_of[item->kind] = item->family;
+  for (const auto& [kind, family] : family_of)
+    out["kinds"].push_back({{"kind", kind},
+                            {"family", family},
+                            {"split", split_for_family(selection, family)},
+                            {"n", out["by_kind"][kind]}});
   return out;
 }
 
@@ -135,7 +155,7 @@ std::string mlp_activation_source(const ModelConfig& config, MlpActivation activ
 const std::vector<MetricInfo>& layer_metrics() {
   static const std::vector<MetricInfo> metrics = {
       {"hidden_norm", true},       {"hidden_mean", true},    {"hidden_std", false},
-      {"attention_entropy", true}, {"attention_max", false}, {"attention_concentration", true},
+      {"attention_entropy", true}, {"attention_max", false}, {"attention_concentration", false},
       {"mlp_sparsity", true},      {"mlp_mean_abs", true},   {"mlp_variance", false}};
   return metrics;
 }
@@ -231,8 +251,9 @@ void mlp_features(const Tensor& mlp, bool apply_silu, size_t item, int layer, co
 }  // namespace
 
 StudyFeatures extract_study_features(const AnalysisRequest& request, const StudyItems& items,
-                                     const FeatureRequest& what, double from, double to) {
-  const ModelConfig& c = request.session.model().config;
+                                     const FeatureRequest& what, double from, double to, const Model* model) {
+  const Model& m = model ? *model : request.session.model();
+  const ModelConfig& c = m.config;
   const size_t n_items = items.items.size();
   StudyFeatures f;
   f.n_layers = c.n_layers;
@@ -258,7 +279,7 @@ StudyFeatures extract_study_features(const AnalysisRequest& request, const Study
     if (i % step == 0)
       request.report(from + (to - from) * static_cast<double>(i) / n_items,
                      "features " + std::to_string(i) + "/" + std::to_string(n_items));
-    const RunResult r = run_item(request.session.model(), items, i, options);
+    const RunResult r = run_item(m, items, i, options);
     for (int l = 0; l < c.n_layers; ++l) {
       if (what.layers || what.heads) pattern_features(r.cache.at({HookKind::Pattern, l}), i, l, what, f);
       if (what.layers) resid_features(r.cache.at({HookKind::ResidPost, l}), i, l, f);

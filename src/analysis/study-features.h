@@ -1,13 +1,16 @@
-// The features of the recall/reasoning study (METHODS.md), read at the last
+// The features of the recall/reasoning study (docs/methods.md, "Features"), read at the last
 // prompt token of each suite item, and the choice of items they are read on.
 //
-// Per layer l (9 metrics; the study's six voting metrics are marked *):
+// Per layer l (9 metrics; the five voting metrics are marked *: the study's
+// six, with entropy and concentration counted once):
 //   hidden_norm*, hidden_mean*, hidden_std   of blocks.{l}.hook_resid_post (L2 norm; mean
 //                                            and population std over d_model)
 //   attention_entropy*                       mean over heads of the last query row's entropy
 //                                            H = −Σ p ln p of blocks.{l}.attn.hook_pattern
 //   attention_max                            mean over heads of that row's largest weight
-//   attention_concentration*                 1 / (1 + H) with H the head-averaged entropy
+//   attention_concentration                  1 / (1 + H) with H the head-averaged entropy: a
+//                                            monotone function of attention_entropy, so the two
+//                                            are one measure and only the entropy votes
 //   mlp_sparsity*, mlp_mean_abs*, mlp_variance   of the MLP activation a at the last token:
 //                                            fraction |a| < 0.01, mean |a|, population variance
 // Per head (5 metrics), on the last query row p[0..n) of the head's pattern:
@@ -42,14 +45,22 @@ const char* group_name(ItemGroup group);
 // Which suite items an analysis reads, from its settings:
 //   "items_per_kind": N   at most N items of each kind, drawn with the request's seed
 //                         (0, the default: every item)
-//   "split": "all" | "trained" | "heldout"
-//   "kinds": "all" | "required"   "required" leaves out the kinds the suite marks optional
+//   "split": "auto" (default) | "all" | "trained" | "heldout"
+//                         "auto" as the circuits (sweep.h): recall kinds on their
+//                         trained facts (a held-out fact cannot be recalled), every
+//                         other family on held-out items (reasoning the model was not trained on)
+//   "kinds": "required" (default) | "all"   "required" leaves out the kinds the suite
+//                         marks optional (which a model may answer at chance)
 struct ItemSelection {
   int items_per_kind = 0;
-  std::string split = "all";
-  bool required_kinds_only = false;
+  std::string split = "auto";
+  bool required_kinds_only = true;
 };
 ItemSelection read_item_selection(SettingsReader& settings);
+// {"items_per_kind", "split", "kinds"} as the settings name them.
+nlohmann::json item_selection_json(const ItemSelection& selection);
+// The split an item of `family` is read from under `selection` ("trained", "heldout" or "all").
+std::string split_for_family(const ItemSelection& selection, const std::string& family);
 
 struct StudyItems {
   std::vector<const SuiteItem*> items;  // in suite order
@@ -67,8 +78,9 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
                               uint64_t seed, const std::string& analysis);
 
 // {"recall": n, "reasoning": n, "mixed": n, "by_kind": {kind: n},
+//  "kinds": [{"kind", "family", "split", "n"}],
 //  "prompt_tokens": {"recall": {"min", "max"}, "reasoning": {...}, "mixed": {...}}}
-nlohmann::json describe_items(const StudyItems& items);
+nlohmann::json describe_items(const StudyItems& items, const ItemSelection& selection);
 
 // --- features ------------------------------------------------------------------
 
@@ -98,10 +110,11 @@ struct StudyFeatures {
   std::vector<Mat> neurons;                             // [layer] (n_items, d_mlp)
 };
 
-// Runs the model once per item, capturing only the hooks the request needs.
+// Runs the model once per item, capturing only the hooks the request needs:
+// the session's model, or `model` when given (a random model of the same shape).
 // Progress goes from `from` to `to` of the request's fraction.
 StudyFeatures extract_study_features(const AnalysisRequest& request, const StudyItems& items,
-                                     const FeatureRequest& what, double from, double to);
+                                     const FeatureRequest& what, double from, double to, const Model* model = nullptr);
 
 // The five head metrics of one attention row (n weights summing to 1), in head_metrics() order.
 std::vector<double> attention_row_metrics(const float* row, int n);

@@ -1,5 +1,6 @@
-// Tuned lens: the closed-form ridge fit of one affine map per boundary, its
-// application, its quality report and its safetensors file.
+// Tuned lens: the fit of one affine map per boundary (least squares, then
+// Adam on the KL to the output), its application, its quality report and its
+// safetensors file.
 #include "analysis/tuned-lens.h"
 
 #include <Eigen/Dense>
@@ -27,24 +28,58 @@ void check_lens(const TunedLens& lens, const ModelConfig& c, const char* where) 
                     shape_to_string({c.d_model, c.d_model}), shape_to_string({lens.A[l].rows(), lens.A[l].cols()}));
 }
 
-// Every boundary's residual stream over the prompts, stacked by position: (n, d_model) each.
-std::vector<Eigen::MatrixXd> stacked_boundaries(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
-                                                int64_t max_positions) {
+// Every boundary's residual stream over every position of the prompts, stacked: (n, d_model) each.
+std::vector<Mat> stacked_boundaries(const Model& model, const std::vector<std::vector<int32_t>>& prompts) {
   const ModelConfig& c = model.config;
   int64_t total = 0;
   for (const auto& p : prompts) total += static_cast<int64_t>(p.size());
-  total = std::min(total, max_positions);
   if (total == 0) throw Error("tuned lens: the prompt set has no tokens");
-  std::vector<Eigen::MatrixXd> stacked(c.n_layers + 1, Eigen::MatrixXd(total, c.d_model));
+  std::vector<Mat> stacked(c.n_layers + 1, Mat(total, c.d_model));
   int64_t row = 0;
   for (const auto& prompt : prompts) {
-    if (row == total) break;
     const std::vector<Mat> b = residual_boundaries(model, prompt);
-    const int64_t take = std::min<int64_t>(static_cast<int64_t>(prompt.size()), total - row);
-    for (int l = 0; l <= c.n_layers; ++l) stacked[l].middleRows(row, take) = b[l].topRows(take).cast<double>();
-    row += take;
+    const int64_t n = static_cast<int64_t>(prompt.size());
+    for (int l = 0; l <= c.n_layers; ++l) stacked[l].middleRows(row, n) = b[l];
+    row += n;
   }
   return stacked;
+}
+
+// The final norm's forward pass, keeping what its backward pass needs.
+struct NormPass {
+  Mat normalised;       // (n, d): (z − mean) / σ for LayerNorm, z / rms for RMSNorm
+  Eigen::VectorXf inv;  // (n): 1/σ or 1/rms per row
+};
+
+NormPass final_norm_forward(const Model& model, const Mat& z) {
+  const ModelConfig& c = model.config;
+  const float d = static_cast<float>(z.cols());
+  NormPass pass;
+  pass.normalised = z;
+  if (c.family == Family::Gpt2) pass.normalised.colwise() -= Eigen::VectorXf(z.rowwise().sum() / d);
+  pass.inv = ((pass.normalised.rowwise().squaredNorm() / d).array() + c.norm_eps).rsqrt();
+  pass.normalised.array().colwise() *= pass.inv.array();
+  return pass;
+}
+
+// dL/dz from dL/d(normalised) g, row by row:
+//   LayerNorm: (1/σ) (g − mean(g) − n · mean(g ⊙ n));  RMSNorm: (1/rms) (g − n · mean(g ⊙ n)).
+Mat final_norm_backward(const Model& model, const NormPass& pass, const Mat& g) {
+  const float d = static_cast<float>(g.cols());
+  const Eigen::VectorXf gn_mean = (g.cwiseProduct(pass.normalised)).rowwise().sum() / d;
+  Mat dz = g - pass.normalised.cwiseProduct(gn_mean.replicate(1, g.cols()));
+  if (model.config.family == Family::Gpt2) dz.colwise() -= Eigen::VectorXf(g.rowwise().sum() / d);
+  dz.array().colwise() *= pass.inv.array();
+  return dz;
+}
+
+// softmax(logits) − p, row by row (the gradient of the KL in the logits, before the 1/n).
+Mat softmax_minus(const Mat& logits, const Mat& p) {
+  Mat q = logits;
+  q.colwise() -= Eigen::VectorXf(q.rowwise().maxCoeff());
+  q = q.array().exp();
+  q.array().colwise() /= q.rowwise().sum().array();
+  return q - p;
 }
 
 double mean(const std::vector<double>& v) {
@@ -73,6 +108,66 @@ void fit_affine_ridge(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y, double
   b = (y_mean - x_mean * A_d).cast<float>();
 }
 
+std::pair<double, double> fit_affine_kl(const Model& model, const Mat& X, const Eigen::MatrixXd& log_p_final,
+                                        int steps, double learning_rate, Mat& A, RowVec& b) {
+  const ModelConfig& c = model.config;
+  const ModelWeights& w = model.weights;
+  if (X.cols() != c.d_model || log_p_final.rows() != X.rows() || log_p_final.cols() != c.d_vocab || X.rows() == 0)
+    fail_expected("tuned lens KL fit: inputs", "(n, d_model) residuals and (n, d_vocab) log-probabilities, n > 0",
+                  shape_to_string({X.rows(), X.cols()}) + " and " + shape_to_string({log_p_final.rows(), log_p_final.cols()}));
+  const Mat& W_U = w.unembedding();  // (d_vocab, d_model)
+  const Mat p = log_p_final.array().exp().cast<float>().matrix();
+  const bool has_norm_bias = w.ln_f_b.size() == c.d_model;
+  const float inv_n = 1.0f / static_cast<float>(X.rows());
+  auto logits_at = [&](NormPass& pass) {
+    Mat z = X * A;
+    z.rowwise() += b;
+    pass = final_norm_forward(model, z);
+    Mat y = pass.normalised.array().rowwise() * w.ln_f_w.array();
+    if (has_norm_bias) y.rowwise() += w.ln_f_b;
+    return Mat(y * W_U.transpose());
+  };
+  auto objective = [&] {
+    NormPass pass;
+    const Mat logits = logits_at(pass);
+    const std::vector<double> kl = kl_rows(log_p_final, log_softmax_rows(logits));
+    double total = 0;
+    for (double k : kl) total += k;
+    return total / static_cast<double>(kl.size());
+  };
+  Mat grad_A;
+  RowVec grad_b;
+  auto gradient = [&] {
+    NormPass pass;
+    const Mat grad_logits = softmax_minus(logits_at(pass), p);
+    const Mat grad_normalised = ((grad_logits * W_U).array().rowwise() * w.ln_f_w.array()) * inv_n;
+    const Mat dz = final_norm_backward(model, pass, grad_normalised);
+    grad_A.noalias() = X.transpose() * dz;
+    grad_b = dz.colwise().sum();
+  };
+  const double start = objective();
+  // Adam with bias correction; the moments of A and b.
+  const float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, lr = static_cast<float>(learning_rate);
+  Mat m_A = Mat::Zero(A.rows(), A.cols()), v_A = m_A;
+  RowVec m_b = RowVec::Zero(b.size()), v_b = m_b;
+  for (int t = 1; t <= steps; ++t) {
+    gradient();
+    const float c1 = 1.0f - std::pow(beta1, static_cast<float>(t)), c2 = 1.0f - std::pow(beta2, static_cast<float>(t));
+    const float step = lr * std::sqrt(c2) / c1;
+    m_A = beta1 * m_A + (1 - beta1) * grad_A;
+    v_A = beta2 * v_A + (1 - beta2) * grad_A.cwiseProduct(grad_A);
+    m_b = beta1 * m_b + (1 - beta1) * grad_b;
+    v_b = beta2 * v_b + (1 - beta2) * grad_b.cwiseProduct(grad_b);
+    A.array() -= step * m_A.array() / (v_A.array().sqrt() + eps);
+    b.array() -= step * m_b.array() / (v_b.array().sqrt() + eps);
+  }
+  return {start, steps > 0 ? objective() : start};
+}
+
+std::string fit_name(const TunedLensFitSettings& settings) {
+  return settings.objective == TunedLensObjective::Kl ? "kl-from-least-squares" : "least-squares-to-final-residual";
+}
+
 Mat apply_tuned_lens(const TunedLens& lens, int boundary, const Mat& h) {
   const int n_layers = static_cast<int>(lens.A.size());
   if (boundary < 0 || boundary > n_layers)
@@ -86,15 +181,26 @@ Mat apply_tuned_lens(const TunedLens& lens, int boundary, const Mat& h) {
 TunedLensFit fit_tuned_lens(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
                             const TunedLensFitSettings& settings) {
   if (settings.ridge < 0) fail_expected("tuned lens: ridge", ">= 0", std::to_string(settings.ridge));
-  if (settings.max_positions < 1)
-    fail_expected("tuned lens: max_positions", ">= 1", std::to_string(settings.max_positions));
-  const std::vector<Eigen::MatrixXd> stacked = stacked_boundaries(model, prompts, settings.max_positions);
+  if (settings.steps < 0) fail_expected("tuned lens: steps", ">= 0", std::to_string(settings.steps));
+  if (!(settings.learning_rate > 0)) fail_expected("tuned lens: learning_rate", "> 0", std::to_string(settings.learning_rate));
+  const std::vector<Mat> stacked = stacked_boundaries(model, prompts);
+  const int L = model.config.n_layers;
   TunedLensFit fit;
   fit.lens.ridge = settings.ridge;
-  const int L = model.config.n_layers;
+  fit.lens.fit = fit_name(settings);
   fit.lens.A.resize(L);
   fit.lens.b.resize(L);
-  for (int l = 0; l < L; ++l) fit_affine_ridge(stacked[l], stacked[L], settings.ridge, fit.lens.A[l], fit.lens.b[l]);
+  const Eigen::MatrixXd Y = stacked[L].cast<double>();
+  const bool kl = settings.objective == TunedLensObjective::Kl;
+  const Eigen::MatrixXd log_p_final = kl ? log_softmax_rows(lens_logits(model, stacked[L])) : Eigen::MatrixXd();
+  for (int l = 0; l < L; ++l) {
+    fit_affine_ridge(stacked[l].cast<double>(), Y, settings.ridge, fit.lens.A[l], fit.lens.b[l]);
+    if (!kl) continue;
+    const auto [start, end] =
+        fit_affine_kl(model, stacked[l], log_p_final, settings.steps, settings.learning_rate, fit.lens.A[l], fit.lens.b[l]);
+    fit.kl_start.push_back(start);
+    fit.kl_end.push_back(end);
+  }
   fit.quality = evaluate_tuned_lens(model, fit.lens, prompts);
   return fit;
 }
@@ -149,7 +255,7 @@ std::vector<uint8_t> save_tuned_lens(const TunedLens& lens, const ModelConfig& c
                                                        {"model_type", config.model_type},
                                                        {"n_layers", std::to_string(config.n_layers)},
                                                        {"d_model", std::to_string(config.d_model)},
-                                                       {"fit", "ridge-to-final-residual"},
+                                                       {"fit", lens.fit.empty() ? "least-squares-to-final-residual" : lens.fit},
                                                        {"ridge", std::to_string(lens.ridge)}};
   return write_safetensors_f32(tensors, metadata);
 }
@@ -175,6 +281,8 @@ TunedLens load_tuned_lens(const SafetensorsFile& file, const ModelConfig& config
   }
   const auto it = file.metadata().find("ridge");
   if (it != file.metadata().end()) lens.ridge = std::strtod(it->second.c_str(), nullptr);
+  const auto fit = file.metadata().find("fit");
+  if (fit != file.metadata().end()) lens.fit = fit->second;
   return lens;
 }
 

@@ -75,6 +75,11 @@ Suite parse_suite(const std::string& json_text, const std::string& label) {
       kind.family = text_field(spec, "family", where);
       check_one_of(kind.family, {"recall", "reasoning", "mixed"}, where + ": family");
       if (spec.contains("optional")) kind.optional = json_get_bool(spec, "optional", where);
+      if (spec.contains("chance")) {
+        kind.chance = json_get_number(spec, "chance", where);
+        if (!(kind.chance > 0 && kind.chance <= 1))
+          fail_expected(where + ": chance", "a number in (0, 1]", std::to_string(kind.chance));
+      }
       suite.kinds[name] = kind;
     }
   }

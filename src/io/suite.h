@@ -1,9 +1,15 @@
 // suite.json: a model's controlled prompt items.
 //
 //   {"format": "strata-suite", "version": 1, "model": "<id>", "seed": N,
-//    "kinds": {"<kind>": {"family": "recall"|"reasoning"|"mixed", "optional": false, ...}},  (optional)
+//    "kinds": {"<kind>": {"family": "recall"|"reasoning"|"mixed", "optional": false,
+//                         "chance": 0.5}},                                    (optional)
 //    "items": [{"id", "kind", "family", "split": "trained"|"heldout",
 //               "prompt", "answer", "corrupt_prompt", "corrupt_answer", "meta": {...}}]}
+//
+// A kind's chance is the accuracy of a guess that knows only the answer's form
+// (one of the two names a comparison asks about: 0.5); analyses normalise
+// accuracy drops by the distance from it. Without it they take 1 / the number
+// of distinct answers of the kind in the suite.
 //
 // The answer is the token that follows the prompt. A prompt and its corrupt
 // prompt have the same token length (checked when a tokenizer is at hand).
@@ -33,6 +39,7 @@ struct SuiteItem {
 struct SuiteKind {
   std::string family;
   bool optional = false;
+  double chance = 0;  // in (0, 1]; 0 when the suite does not state it
 };
 
 struct Suite {

@@ -22,7 +22,10 @@ const settings = {
   ablation: { items_per_kind: 2, levels: ['layer', 'head'] },
   patching: { items_per_kind: 2, levels: ['resid', 'head'] },
   'causal-tracing': { items_per_kind: 2, samples: 1 },
-  circuits: { items_per_kind: 3, eval_items_per_kind: 3, bootstrap_samples: 100 },
+  circuits: {
+    selection_items_per_kind: 3, validation_items_per_kind: 3, test_items_per_kind: 4, null_items_per_kind: 3,
+    max_size: 2, random_circuits: 20, bootstrap_samples: 100,
+  },
   study: { items_per_kind: 10 },
   neurons: { items_per_kind: 10 },
   probes: { items_per_kind: 10, iterations: 50 },
@@ -63,14 +66,19 @@ function withEngine(model, body) {
 // build can differ in the last bit in the other: U (the ranks) agrees, the
 // p-value moves by the tie term (2e-5 seen on tiny-llama-world).
 const rankTestP = /^\/results\/(study|neurons)\/.*\/(p|p_bh|p_bonferroni)$/;
+// The circuits' effects, drops and contrast are in points (100 × a fraction):
+// 1e-5 of their 0-100 scale is the 1e-5 every fraction gets.
+const circuitPoints = /^\/results\/circuits\/(?!settings|method|chance|.*\/accuracy\/)/;
 
 // Same structure (keys, lengths, types) and every number within 1e-5, relative
-// to the number's size above 1 (rank-test p-values within 1e-3); returns the
+// to the number's size above 1 (above 100 for the circuits' points; rank-test
+// p-values within 1e-3); returns the
 // largest difference seen.
 function assertClose(a, b, path = '') {
   if (typeof a === 'number' && typeof b === 'number') {
     const diff = Math.abs(a - b);
-    const tolerance = rankTestP.test(path) ? 1e-3 : 1e-5 * Math.max(1, Math.abs(a), Math.abs(b));
+    const scale = circuitPoints.test(path) ? 100 : 1;
+    const tolerance = rankTestP.test(path) ? 1e-3 : 1e-5 * Math.max(scale, Math.abs(a), Math.abs(b));
     assert.ok(diff <= tolerance, `${path}: ${a} vs ${b}`);
     return rankTestP.test(path) ? 0 : diff;
   }

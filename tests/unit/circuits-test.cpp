@@ -1,109 +1,195 @@
-// Circuits on the hand-set model of sweep-model.h (MLP 0 recalls, L1H0
-// copies: they separate) and on its variant where one head serves both
-// families (they cannot separate); the percentile bootstrap against
-// independent computations; the seeded draws.
+// Circuits on hand-set models (circuit-model.h): one that separates recall
+// from reasoning by construction, one whose single head serves both, a random
+// one, and one whose best recall circuit a greedy search misses; the
+// percentile bootstrap against independent computations; the seeded draws.
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "analysis/bootstrap.h"
 #include "analysis/circuits.h"
+#include "analysis/registry.h"
 #include "analysis/seeded-random.h"
 #include "base/error.h"
-#include "sweep-model.h"
+#include "circuit-model.h"
 
 using namespace strata;
 using nlohmann::json;
-using strata::testing::shared_suite;
-using strata::testing::sweep_model;
-using strata::testing::sweep_suite;
+using namespace strata::testing;
 
 namespace {
 
-json circuits(const Session& session, const Suite& suite, json settings) {
-  // selection: items 0..2 of each kind; evaluation: 3..5
-  if (!settings.contains("items_per_kind")) settings["items_per_kind"] = 3;
-  if (!settings.contains("eval_items_per_kind")) settings["eval_items_per_kind"] = 3;
-  AnalysisRequest request{session, &suite, 9, std::move(settings), {}};
+// 4 + 4 items of each kind select and validate, 16 are tested, the first 4 of those carry the null.
+json circuits(const Session& session, const Suite& suite, json settings, uint64_t seed = 9) {
+  const json small = {{"selection_items_per_kind", 4},
+                      {"validation_items_per_kind", 4},
+                      {"null_items_per_kind", 4},
+                      {"bootstrap_samples", 500}};
+  for (const auto& [key, value] : small.items())
+    if (!settings.contains(key)) settings[key] = value;
+  AnalysisRequest request{session, &suite, seed, std::move(settings), {}};
   return run_circuits(request);
 }
+
+std::vector<std::string> labels_of(const json& components) {
+  std::vector<std::string> out;
+  for (const json& c : components) out.push_back(c["label"]);
+  return out;
+}
+
+std::vector<std::string> labels_of_strings(const json& labels) { return labels.get<std::vector<std::string>>(); }
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::count(v.begin(), v.end(), x) > 0; }
 
 }  // namespace
 
 // --- circuits ------------------------------------------------------------------
 
-TEST_CASE("the recall and reasoning circuits of a model that separates them", "[circuits]") {
+TEST_CASE("a model that separates recall from reasoning by construction is found separated", "[circuits]") {
   const Session session(sweep_model());
-  const Suite suite = sweep_suite();
-  for (const std::string method : {"mean", "zero", "resample"}) {
-    INFO("method " << method);
-    const json r = circuits(session, suite, {{"method", method}});
-    CHECK(r["circuits"]["recall"]["components"] == json({"L0 mlp"}));
-    CHECK(r["circuits"]["reasoning"]["components"] == json({"L1H0"}));
-    CHECK(r["separation"]["holds"] == true);
-    CHECK(r["separation"]["statement"].get<std::string>().rfind("Separated. The recall circuit (1 component) drops "
-                                                                "recall by 100.0 points and reasoning by 0.0 points",
-                                                                0) == 0);
-    CHECK(r["candidates"].size() == 2 + 4);
-    CHECK(r["selection_items"]["kinds"][0]["n"] == 3);
-    CHECK(r["evaluation_items"]["kinds"][0]["n"] == 3);
-
-    const json& recall = r["circuits"]["recall"]["evaluation"];
-    CHECK(recall["recall"]["n"] == 3);
-    CHECK(recall["recall"]["baseline"] == json::parse(R"({"accuracy": 1.0, "ci": [1.0, 1.0]})"));
-    CHECK(recall["recall"]["ablated"] == json::parse(R"({"accuracy": 0.0, "ci": [0.0, 0.0]})"));
-    CHECK(recall["recall"]["drop"] == json::parse(R"({"value": 1.0, "ci": [1.0, 1.0]})"));
-    CHECK(recall["reasoning"]["drop"] == json::parse(R"({"value": 0.0, "ci": [0.0, 0.0]})"));
-    const json& reasoning = r["circuits"]["reasoning"]["evaluation"];
-    CHECK(reasoning["reasoning"]["drop"]["value"] == 1.0);
-    CHECK(reasoning["recall"]["drop"]["value"] == 0.0);
+  const Suite suite = circuit_suite();
+  for (const std::string ablation : {"resample", "mean", "zero"}) {
+    INFO("ablation " << ablation);
+    // size 1: the model has two MLPs, so a circuit of both would have no random circuit of its mix
+    const json r = circuits(session, suite, {{"ablation", ablation}, {"max_size", 1}});
+    INFO(r["statement"].get<std::string>());
+    const std::vector<std::string> recall = labels_of(r["circuits"]["recall"]["components"]);
+    const std::vector<std::string> reasoning = labels_of(r["circuits"]["reasoning"]["components"]);
+    CHECK(has(recall, "L0 mlp"));
+    CHECK_FALSE(has(recall, "L1H0"));
+    CHECK(has(reasoning, "L1H0"));
+    CHECK_FALSE(has(reasoning, "L0 mlp"));
+    CHECK(r["separated"] == true);
+    CHECK(r["statement"].get<std::string>().rfind("Separated on the test items: the recall circuit", 0) == 0);
+    const json& t = r["circuits"]["recall"]["test"];
+    CHECK(t["recall"]["n"] == 16);
+    CHECK(t["recall"]["effect_ci"][0].get<double>() >= 30);
+    CHECK(t["reasoning"]["effect_ci"][1].get<double>() <= 5);
+    CHECK(t["recall"]["accuracy"]["intact"] == 1.0);
+    CHECK(t["recall"]["accuracy"]["chance"] == Approx(1.0 / 6));
+    // no reasoning item changed: the drop's interval is the exact binomial bound, not a collapsed bootstrap
+    CHECK(t["reasoning"]["drop"] == 0.0);
+    CHECK(t["reasoning"]["ci"][0] == 0.0);
+    CHECK(t["reasoning"]["ci"][1].get<double>() == Approx(100 * (1 - std::pow(0.025, 1.0 / 16)) / (1 - 1.0 / 6)));
+    CHECK(r["circuits"]["reasoning"]["null"]["percentile"].get<double>() >= 95);
+    CHECK(r["contrast"]["ci"][0].get<double>() > 0);
+    CHECK(r["test_items"].size() == 32);
+    CHECK(r["test_items"][0] == "copy-8");  // items 0..7 of each kind selected and validated
+    CHECK(r["items"]["null"]["kinds"][0]["n"] == 4);
+    CHECK(r["method"]["search"] == "exhaustive");
+    CHECK(r["candidates"].size() == 6);
   }
-  const json blocks = circuits(session, suite, {{"candidates", "attn_mlps"}});
-  CHECK(blocks["circuits"]["recall"]["components"] == json({"L0 mlp"}));
-  CHECK(blocks["circuits"]["reasoning"]["components"] == json({"L1 attn"}));
-  CHECK(blocks["separation"]["holds"] == true);
 }
 
-TEST_CASE("a model whose one head serves both families does not separate, and says so", "[circuits]") {
-  const Session session(sweep_model(/*shared=*/true));
-  const Suite suite = shared_suite();
-  const json r = circuits(session, suite, {{"method", "zero"}});
-  CHECK(r["circuits"]["recall"]["components"] == json::array());
-  CHECK(r["circuits"]["reasoning"]["components"] == json::array());
-  // L1H0 alone drops both families completely
-  for (const json& c : r["candidates"])
-    if (c["label"] == "L1H0") CHECK(c["drop"] == json({{"recall", 1.0}, {"reasoning", 1.0}}));
-  // every candidate was tried and refused
-  CHECK(r["circuits"]["recall"]["steps"].size() == 6);
-  CHECK(r["separation"]["holds"] == false);
-  CHECK(r["separation"]["statement"] ==
-        "Not separated. The recall circuit (0 components) drops recall by 0.0 points (needs at least 30.0, short by "
-        "30.0) and reasoning by 0.0 points: it fails. The reasoning circuit (0 components) drops reasoning by 0.0 "
-        "points (needs at least 30.0, short by 30.0) and recall by 0.0 points: it fails. (Thresholds: at least 30 "
-        "points on the target family, at most 5 on the other, on the evaluation items.)");
-  // with no limit on the other family, the shared head joins both circuits and the verdict names the collateral
-  const json loose = circuits(session, suite, {{"method", "zero"}, {"max_other_drop", 1.0}});
-  CHECK(loose["circuits"]["recall"]["components"] == json({"L1H0"}));
-  CHECK(loose["separation"]["statement"].get<std::string>().find(
-            "The recall circuit (1 component) drops recall by 100.0 points and reasoning by 100.0 points (allowed at "
-            "most 5.0, over by 95.0): it fails.") != std::string::npos);
-}
-
-TEST_CASE("circuits are reproducible and their settings are checked", "[circuits]") {
+TEST_CASE("components are reported in the vocabulary of strata run --intervene", "[circuits]") {
   const Session session(sweep_model());
-  const Suite suite = sweep_suite();
-  CHECK(circuits(session, suite, {{"method", "resample"}}).dump() ==
-        circuits(session, suite, {{"method", "resample"}}).dump());
+  const json r = circuits(session, circuit_suite(), {{"restricted", true}, {"max_size", 1}});
+  CHECK(r["candidates"].size() == 6 + 4 + 2);
+  CHECK(r["candidates"][0]["component"] == json({{"label", "L0H0"}, {"hook", "blocks.0.attn.hook_z"}, {"head", 0}}));
+  CHECK(r["candidates"][2]["component"] == json({{"label", "L0 mlp"}, {"hook", "blocks.0.hook_mlp_out"}}));
+  CHECK(r["candidates"][6]["component"] ==
+        json({{"label", "L0H0 @last"}, {"hook", "blocks.0.attn.hook_z"}, {"head", 0}, {"positions", {3}}}));
+  CHECK(r["candidates"][8]["component"] ==
+        json({{"label", "L0 mlp @subject"}, {"hook", "blocks.0.hook_mlp_out"}, {"positions", {3}}}));
+  // MLP 0 at the subject position is the recall path: it is as good as the whole MLP
+  const json& alone = r["candidates"][8]["selection"];
+  CHECK(alone["recall"].get<double>() > 90);
+  CHECK(std::abs(alone["reasoning"].get<double>()) < 5);
+}
+
+TEST_CASE("a model whose one head serves both families is not separated, and says why", "[circuits]") {
+  const Session session(sweep_model(/*shared=*/true));
+  const json r = circuits(session, shared_circuit_suite(), {{"ablation", "zero"}});
+  const std::string statement = r["statement"];
+  INFO(statement);
+  CHECK(r["separated"] == false);
+  CHECK(statement.rfind("Not separated on the test items: ", 0) == 0);
+  // L1H0 alone takes both families to chance
+  for (const json& c : r["candidates"])
+    if (c["component"]["label"] == "L1H0") {
+      CHECK(c["selection"]["recall"].get<double>() > 90);
+      CHECK(c["selection"]["reasoning"].get<double>() > 90);
+    }
+  // whichever circuits were chosen, a target or collateral bound is named as failing, with its numbers
+  CHECK((statement.find("lower bound under 30.0") != std::string::npos ||
+         statement.find("upper bound over 5.0") != std::string::npos));
+  CHECK(statement.find(" points [") != std::string::npos);
+}
+
+TEST_CASE("a randomly initialised model is not separated", "[circuits]") {
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Session session(random_model(seed));
+    const json r = circuits(session, circuit_suite(), {});
+    INFO("seed " << seed << ": " << r["statement"].get<std::string>());
+    CHECK(r["separated"] == false);
+    CHECK(r["statement"].get<std::string>().rfind("Not separated", 0) == 0);
+  }
+}
+
+TEST_CASE("the exhaustive search finds the best subset where a greedy one does not", "[circuits]") {
+  const Session session(backup_model());
+  const Suite suite = circuit_suite();
+  const json settings = {{"ablation", "mean"}, {"max_size", 2}};
+  const json exhaustive = circuits(session, suite, settings);
+  INFO(exhaustive.dump(1));
+  CHECK(exhaustive["method"]["search"] == "exhaustive");
+  CHECK(labels_of(exhaustive["circuits"]["recall"]["components"]) == std::vector<std::string>{"L0 mlp", "L1 mlp"});
+  // alone, neither MLP carries recall (each backs the other up) and the decoy head matters most
+  const json& c = exhaustive["candidates"];
+  auto alone = [&](size_t i) { return c[i]["selection"]["recall"].get<double>(); };
+  CHECK(alone(4) > alone(2));  // L1H1 (the decoy) over L0 mlp
+  CHECK(alone(4) > alone(5));  // and over L1 mlp
+  CHECK(alone(2) < 30);
+  CHECK(alone(5) < 30);
+
+  json greedy_settings = settings;
+  greedy_settings["search_budget"] = 0;
+  const json greedy = circuits(session, suite, greedy_settings);
+  CHECK(greedy["method"]["search"] == "greedy");
+  const std::vector<std::string> found = labels_of(greedy["circuits"]["recall"]["components"]);
+  CHECK(found != std::vector<std::string>{"L0 mlp", "L1 mlp"});
+  // on the selection items, the best pair is far better than the pair the greedy path reached
+  const json& best_pair = exhaustive["circuits"]["recall"]["sizes"][1];
+  const json& greedy_pair = greedy["circuits"]["recall"]["sizes"][1];
+  CHECK(labels_of_strings(best_pair["components"]) == std::vector<std::string>{"L0 mlp", "L1 mlp"});
+  CHECK(has(labels_of_strings(greedy_pair["components"]), "L1H1"));  // the decoy came first
+  CHECK(best_pair["selection"]["objective"].get<double>() > greedy_pair["selection"]["objective"].get<double>() + 5);
+}
+
+TEST_CASE("circuits are reproducible byte for byte and their settings are checked", "[circuits]") {
+  const Session session(sweep_model());
+  const Suite suite = circuit_suite();
+  const std::string once = circuits(session, suite, {}).dump();
+  CHECK(once == circuits(session, suite, {}).dump());
+  CHECK(once != circuits(session, suite, {}, 10).dump());  // another seed draws other donors
+  CHECK(circuits(session, suite, {{"reuse_cache", false}})["circuits"] == circuits(session, suite, {})["circuits"]);
   auto fails = [&](json settings, const std::string& message) {
     INFO(settings.dump());
     CHECK_THROWS_WITH(circuits(session, suite, std::move(settings)), Catch::Contains(message));
   };
-  fails({{"target_drop", 2}}, "circuits.target_drop: expected a number in [0.0, 1.0], found 2");
+  fails({{"max_size", 9}}, "circuits.max_size: expected an integer in [1, 8], found 9");
   fails({{"candidates", "neurons"}}, "circuits.candidates: expected one of");
+  fails({{"ablation", "noise"}}, "circuits.ablation: expected one of");
   fails({{"bootstrap_samples", 10}}, "circuits.bootstrap_samples");
-  fails({{"shard", {0, 2}}}, "circuits.shard: unknown setting");
+  fails({{"method", "mean"}}, "circuits.method: unknown setting");
   fails({{"kinds", {"fact"}}}, "circuits.kinds: needs recall and reasoning kinds");
-  fails({{"eval_items_per_kind", 0}}, "circuits.eval_items_per_kind");
-  fails({{"items_per_kind", 6}}, "circuits: kind \"copy\" has no heldout items after the first 6");
+  fails({{"selection_items_per_kind", 12}, {"validation_items_per_kind", 12}},
+        "circuits: kind \"copy\" has no heldout items after the first 24");
+  fails({{"selection_items_per_kind", 20}, {"validation_items_per_kind", 2}, {"null_items_per_kind", 2},
+         {"test_items_per_kind", 1}},
+        "resample ablation needs at least 2 items of every kind");
+}
+
+TEST_CASE("the registry lists the circuits defaults the analysis runs with", "[circuits]") {
+  const json d = circuits_defaults();
+  CHECK(d["ablation"] == "resample");
+  for (const json& entry : analysis_list_json())
+    if (entry["name"] == "circuits") CHECK(entry["defaults"] == d);
+  const Session session(sweep_model());
+  const json r = circuits(session, circuit_suite(), {});
+  for (const auto& [key, value] : d.items())
+    if (key != "selection_items_per_kind" && key != "validation_items_per_kind" && key != "null_items_per_kind" &&
+        key != "bootstrap_samples")
+      CHECK(r["settings"][key] == value);
 }
 
 // --- bootstrap -----------------------------------------------------------------
@@ -170,6 +256,32 @@ TEST_CASE("the bootstrap follows its stated procedure", "[bootstrap]") {
   CHECK(i.lower < i.upper);
   CHECK_THROWS_WITH(bootstrap_mean_interval({}, B, 0.9, 1), Catch::Contains("no items"));
   CHECK_THROWS_WITH(bootstrap_mean_interval(sample, B, 1.0, 1), Catch::Contains("bootstrap: level"));
+}
+
+TEST_CASE("the stratified bootstrap resamples each stratum within itself, as stated", "[bootstrap]") {
+  const std::vector<double> a = {1, 2, 3, 10}, b = {0, 0, 5};
+  const int B = 501;
+  SeededRandom rng(5);
+  std::vector<double> diffs;
+  for (int r = 0; r < B; ++r) {
+    double sa = 0, sb = 0;
+    for (size_t i = 0; i < a.size(); ++i) sa += a[rng.index(a.size())];
+    for (size_t i = 0; i < b.size(); ++i) sb += b[rng.index(b.size())];
+    diffs.push_back(sa / a.size() - sb / b.size());
+  }
+  std::sort(diffs.begin(), diffs.end());
+  const StratifiedStatistic diff = [&](const std::vector<std::vector<size_t>>& idx) {
+    double sa = 0, sb = 0;
+    for (size_t i : idx[0]) sa += a[i];
+    for (size_t i : idx[1]) sb += b[i];
+    return sa / idx[0].size() - sb / idx[1].size();
+  };
+  const StratifiedStatistic never = [](const std::vector<std::vector<size_t>>&) { return std::nan(""); };
+  const std::vector<Interval> i = stratified_bootstrap({a.size(), b.size()}, B, 0.95, 5, {diff, never});
+  CHECK(i[0].lower == Approx(quantile_sorted(diffs, 0.025)).margin(1e-12));
+  CHECK(i[0].upper == Approx(quantile_sorted(diffs, 0.975)).margin(1e-12));
+  CHECK(std::isnan(i[1].lower));
+  CHECK_THROWS_WITH(stratified_bootstrap({3, 0}, B, 0.95, 5, {diff}), Catch::Contains("no items"));
 }
 
 TEST_CASE("seeded draws are uniform and normal", "[bootstrap]") {

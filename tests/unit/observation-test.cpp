@@ -222,15 +222,89 @@ TEST_CASE("the ridge fit recovers a known affine map", "[tuned-lens]") {
   CHECK((A_fit.cast<double>() - Eigen::MatrixXd::Identity(d, d)).cwiseAbs().maxCoeff() < 1e-5);
 }
 
+TEST_CASE("the KL fit undoes a distortion of the residual that least squares is not asked about", "[tuned-lens]") {
+  // X is the final residual stream seen through a known invertible affine
+  // distortion, so X M + c gives back p_final exactly. From the identity the
+  // KL to the output is large; Adam on the KL must bring it most of the way
+  // down, through LayerNorm (GPT-2) and RMSNorm (LLaMA) alike.
+  for (Family family : {Family::Gpt2, Family::Llama}) {
+    INFO((family == Family::Gpt2 ? "gpt2" : "llama"));
+    const Model m = tiny_model(family, 5);
+    std::mt19937 rng(3);
+    std::vector<int32_t> tokens(16);
+    for (int32_t& t : tokens) t = static_cast<int32_t>(rng() % 20);
+    const Mat H = residual_boundaries(m, tokens).back();
+    const Eigen::MatrixXd log_p = log_softmax_rows(lens_logits(m, H));
+    const int d = static_cast<int>(H.cols());
+    Mat distortion = Mat::Identity(d, d);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (int k = 0; k < d; ++k) distortion(k, k) = 0.3f + 0.15f * static_cast<float>(k % 5);
+    RowVec shift(d);
+    for (int k = 0; k < d; ++k) shift[k] = normal(rng);
+    Mat X = H * distortion;
+    X.rowwise() += shift;
+    Mat A = Mat::Identity(d, d);
+    RowVec b = RowVec::Zero(d);
+    const auto [start, end] = fit_affine_kl(m, X, log_p, 400, 2e-2, A, b);
+    INFO("KL from " << start << " to " << end);
+    CHECK(start > 0.05);
+    CHECK(end < 0.1 * start);
+    // No steps: nothing moves.
+    Mat A0 = Mat::Identity(d, d);
+    RowVec b0 = RowVec::Zero(d);
+    const auto [s0, e0] = fit_affine_kl(m, X, log_p, 0, 1e-3, A0, b0);
+    CHECK(s0 == e0);
+    CHECK(A0 == Mat::Identity(d, d));
+  }
+}
+
+TEST_CASE("the KL fit from the least-squares start only improves the fitted objective", "[tuned-lens]") {
+  for (Family family : {Family::Gpt2, Family::Llama}) {
+    const Model m = tiny_model(family, 11);
+    std::mt19937 rng(1);
+    std::vector<std::vector<int32_t>> prompts;
+    for (int k = 0; k < 30; ++k) {
+      std::vector<int32_t> p(12);
+      for (int32_t& t : p) t = static_cast<int32_t>(rng() % 20);
+      prompts.push_back(p);
+    }
+    TunedLensFitSettings least_squares;
+    least_squares.objective = TunedLensObjective::LeastSquares;
+    const TunedLensFit ls = fit_tuned_lens(m, prompts, least_squares);
+    const TunedLensFit kl = fit_tuned_lens(m, prompts);
+    CHECK(ls.kl_start.empty());
+    CHECK(ls.lens.fit == "least-squares-to-final-residual");
+    CHECK(kl.lens.fit == "kl-from-least-squares");
+    REQUIRE(kl.kl_start.size() == 2);
+    for (int l = 0; l < 2; ++l) {
+      INFO("boundary " << l << ": least squares " << ls.quality.kl_tuned_lens[l] << ", KL fit " << kl.quality.kl_tuned_lens[l]);
+      CHECK(kl.kl_start[l] == Approx(ls.quality.kl_tuned_lens[l]).epsilon(1e-3));  // the start is the least-squares map
+      CHECK(kl.kl_end[l] < kl.kl_start[l]);
+      CHECK(kl.quality.kl_tuned_lens[l] < ls.quality.kl_tuned_lens[l]);
+      CHECK(kl.quality.kl_tuned_lens[l] <= kl.quality.kl_logit_lens[l]);
+    }
+    // Deterministic: the same prompts give the same maps.
+    const TunedLensFit again = fit_tuned_lens(m, prompts);
+    CHECK(max_abs_diff(flat(again.lens.A[1]), flat(kl.lens.A[1])) == 0.0f);
+  }
+}
+
 TEST_CASE("the tuned lens of silent blocks is the identity", "[tuned-lens]") {
   const Model m = silent_blocks_model(Family::Llama);
-  const TunedLensFit fit = fit_tuned_lens(m, {kPrompt, {1, 2, 3, 4, 5}});
+  TunedLensFitSettings least_squares;
+  least_squares.objective = TunedLensObjective::LeastSquares;
+  const TunedLensFit fit = fit_tuned_lens(m, {kPrompt, {1, 2, 3, 4, 5}}, least_squares);
   for (int l = 0; l < m.config.n_layers; ++l) {
     CHECK((fit.lens.A[l] - Mat::Identity(16, 16)).cwiseAbs().maxCoeff() < 1e-4f);
     CHECK(fit.lens.b[l].cwiseAbs().maxCoeff() < 1e-4f);
   }
   CHECK(fit.quality.n_positions == 13);
   for (double kl : fit.quality.kl_tuned_lens) CHECK(kl == Approx(0.0).margin(1e-6));
+  // The KL fit starts at the optimum and stays there (Adam's steps on a zero
+  // gradient move the map by at most steps · learning_rate, and not the output).
+  const TunedLensFit kl = fit_tuned_lens(m, {kPrompt, {1, 2, 3, 4, 5}});
+  CHECK(kl.kl_end.size() == static_cast<size_t>(m.config.n_layers));
+  for (double k : kl.quality.kl_tuned_lens) CHECK(k == Approx(0.0).margin(1e-5));
 }
 
 TEST_CASE("the tuned lens fits, reports its quality, and round-trips through safetensors", "[tuned-lens]") {

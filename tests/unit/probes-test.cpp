@@ -2,6 +2,7 @@
 // stay at chance, the random model is built as stated, and the probes
 // analysis on the hand-set model decodes what the model was built to carry.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <chrono>
 #include <iostream>
 
@@ -95,7 +96,7 @@ TEST_CASE("the random copy has the model's shapes, unit norms, zero biases and s
 TEST_CASE("probes on the hand-set model decode the family at every boundary", "[probes]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(40);
-  AnalysisRequest request{session, &suite, 7, json::object(), {}};
+  AnalysisRequest request{session, &suite, 7, {{"split", "all"}}, {}};
   const json r = run_probes(request);
   INFO(r.dump(1).substr(0, 3000));
   CHECK(r["boundaries"] == json({"blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"}));
@@ -107,10 +108,51 @@ TEST_CASE("probes on the hand-set model decode the family at every boundary", "[
     CHECK(b["selectivity"].get<double>() == Approx(1.0 - b["control_accuracy"].get<double>()));
   }
   CHECK(r["family"]["random"].size() == 2);
+  // The control reads the probed token's type: every prompt ends in A or B, one type per
+  // family, so the control labels can be learnt exactly from the same position.
+  for (const json& b : r["family"]["trained"]) {
+    INFO(b.dump());
+    // beside every accuracy, the random model's, and selectivity against it
+    REQUIRE(b["random_accuracy"].is_number());
+    CHECK(b["selectivity_vs_random"].get<double>() ==
+          Approx(b["test_accuracy"].get<double>() - b["random_accuracy"].get<double>()));
+  }
   CHECK(r["answer"]["classes"] == json({"f1", "f2", "f3", "f4"}));
   CHECK(r.dump() == run_probes(request).dump());
   AnalysisRequest bad{session, &suite, 7, {{"test_fraction", 0.9}}, {}};
   CHECK_THROWS_WITH(run_probes(bad), Catch::Contains("probes.test_fraction: expected a number in [0.05, 0.5], found 0.9"));
+}
+
+TEST_CASE("a probe with nothing to score reports null and why, never 0", "[probes]") {
+  CHECK(std::isnan(accuracy({}, {})));
+  // one item per kind: every item trains, none is left to test
+  const Session session(magnet_model());
+  Suite suite = magnet_suite(2);
+  for (SuiteItem& item : suite.items) {
+    item.kind = item.id;
+    suite.kinds[item.id] = {item.family, false};
+  }
+  const json r = run_probes(AnalysisRequest{session, &suite, 7, {{"split", "all"}}, {}});
+  CHECK(r["test_items"] == 0);
+  CHECK(r["family"]["majority_accuracy"].is_null());
+  for (const json& b : r["family"]["trained"]) {
+    CHECK(b["test_accuracy"].is_null());
+    CHECK(b["selectivity"].is_null());
+    CHECK(b["reason"] == "no test items");
+    CHECK(b["selectivity_vs_random"].is_null());
+  }
+}
+
+TEST_CASE("the control task reads the type of the probed token", "[probes]") {
+  // Prompts that end in the same token but differ before it: a control keyed on the
+  // token before the last would vary; keyed on the probed (last) token it is one label,
+  // so the control probe predicts it everywhere.
+  const Session session(magnet_model());
+  const Suite suite = magnet_suite(40);
+  const json r = run_probes(AnalysisRequest{session, &suite, 7, {{"split", "all"}}, {}});
+  for (const json& b : r["answer"]["trained"]) CHECK(b["control_accuracy"].get<double>() == 1.0);
+  CHECK(r["answer"]["control_types"] == 2);  // A and B
+  CHECK(r["control"].get<std::string>().find("the last one") != std::string::npos);
 }
 
 TEST_CASE("probes on the shipped models", "[.shipped]") {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "analysis/attention-flow.h"
 #include "analysis/attribution.h"
@@ -172,20 +173,45 @@ TEST_CASE("attention flow over the suite: mean rows of a distribution over the p
   }
 }
 
-TEST_CASE("tuned lens: fitted on the suite, every fifth item held out", "[runners]") {
-  const json r = run("tuned-lens", {{"ridge", 0.01}});
-  const size_t n = small_suite().items.size();
-  CHECK(r["n_heldout_items"] == n / 5);
-  CHECK(r["n_fit_items"] == n - n / 5);
+TEST_CASE("tuned lens: fitted on items of every kind, held-out KL per kind beside the logit lens's", "[runners]") {
+  // 3 items per kind: 1 held out (ceil(0.2 · 3)), 2 fitted, every position of each prompt.
+  const json r = run("tuned-lens", {{"steps", 20}});
   const int L = shipped_session().model().config.n_layers;
-  for (const char* set : {"fit", "heldout"}) {
-    INFO(set);
-    REQUIRE(r[set]["kl_tuned_lens"].size() == size_t(L + 1));
-    CHECK(r[set]["kl_tuned_lens"][L].get<double>() == Approx(0.0).margin(1e-9));
-    CHECK(r[set]["kl_logit_lens"][L].get<double>() == Approx(0.0).margin(1e-9));
+  const std::set<std::string> kinds = [] {
+    std::set<std::string> k;
+    for (const SuiteItem& item : small_suite().items) k.insert(item.kind);
+    return k;
+  }();
+  REQUIRE(r["fit"]["by_kind"].size() == kinds.size());
+  for (const std::string& kind : kinds) {
+    INFO(kind);
+    CHECK(r["fit"]["by_kind"][kind] == 2);
+    CHECK(r["fit"]["positions_by_kind"][kind] == 2 * 16);
+    const json& h = r["heldout"]["by_kind"][kind];
+    CHECK(h["n_items"] == 1);
+    REQUIRE(h["tuned_kl"].size() == size_t(L + 1));
+    REQUIRE(h["logit_kl"].size() == size_t(L + 1));
+    CHECK(h["tuned_kl"][L].get<double>() == Approx(0.0).margin(1e-9));
+    CHECK(r["by_kind"][kind]["n"] == 1);
   }
-  // The lens saved from the same fit reads back with its shapes.
-  const TunedLensRun fit = fit_suite_tuned_lens({shipped_session(), &small_suite(), 0, {{"ridge", 0.01}}, {}});
+  CHECK(r["fit"]["n_items"] == 2 * kinds.size());
+  CHECK(r["fit"]["n_positions"] == 2 * 16 * kinds.size());
+  CHECK(r["heldout"]["n_items"] == kinds.size());
+  CHECK(r["fit_method"] == "kl-from-least-squares");
+  CHECK(r["fit"]["objective_end"].size() == size_t(L));
+  // Every (kind, boundary) where the tuned lens is above the logit lens is listed, with a reason.
+  size_t above = 0;
+  for (const std::string& kind : kinds)
+    for (int b = 0; b <= L; ++b)
+      above += r["heldout"]["by_kind"][kind]["tuned_kl"][b].get<double>() >
+               r["heldout"]["by_kind"][kind]["logit_kl"][b].get<double>() + 1e-9;
+  CHECK(r["heldout"]["tuned_above_logit"].size() == above);
+  for (const json& e : r["heldout"]["tuned_above_logit"]) CHECK(!e["reason"].get<std::string>().empty());
+  // Another seed draws other items; least squares is a setting of its own.
+  CHECK(run("tuned-lens", {{"steps", 20}}, 1)["heldout"]["by_kind"] != r["heldout"]["by_kind"]);
+  CHECK(run("tuned-lens", {{"objective", "least-squares"}})["fit_method"] == "least-squares-to-final-residual");
+  // The lens saved from the same fit is the one the result describes.
+  const TunedLensRun fit = fit_suite_tuned_lens({shipped_session(), &small_suite(), 0, {{"steps", 20}}, {}});
   CHECK(fit.result == r);
 }
 
@@ -209,7 +235,8 @@ TEST_CASE("bad settings are refused with one line naming the setting", "[runners
       {{"head-scores", {{"period", 40}}}, "head-scores.period: expected an integer in [2, 16], found 40"},
       {{"head-scores", {{"token_min", 50}, {"token_max", 20}}}, "head-scores.token_min: expected below token_max = 20, found 50"},
       {{"tuned-lens", {{"ridge", -1}}}, "tuned-lens.ridge: expected a number in [0.0, 1000000.0], found -1"},
-      {{"tuned-lens", {{"heldout_every", 100}}}, "tuned-lens: needs at least 100 suite items"},
+      {{"tuned-lens", {{"objective", "adam"}}}, "tuned-lens.objective: expected one of \"kl\" \"least-squares\", found \"adam\""},
+      {{"tuned-lens", {{"max_items_per_kind", 1}}}, "tuned-lens: kind \"chain\" has 1 item; each kind needs at least 2"},
   };
   for (const auto& [call, message] : cases) {
     INFO(call.first << " " << call.second.dump());
@@ -351,7 +378,8 @@ TEST_CASE("progress only moves forward, within [0, 1], over a whole report", "[r
     stages.push_back(stage);
   };
   build_report(in);
-  REQUIRE(fractions.size() > 3 * small_suite().items.size());
+  // logit lens and attribution report once per item, the tuned lens once per held-out item
+  REQUIRE(fractions.size() > 2 * small_suite().items.size());
   for (size_t i = 0; i < fractions.size(); ++i) {
     INFO(i << ": " << stages[i]);
     CHECK((fractions[i] >= 0 && fractions[i] <= 1));

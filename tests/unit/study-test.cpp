@@ -49,7 +49,7 @@ TEST_CASE("attention row metrics of uniform and one-hot rows", "[study]") {
 TEST_CASE("the features of the hand-set model are those it was built for", "[study]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(4);
-  const StudyItems items = select_study_items(session, suite, {}, 0, "study");
+  const StudyItems items = select_study_items(session, suite, {0, "all", false}, 0, "study");
   REQUIRE(items.items.size() == 8);
   const StudyFeatures f = extract_study_features(AnalysisRequest{session, &suite}, items, {}, 0, 1);
   for (size_t i = 0; i < items.items.size(); ++i) {
@@ -70,31 +70,35 @@ TEST_CASE("the features of the hand-set model are those it was built for", "[stu
 
 TEST_CASE("the study labels the hand-set layer and heads as constructed", "[study]") {
   const Session session(magnet_model());
-  const json r = study(session, magnet_suite(24, 4));
+  const json every_item = {{"split", "all"}, {"kinds", "all"}};
+  const json r = study(session, magnet_suite(48, 4), every_item);
   INFO(r.dump(1).substr(0, 4000));
-  CHECK(r["items"]["recall"] == 24);
-  CHECK(r["items"]["reasoning"] == 24);
+  CHECK(r["items"]["recall"] == 48);
+  CHECK(r["items"]["reasoning"] == 48);
   CHECK(r["items"]["mixed"] == 4);
   CHECK(r["items"]["prompt_tokens"]["recall"] == json({{"min", 6}, {"max", 6}}));
   const json& layer = r["layers"][0];
   const json& m = layer["metrics"];
-  // reasoning items: larger norm and mean (B = 2 A), higher entropy, lower concentration
+  // reasoning items: larger norm and mean (B = 2 A), higher entropy
   CHECK(m["hidden_norm"]["vote"] == "reasoning");
   CHECK(m["hidden_mean"]["vote"] == "reasoning");
   CHECK(m["attention_entropy"]["vote"] == "reasoning");
   CHECK(m["attention_entropy"]["d"].get<double>() > 0.8);
-  CHECK(m["attention_concentration"]["vote"] == "recall");
+  // concentration is 1/(1 + entropy): the same measure, reported, not voting
+  CHECK_FALSE(m["attention_concentration"].contains("vote"));
+  CHECK(m["attention_concentration"]["d"].get<double>() < -0.8);
   CHECK(m["mlp_sparsity"]["vote"].is_null());
   CHECK(m["mlp_mean_abs"]["vote"].is_null());
   CHECK(m["mlp_mean_abs"]["p"] == 1.0);
-  CHECK_FALSE(m["attention_max"].contains("vote"));  // not one of the six
-  CHECK(m["hidden_norm"]["d"].is_null());  // both groups constant: an infinite effect
+  CHECK_FALSE(m["attention_max"].contains("vote"));
+  // both groups constant up to rounding: an infinite or huge effect
+  CHECK((m["hidden_norm"]["d"].is_null() || m["hidden_norm"]["d"].get<double>() > 100.0));
   CHECK(m["attention_entropy"].contains("mean_mixed"));
   CHECK(layer["votes_reasoning"] == 3);
-  CHECK(layer["votes_recall"] == 1);
+  CHECK(layer["votes_recall"] == 0);
   CHECK(layer["label"] == "reasoning");
-  CHECK(layer["consistency"] == 1.0);
-  CHECK(layer["fold_labels"].size() == 5);
+  CHECK(layer["consistency"] == 1.0);  // found on each of two disjoint halves, every draw
+  CHECK(layer["replication_labels"].size() == 5);
   // head 0 concentrates on the magnet in recall items: max weight, std, Gini vote recall
   const json& h0 = r["heads"][0];
   CHECK(h0["layer"] == 0);
@@ -109,33 +113,92 @@ TEST_CASE("the study labels the hand-set layer and heads as constructed", "[stud
   CHECK(r["totals"]["layers"]["reasoning"] == 1);
   CHECK(r["totals"]["heads"]["recall"] == 1);
   CHECK(r["totals"]["heads"]["none"] == 1);
+  CHECK(r["labels"]["layers"] == json({"reasoning"}));
+  CHECK(r["labels"]["heads"] == json({"recall", "none"}));
   // every MLP activation is zero: no neuron is task-specific
   CHECK(r["totals"]["neurons"]["task_specific"] == 0);
   CHECK(r["neurons"]["top"].empty());
 
   // the same items with the families swapped flip every sign and the labels
-  const json s = study(session, magnet_suite(24, 0, true));
+  const json s = study(session, magnet_suite(48, 0, true), every_item);
   CHECK(s["layers"][0]["label"] == "recall");
   CHECK(s["heads"][0]["label"] == "reasoning");
   CHECK(s["layers"][0]["metrics"]["attention_entropy"]["d"].get<double>() ==
         Approx(-m["attention_entropy"]["d"].get<double>()));
 }
 
+TEST_CASE("a model that sees no family difference gets no label from the real contrast", "[study]") {
+  // Both families' prompts are the recall generator's: the magnet heads see
+  // the same prompts on either side, so whatever they do, no feature can differ.
+  const Session session(magnet_model());
+  Suite suite = magnet_suite(48);
+  const Suite recall_prompts = magnet_suite(48);
+  for (size_t i = 0; i < suite.items.size(); ++i)
+    if (suite.items[i].kind == "logic") suite.items[i].prompt = recall_prompts.items[i - 1].prompt;
+  const json r = study(session, suite, {{"split", "all"}});
+  CHECK(r["totals"]["layers"]["specialised"] == 0);
+  CHECK(r["totals"]["heads"]["specialised"] == 0);
+  CHECK(r["totals"]["neurons"]["task_specific"] == 0);
+  // The nulls run beside it: halves of each family, kind against kind (one kind
+  // per family here: skipped, saying why), and the random model.
+  const json& nulls = r["nulls"];
+  REQUIRE(nulls.size() == 5);
+  CHECK(nulls[0]["name"] == "recall: two random halves");
+  CHECK(nulls[0]["n"] == json({24, 24}));
+  CHECK(nulls[0]["labels"]["layers"].size() == 1);
+  CHECK(nulls[2]["labels"].is_null());
+  CHECK(nulls[2]["skipped"] == "the items hold 1 recall kind (fact); two are needed");
+  CHECK(nulls[4]["name"] == "recall vs reasoning on a randomly initialised model");
+  CHECK(nulls[4]["labels"]["totals"]["layers"]["specialised"] == 0);  // same prompts, any weights
+  CHECK(study(session, suite, {{"split", "all"}, {"nulls", false}}).count("nulls") == 0);
+}
+
+TEST_CASE("replication halves are disjoint, cover the contrast and keep each stratum's share", "[study]") {
+  const std::vector<int> strata = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, -1, -1};
+  const auto halves = replication_halves(strata, 3, 7);
+  REQUIRE(halves.size() == 3);
+  for (const auto& [a, b] : halves) {
+    int in_a[2] = {0, 0}, in_b[2] = {0, 0};
+    for (size_t i = 0; i < strata.size(); ++i) {
+      CHECK_FALSE((a[i] && b[i]));
+      if (strata[i] < 0) {
+        CHECK_FALSE((a[i] || b[i]));
+        continue;
+      }
+      CHECK((a[i] || b[i]));
+      (a[i] ? in_a : in_b)[strata[i]] += 1;
+    }
+    CHECK(in_a[0] == 2);
+    CHECK(in_b[0] == 2);
+    CHECK(in_a[1] == 3);
+    CHECK(in_b[1] == 3);
+  }
+  CHECK(halves[0].first != halves[1].first);  // a new draw each time
+}
+
 TEST_CASE("the study is deterministic and its thresholds are its settings", "[study]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(24);
+  const json all = {{"split", "all"}};
   CHECK(study(session, suite).dump() == study(session, suite).dump());
-  // the layer has 4 votes: asking for 5 leaves it unlabelled
-  CHECK(study(session, suite, {{"layer_min_votes", 5}})["layers"][0]["label"] == "none");
+  // the layer has 3 votes: asking for 4 leaves it unlabelled
+  CHECK(study(session, suite, {{"split", "all"}, {"layer_min_votes", 4}})["layers"][0]["label"] == "none");
   // a stricter effect-size threshold than the entropy's d removes its vote
-  const double d = study(session, suite)["layers"][0]["metrics"]["attention_entropy"]["d"];
-  const json strict = study(session, suite, {{"layer_d", d + 1.0}});
+  const double d = study(session, suite, all)["layers"][0]["metrics"]["attention_entropy"]["d"];
+  const json strict = study(session, suite, {{"split", "all"}, {"layer_d", d + 1.0}});
   CHECK(strict["layers"][0]["metrics"]["attention_entropy"]["vote"].is_null());
   CHECK(strict["layers"][0]["metrics"]["hidden_norm"]["vote"] == "reasoning");  // infinite d still votes
+  // the default items: recall on trained facts, reasoning on held-out items, required kinds
+  const json defaults = study(session, magnet_suite(24, 4));
+  CHECK(defaults["items"]["kinds"] == json::parse(R"([{"family": "recall", "kind": "fact", "n": 18, "split": "trained"},
+                                                      {"family": "reasoning", "kind": "logic", "n": 6, "split": "heldout"}])"));
+  CHECK(defaults["settings"]["split"] == "auto");
+  CHECK(defaults["settings"]["kinds"] == "required");
   // subsampling keeps at most items_per_kind of each kind
-  const json few = study(session, suite, {{"items_per_kind", 6}, {"folds", 3}});
+  const json few = study(session, suite, {{"items_per_kind", 6}, {"replications", 3}});
   CHECK(few["items"]["by_kind"] == json({{"fact", 6}, {"logic", 6}}));
-  CHECK(few["settings"]["folds"] == 3);
+  CHECK(few["settings"]["replications"] == 3);
+  CHECK(few["layers"][0]["replication_labels"].size() == 3);
   CHECK(study(session, suite, {{"split", "heldout"}})["items"]["recall"] == 6);
 }
 
@@ -144,17 +207,19 @@ TEST_CASE("bad study, neurons and selection settings name the setting", "[study]
   const Suite suite = magnet_suite(8);
   CHECK_THROWS_WITH(study(session, suite, {{"layer_alpha", 2}}),
                     Catch::Contains("study.layer_alpha: expected a number in [0.0, 1.0], found 2"));
-  CHECK_THROWS_WITH(study(session, suite, {{"folds", "five"}}), Catch::Contains("study.folds: expected an integer"));
+  CHECK_THROWS_WITH(study(session, suite, {{"replications", "five"}}), Catch::Contains("study.replications: expected an integer"));
   CHECK_THROWS_WITH(study(session, suite, {{"split", "test"}}), Catch::Contains("study.split: expected one of"));
   CHECK_THROWS_WITH(study(session, suite, {{"alpha", 0.1}}), Catch::Contains("study.alpha: unknown setting"));
+  CHECK_THROWS_WITH(study(session, suite, {{"folds", 5}}), Catch::Contains("study.folds: unknown setting"));
   CHECK_THROWS_WITH(study(session, suite, {{"mlp_activation", "up"}}), Catch::Contains("study.mlp_activation"));
   CHECK_THROWS_WITH(study(session, suite, {{"items_per_kind", 1}}),
                     Catch::Contains("study: items: expected at least 2 recall and 2 reasoning items"));
-  CHECK_THROWS_WITH(study(session, magnet_suite(2), {{"folds", 2}}), Catch::Contains("study.folds: expected a fold count"));
+  CHECK_THROWS_WITH(study(session, magnet_suite(3), {{"split", "all"}}),
+                    Catch::Contains("study: items: expected at least 4 recall and 4 reasoning items"));
   CHECK_THROWS_WITH(run_study(AnalysisRequest{session, nullptr}), Catch::Contains("study: needs a suite"));
   Suite too_long = magnet_suite(4);
   too_long.items[3].prompt = "f1 f2 f3 f4 f1 f2 f3 f4 f1 f2 f3 f4 f1 f2 f3 f4 A";  // 17 tokens, n_ctx 16
-  CHECK_THROWS_WITH(study(session, too_long), Catch::Contains("suite item \"logic-1\": run: prompt length"));
+  CHECK_THROWS_WITH(study(session, too_long, {{"split", "all"}}), Catch::Contains("suite item \"logic-1\": run: prompt length"));
   AnalysisRequest bins{session, &suite, 0, {{"bins", 1}}, {}};
   CHECK_THROWS_WITH(run_neurons(bins), Catch::Contains("neurons.bins: expected an integer in [2, 200], found 1"));
   AnalysisRequest top{session, &suite, 0, {{"top_per_layer", 5}}, {}};
@@ -184,8 +249,8 @@ TEST_CASE("the neurons analysis finds the neuron built to tell the families apar
   std::swap(model.weights.W_E(7, 1), model.weights.W_E(7, 2));
   model.weights.layers[0].W_in(1, 2) = 1.0f;
   const Session session(std::move(model));
-  const Suite suite = magnet_suite(24);
-  AnalysisRequest r{session, &suite, 5, {{"top_per_layer", 2}, {"bins", 8}}, {}};
+  const Suite suite = magnet_suite(48);
+  AnalysisRequest r{session, &suite, 5, {{"top_per_layer", 2}, {"bins", 8}, {"split", "all"}}, {}};
   const json j = run_neurons(r);
   const json& top = j["layers"][0]["neurons"][0];
   CHECK(top["neuron"] == 2);
@@ -194,14 +259,14 @@ TEST_CASE("the neurons analysis finds the neuron built to tell the families apar
   CHECK(top["bin_edges"].size() == 9);
   int total = 0;
   for (int c : top["recall"]["counts"]) total += c;
-  CHECK(total == 24);
+  CHECK(total == 48);
   CHECK(top["reasoning"]["quantiles"].size() == 5);
   CHECK(j["quantile_levels"].size() == 5);
   CHECK(j["mlp_activation"] == "blocks.{l}.mlp.hook_post");
   CHECK(j.dump() == run_neurons(r).dump());
 
-  // the study finds the same single neuron, and it holds in every fold
-  const json st = run_study(AnalysisRequest{session, &suite, 5, json::object(), {}});
+  // the study finds the same single neuron, and it holds on both halves of every draw
+  const json st = run_study(AnalysisRequest{session, &suite, 5, {{"split", "all"}}, {}});
   CHECK(st["totals"]["neurons"]["task_specific"] == 1);
   REQUIRE(st["neurons"]["top"].size() == 1);
   CHECK(st["neurons"]["top"][0]["neuron"] == 2);
@@ -214,7 +279,7 @@ TEST_CASE("gated MLPs: the gate activation is silu(hook_pre); post is hook_post"
   model.tokenizer = strata::testing::magnet_tokenizer();
   const Session session(std::move(model));
   const Suite suite = magnet_suite(2);
-  const StudyItems items = select_study_items(session, suite, {}, 0, "study");
+  const StudyItems items = select_study_items(session, suite, {0, "all", false}, 0, "study");
   FeatureRequest what;
   what.layers = what.heads = false;
   const StudyFeatures gate = extract_study_features(AnalysisRequest{session, &suite}, items, what, 0, 1);

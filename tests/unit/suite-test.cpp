@@ -10,7 +10,7 @@ namespace {
 nlohmann::json valid_suite() {
   return nlohmann::json::parse(R"({
     "format": "strata-suite", "version": 1, "model": "tiny", "seed": 7,
-    "kinds": {"compare": {"family": "reasoning", "optional": true}},
+    "kinds": {"compare": {"family": "reasoning", "optional": true, "chance": 0.5}},
     "items": [
       {"id": "r1", "kind": "city", "family": "recall", "split": "trained", "prompt": "a b c", "answer": "x",
        "corrupt_prompt": "a b d", "corrupt_answer": "y", "meta": {"entity": "a b"}},
@@ -35,6 +35,19 @@ TEST_CASE("a valid suite parses with its kinds", "[suite]") {
   CHECK(s.kinds.at("city").family == "recall");
   CHECK_FALSE(s.kinds.at("city").optional);
   CHECK(s.kinds.at("compare").optional);
+  CHECK(s.kinds.at("compare").chance == 0.5);
+  CHECK(s.kinds.at("city").chance == 0);  // not stated: the analyses count distinct answers
+}
+
+TEST_CASE("a kind's chance is a number in (0, 1]", "[suite]") {
+  for (const double bad : {0.0, -0.5, 1.5}) {
+    nlohmann::json suite = valid_suite();
+    suite["kinds"]["compare"]["chance"] = bad;
+    refuse(suite, "kinds: \"compare\": chance: expected a number in (0, 1]");
+  }
+  nlohmann::json text = valid_suite();
+  text["kinds"]["compare"]["chance"] = "half";
+  refuse(text, "chance");
 }
 
 TEST_CASE("malformed suites name the item and the field", "[suite]") {

@@ -6,10 +6,11 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { create } from 'd3-selection';
 
 import { tokenLabel } from '../ui/dom.js';
-import { FONT, INK, MUTED, SERIES } from './theme.js';
+import { AMOUNT_SERIES as SERIES, FONT, INK, MAX_ROWS, MUTED } from './theme.js';
 
 // rows: [{token, values: [p per series], highlight?}]; series: names of the series.
 export function probabilityBars({ rows, series, width = 560, title }) {
+  if (rows.length > MAX_ROWS) throw new Error(`${title}: ${rows.length} bars are more than a chart can show (${MAX_ROWS})`);
   const barHeight = series.length > 1 ? 11 : 16;
   const margin = { top: series.length > 1 ? 30 : 12, right: 64, bottom: 34, left: 110 };
   const innerHeight = rows.length * (barHeight * series.length + 10);

@@ -3,13 +3,13 @@
 // looking), columns key positions (the token looked at).
 import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand, scaleSequential } from 'd3-scale';
-import { interpolateBlues } from 'd3-scale-chromatic';
+import { interpolatePurples } from 'd3-scale-chromatic';
 import { create } from 'd3-selection';
 
 import { tokenLabel } from '../ui/dom.js';
-import { FONT, INK, MUTED } from './theme.js';
+import { FONT, INK, MUTED, SELECTED } from './theme.js';
 
-const color = scaleSequential(interpolateBlues).domain([0, 1]);
+const color = scaleSequential(interpolatePurples).domain([0, 1]);
 
 // Long prompts are drawn at most MAX_BINS × MAX_BINS per small heatmap: each cell
 // shows the largest attention in its block, so sharp heads stay visible.
@@ -37,7 +37,7 @@ export function attentionGrid({ nLayers, nHeads, T, pattern, selected, onPick, c
   const bins = Math.min(T, MAX_BINS);
   const px = cell / bins;
   const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height)
-    .attr('font-family', FONT).attr('font-size', 12).attr('fill', INK).attr('role', 'img')
+    .attr('font-family', FONT).attr('font-size', 12).attr('fill', INK).attr('role', onPick ? 'group' : 'img')
     .attr('aria-label', 'Attention patterns of every layer and head');
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   for (let h = 0; h < nHeads; h++) {
@@ -59,10 +59,14 @@ export function attentionGrid({ nLayers, nHeads, T, pattern, selected, onPick, c
         .attr('fill', (d) => color(d[2]));
       const isSelected = selected && selected.layer === l && selected.head === h;
       g.append('rect').attr('width', cell).attr('height', cell).attr('fill', 'none')
-        .attr('stroke', isSelected ? '#d9822b' : '#c9ced8').attr('stroke-width', isSelected ? 3 : 1);
+        .attr('stroke', isSelected ? SELECTED : '#c9ced8').attr('stroke-width', isSelected ? 3 : 1);
       if (onPick) {
         g.on('click', () => onPick(l, h));
-        g.on('keydown', (event) => { if (event.key === 'Enter' || event.key === ' ') onPick(l, h); });
+        g.on('keydown', (event) => {
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          event.preventDefault();
+          onPick(l, h);
+        });
       }
     }
   }

@@ -8,6 +8,8 @@ import { create } from 'd3-selection';
 
 import { FONT, INK, MUTED } from './theme.js';
 
+const MAX_BINS = 1000;
+
 export const GROUP_COLORS = { recall: '#3a6ea5', reasoning: '#d9822b', mixed: '#5a9e6f' };
 
 // panels: [{title, edges: [bins + 1], groups: {name: counts[]}}]
@@ -31,6 +33,7 @@ export function histogramPanels({ panels, title, columns = 3, panelWidth = 220, 
   });
   const pct = d3format('.0%');
   panels.forEach((panel, i) => {
+    if (panel.edges.length > MAX_BINS + 1) throw new Error(`${panel.title}: ${panel.edges.length - 1} bins are more than a histogram shows (${MAX_BINS})`);
     const g = svg.append('g').attr('class', 'histogram')
       .attr('transform', `translate(${(i % columns) * w + margin.left},${legendHeight + Math.floor(i / columns) * h + margin.top})`);
     const edges = panel.edges;

@@ -5,19 +5,25 @@
 import { axisBottom, axisLeft, axisRight, axisTop } from 'd3-axis';
 import { format as d3format } from 'd3-format';
 import { scaleBand, scaleDiverging, scaleLinear, scaleSequential } from 'd3-scale';
-import { interpolateBlues, interpolateRdBu } from 'd3-scale-chromatic';
+import { interpolateBrBG, interpolatePurples, interpolateRdBu } from 'd3-scale-chromatic';
 import { create } from 'd3-selection';
 
-import { FONT, INK, MUTED } from './theme.js';
+import { EMPTY, FONT, INK, MUTED, SELECTED, textColourOn } from './theme.js';
 
 // rows/cols: labels; value(r, c) -> number | null (null: no value, drawn blank);
 // kind: 'sequential' (domain [0, max]) or 'diverging' (symmetric around 0);
+// palette (diverging): 'families' (blue: recall side, red: reasoning side) or
+// 'signed' (brown negative, teal positive) for effects that are not about a family;
 // text(r, c) -> string | null: optional text written in the cell;
 // selected: {row, col} outlined; onPick(r, c) on click.
+// More cells than this cannot be read as a picture and would stall the page.
+export const MAX_CELLS = 20000;
+
 export function matrixHeatmap({
-  rows, cols, value, kind = 'sequential', domain, title, xTitle, yTitle, legendTitle,
+  rows, cols, value, kind = 'sequential', palette = 'families', domain, title, xTitle, yTitle, legendTitle,
   valueFormat = '.2f', text = null, selected = null, onPick = null, cell = null, colsOnTop = true,
 }) {
+  if (rows.length * cols.length > MAX_CELLS) throw new Error(`${title}: ${rows.length} × ${cols.length} cells are more than a chart can show (${MAX_CELLS})`);
   const values = [];
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) {
     const v = value(r, c);
@@ -25,8 +31,8 @@ export function matrixHeatmap({
   }
   const extent = Math.max(1e-9, ...values.map(Math.abs));
   const color = kind === 'diverging'
-    ? scaleDiverging((t) => interpolateRdBu(1 - t)).domain(domain ?? [-extent, 0, extent])
-    : scaleSequential(interpolateBlues).domain(domain ?? [0, Math.max(...values, 1e-9)]);
+    ? scaleDiverging(palette === 'signed' ? interpolateBrBG : (t) => interpolateRdBu(1 - t)).domain(domain ?? [-extent, 0, extent])
+    : scaleSequential(interpolatePurples).domain(domain ?? [0, Math.max(...values, 1e-9)]);
   const size = cell ?? Math.max(18, Math.min(44, Math.floor(640 / Math.max(cols.length, 1))));
   const rowLabelWidth = 12 + 7 * Math.max(4, ...rows.map((s) => String(s).length));
   const colLabelHeight = 14 + 6 * Math.max(2, ...cols.map((s) => String(s).length));
@@ -37,7 +43,7 @@ export function matrixHeatmap({
   const y = scaleBand().domain(rows.map((_, i) => i)).range([margin.top, margin.top + rows.length * size]);
 
   const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height)
-    .attr('font-family', FONT).attr('font-size', 11).attr('fill', INK).attr('role', 'img').attr('aria-label', title);
+    .attr('font-family', FONT).attr('font-size', 11).attr('fill', INK).attr('role', onPick ? 'group' : 'img').attr('aria-label', title);
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   const cells = [];
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) cells.push({ r, c, v: value(r, c) });
@@ -46,19 +52,28 @@ export function matrixHeatmap({
     .attr('data-row', (d) => d.r).attr('data-col', (d) => d.c)
     .attr('data-value', (d) => (Number.isFinite(d.v) ? d.v : ''));
   g.append('rect').attr('x', (d) => x(d.c)).attr('y', (d) => y(d.r)).attr('width', size - 1).attr('height', size - 1)
-    .attr('fill', (d) => (Number.isFinite(d.v) ? color(d.v) : '#f4f5f8'))
+    .attr('fill', (d) => (Number.isFinite(d.v) ? color(d.v) : EMPTY))
     .append('title').text((d) => `${rows[d.r]} · ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`);
   if (text) {
     g.append('text').attr('x', (d) => x(d.c) + size / 2 - 0.5).attr('y', (d) => y(d.r) + size / 2).attr('dy', '0.35em')
       .attr('text-anchor', 'middle').attr('font-size', Math.min(11, size / 3))
-      .attr('fill', (d) => (Number.isFinite(d.v) && Math.abs(kind === 'diverging' ? d.v / extent : d.v / (color.domain()[1] || 1)) > 0.55 ? '#ffffff' : INK))
+      .attr('fill', (d) => textColourOn(Number.isFinite(d.v) ? color(d.v) : EMPTY))
       .text((d) => text(d.r, d.c) ?? '');
   }
   if (selected) {
     svg.append('rect').attr('x', x(selected.col)).attr('y', y(selected.row)).attr('width', size - 1).attr('height', size - 1)
-      .attr('fill', 'none').attr('stroke', '#d9822b').attr('stroke-width', 3);
+      .attr('fill', 'none').attr('stroke', SELECTED).attr('stroke-width', 3);
   }
-  if (onPick) g.style('cursor', 'pointer').on('click', (_, d) => onPick(d.r, d.c));
+  if (onPick) {
+    g.style('cursor', 'pointer').attr('tabindex', 0).attr('role', 'button')
+      .attr('aria-label', (d) => [text?.(d.r, d.c), `${rows[d.r]}, ${cols[d.c]}: ${Number.isFinite(d.v) ? fmt(d.v) : 'no value'}`].filter(Boolean).join(' — '))
+      .on('click', (_, d) => onPick(d.r, d.c))
+      .on('keydown', (event, d) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        event.preventDefault();
+        onPick(d.r, d.c);
+      });
+  }
 
   const colAxis = (colsOnTop ? axisTop(x) : axisBottom(x)).tickFormat((i) => cols[i]).tickSize(0);
   svg.append('g').attr('transform', `translate(0,${colsOnTop ? margin.top - 2 : margin.top + rows.length * size + 2})`).call(colAxis)

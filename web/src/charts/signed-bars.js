@@ -6,10 +6,11 @@ import { format as d3format } from 'd3-format';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import { create } from 'd3-selection';
 
-import { FONT, INK, MUTED, SERIES } from './theme.js';
+import { FONT, INK, MAX_ROWS, MUTED, SERIES } from './theme.js';
 
 // rows: [{label, values: [number per series], intervals?: [[lo, hi] | null per series], colors?: [per series], highlight?}]
 export function signedBars({ rows, series = [''], title, xTitle, valueFormat = '.2f', width = 640, colors = SERIES }) {
+  if (rows.length > MAX_ROWS) throw new Error(`${title}: ${rows.length} bars are more than a chart can show (${MAX_ROWS})`);
   const barHeight = series.length > 1 ? 10 : 14;
   const legendHeight = series.length > 1 ? 24 : 0;
   const labelWidth = 16 + 7 * Math.max(4, ...rows.map((r) => String(r.label).length));

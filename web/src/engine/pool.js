@@ -2,6 +2,7 @@
 //
 //   const pool = new EnginePool({ engineUrl });
 //   pool.setModel(key, files)          remember the files of a model (each worker loads it on demand)
+//   pool.cancelModel(key)              forget it, stopping a load in progress
 //   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
 //   await pool.tokenize(key, text)     -> {ids: Int32Array, tokens}
 //   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
@@ -50,6 +51,27 @@ export class EnginePool {
   forgetModel(key) {
     this.models.delete(key);
     for (const w of this.workers) if (w.modelKey === key) w.modelKey = null;
+  }
+
+  // Drops a model whose load was superseded by a later choice: its queued
+  // requests are rejected, and a worker still loading it is stopped and replaced
+  // (finishing that load would only delay the model chosen after it).
+  cancelModel(key, reason = 'the model was no longer wanted') {
+    this.models.delete(key);
+    const queued = this.queue.filter((j) => j.key === key);
+    this.queue = this.queue.filter((j) => j.key !== key);
+    for (const job of queued) job.reject(new EngineError(reason));
+    for (const [index, slot] of this.workers.entries()) {
+      if (slot.modelKey === key) slot.modelKey = null;
+      if (slot.dead || slot.busy?.key !== key || slot.busy.step !== 'load') continue;
+      const job = slot.busy;
+      slot.dead = true;
+      slot.busy = null;
+      slot.worker.terminate();
+      this.workers[index] = this.#spawn();
+      job.reject(new EngineError(reason));
+    }
+    this.#pump();
   }
 
   load(key) {

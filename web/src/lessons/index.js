@@ -6,12 +6,91 @@
 // state(ctx) gets {model, item(kind, split)} and returns a patch of the URL
 // state; item() picks the first suite item of a kind of the current model, so
 // the lessons work on every model whose suite has those kinds.
+//
+// A step's text states no result as fact. A step that says what this model
+// does has say(data): it computes the sentence from the analyses the step's
+// view has run, when the step is shown, and returns {text, claim} (claim: the
+// figures the sentence states, which tests/browser/lessons.test.mjs checks
+// against the engine's command line) or {text, pending: true} while they run.
+import { labelRows } from '../views/study.js';
 
 const clean = { interventions: [], layer: 0, head: 0, prompt: null };
 
 function onItem(ctx, kind, split, patch) {
   const item = ctx.item(kind, split);
   return item ? { ...clean, item, ...patch } : { ...clean, ...patch };
+}
+
+// --- figures computed from the current model's analyses ---------------------------
+
+function done(data, label) {
+  const entry = data.analyses?.[label];
+  return entry?.status === 'done' ? entry.result : null;
+}
+
+function pending(what) {
+  return { text: `The figure for this model appears here once the ${what} has run.`, pending: true };
+}
+
+export function boundaryWords(b) {
+  return b === 0 ? 'at the embeddings, before any layer' : `after layer ${b - 1}`;
+}
+
+// The first boundary at which the logit lens ranks the answer first at the prompt's last token.
+export function answerEmerges(data) {
+  const r = done(data, 'logit-lens');
+  if (r?.mode !== 'prompt') return pending('logit lens');
+  const last = r.case.tokens.length - 1;
+  const ranks = r.lens.boundaries.map((b) => b.cells[last].target_rank);
+  const first = ranks.indexOf(1);
+  const answer = data.tokenOf(r.case.answer);
+  const layers = ranks.length - 1;
+  const claim = { kind: 'lens-first-top1', item: r.case.item, boundary: first };
+  if (first < 0) {
+    return { claim, text: `On this model and prompt, the logit lens never makes "${answer}" the top guess at the last token, `
+      + `not even at the output, where it ranks #${ranks[layers]}.` };
+  }
+  return { claim, text: `On this model and prompt, the logit lens first makes "${answer}" the top guess at the last token `
+    + `${boundaryWords(first)} (the model has ${layers} layers).` };
+}
+
+export function counted(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function studyRows(data) {
+  const study = done(data, 'study');
+  return study?.labels ? labelRows(study) : null;
+}
+
+export function studyLabels(data) {
+  const rows = studyRows(data);
+  if (!rows) return pending('study');
+  const real = rows[0];
+  const labels = real.layerLabels.map((l, i) => `layer ${i} ${l}`).join(', ');
+  return { claim: { kind: 'study-real', layers: real.layers, heads: real.heads },
+    text: `On this model the study labels ${real.layers} of ${real.nLayers} layers (${labels}) and ${real.heads} of `
+      + `${real.nHeads} heads as recall, reasoning or mixed.` };
+}
+
+export function studyNullsSaid(data) {
+  const rows = studyRows(data);
+  if (!rows) return pending('study');
+  const [real, ...nulls] = rows;
+  const ran = nulls.filter((n) => !n.skipped);
+  const asMany = ran.filter((n) => n.layers >= real.layers).length;
+  const parts = nulls.map((n) => (n.skipped ? `"${n.name}" could not be run (${n.skipped})`
+    : `"${n.name}" labels ${counted(n.layers, 'layer')} and ${counted(n.heads, 'head')}`));
+  return { claim: { kind: 'study-nulls', nulls: nulls.map((n) => (n.skipped ? { name: n.name, skipped: true } : { name: n.name, layers: n.layers, heads: n.heads })), as_many: asMany },
+    text: `The real contrast labels ${counted(real.layers, 'layer')} and ${counted(real.heads, 'head')}. On the same model ${parts.join('; ')}. `
+      + `${asMany} of ${ran.length} control contrasts label at least as many layers as the real contrast.` };
+}
+
+export function causalCheck(data) {
+  const r = done(data, 'circuits');
+  if (typeof r?.separated !== 'boolean') return pending('circuits analysis');
+  return { claim: { kind: 'circuits', holds: r.separated },
+    text: `On this model the test says: ${r.statement}` };
 }
 
 export const LESSONS = [
@@ -28,19 +107,19 @@ export const LESSONS = [
       },
       {
         title: 'Every head at a glance',
-        text: 'Each small square is one attention head. Rows are the token doing the looking, columns the token looked at. Many early heads form a diagonal just below the main one: they look at the previous token.',
-        ask: 'Find a head whose squares sit just below the diagonal. Which layer is it in?',
+        text: 'Each small square is one attention head. Rows are the token doing the looking, columns the token looked at. A head whose weight sits just below the main diagonal looks at the previous token.',
+        ask: 'Is there such a head here? Which layer is it in?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'attention', layer: 0, head: 0 }),
       },
       {
         title: 'One head from the last token',
-        text: 'In the last layer, the final token (the question mark) decides the answer. The detail shows where one of those heads looks from there.',
+        text: 'The prediction is read at the final token (the question mark). The detail shows where one head of the last layer looks from there.',
         ask: 'Does this head look at the person\'s name, or at the facts given in the prompt?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'attention', layer: Math.max(0, (ctx.model?.info.n_layers ?? 1) - 1), head: 0 }),
       },
       {
         title: 'Following attention through the layers',
-        text: 'Attention flow multiplies the layers\' attention together (rollout) or finds how much can flow along them (max-flow), to show which input tokens the last position can draw on at all.',
+        text: 'Attention flow multiplies the layers\' attention together (rollout) or finds how much can flow along them (max-flow), to show which input tokens the last position can draw on at all. It says where information can come from, not what is used.',
         ask: 'Which input tokens carry the most flow to the question mark?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'flow' }),
       },
@@ -59,17 +138,18 @@ export const LESSONS = [
       {
         title: 'When does the answer appear?',
         text: 'The logit lens reads the residual stream after every layer as if it were the last. The row of the question mark shows at which layer the answer becomes the top guess.',
-        ask: 'At which layer does the answer\'s rank reach 1?',
+        say: answerEmerges,
+        ask: 'Does the tuned lens, which first corrects each layer with a fitted map, agree?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'lens' }),
       },
       {
         title: 'Who writes the answer?',
-        text: 'Direct logit attribution splits the final answer score into what each head and MLP added. Large bars are the parts that write the fact.',
+        text: 'Direct logit attribution splits the final answer score into what each head and MLP added directly. Large bars are the parts that write the answer\'s score; a part that works through later layers gets no bar.',
         ask: 'Are the biggest contributions from MLPs or from heads?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'attribution' }),
       },
       {
-        title: 'Proving it by patching',
+        title: 'Testing it by patching',
         text: 'Activation patching runs the prompt with another person\'s name, then copies one activation back from the original run. Where that restores the answer, the fact is carried.',
         ask: 'At which positions and layers does patching restore the answer?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'patching' }),
@@ -83,13 +163,13 @@ export const LESSONS = [
     steps: [
       {
         title: 'An answer that is only in the prompt',
-        text: 'This prompt gives an order between letters and asks which of two is bigger. Nothing here can be memorised: the answer must be worked out from the prompt.',
+        text: 'This prompt gives an order between letters and asks which of two is bigger. The order is new: the answer must be worked out from the prompt.',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'model' }),
       },
       {
         title: 'Where the last token looks',
-        text: 'In reasoning prompts, heads in later layers look from the question back to the evidence: the statements "x > y".',
-        ask: 'Which head looks at the evidence the most?',
+        text: 'The evidence is the statements "x > y". A head that reads it looks from the question back to them.',
+        ask: 'Do heads in later layers look at the evidence? Which one the most?',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'attention', layer: Math.max(0, (ctx.model?.info.n_layers ?? 1) - 1) }),
       },
       {
@@ -99,8 +179,9 @@ export const LESSONS = [
       },
       {
         title: 'When the answer forms',
-        text: 'The logit lens shows how late the answer of a reasoning prompt appears, compared with a recalled fact.',
-        ask: 'Does the answer appear earlier or later than in the recall lesson?',
+        text: 'The logit lens again, on this reasoning prompt.',
+        say: answerEmerges,
+        ask: 'Is that earlier or later than for the recalled city? Go back to that step of the recall lesson to compare.',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'lens' }),
       },
     ],
@@ -108,23 +189,59 @@ export const LESSONS = [
   {
     id: 'breaking',
     title: 'Breaking recall without breaking reasoning',
-    summary: 'Switch off the parts that recall facts and check that reasoning still works.',
+    summary: 'Find the parts whose loss breaks one family of prompts and spares the other, and test the claim against chance.',
     steps: [
       {
-        title: 'Two profiles',
-        text: 'The study compares, for every layer and head, how they behave on recall prompts and on reasoning prompts, and checks each difference causally.',
+        title: 'One scatter for both families',
+        text: 'In the dissociation explorer each point is a set of parts switched off, placed by the damage it does to recall (right) and to reasoning (up), in points: 0 is untouched, 100 leaves the answer no better than its foil. On the dashed diagonal both suffer alike. The shaded boxes are where a part that breaks one family and spares the other would sit.',
+        ask: 'Which single parts (green) lie nearest the right-hand box, and which nearest the top one? Are any inside?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'study' }),
       },
       {
-        title: 'The damage of each part',
-        text: 'Switching one part off at a time over the whole suite shows how much recall accuracy and reasoning accuracy drop.',
-        ask: 'Find a part whose loss hurts recall much more than reasoning.',
-        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'ablation' }),
+        title: 'Two circuits, judged on new prompts',
+        text: 'The two large points are the recall circuit and the reasoning circuit the search chose. They were chosen on one set of prompts and are drawn on prompts the search never saw; the crosses are their 95% intervals. The claim "this circuit is selective" holds only if the whole cross sits in its box, and the sentence above the charts, computed from these same numbers, says which condition held and which failed.',
+        ask: 'Does either cross lie wholly inside its box? Which condition does the sentence name?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'study' }),
       },
       {
-        title: 'Try it on a reasoning prompt',
-        text: 'Now switch the same parts off on a reasoning prompt — or, in the Recall vs reasoning view, use "Try it in the ablation view" to switch off the whole recall circuit. If the answer survives, the parts belong to recall only.',
+        title: 'Against random circuits',
+        text: 'The grey cloud is random circuits with as many heads and MLPs as the chosen ones. A circuit that sits among them says little; the list under the first chart gives the share of random circuits each one beats.',
+        ask: 'Does each circuit stand apart from the grey cloud, and beat at least 95% of its random circuits?',
+        state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'study' }),
+      },
+      {
+        title: 'Switch it off yourself',
+        text: 'Click the recall circuit (or a single part) in the scatter: the ablation view opens with it switched off. Try a recall prompt and a reasoning prompt.',
+        ask: 'On this reasoning prompt, does the answer survive without the recall circuit? Does one prompt agree with what the scatter shows for hundreds?',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'ablation' }),
+      },
+    ],
+  },
+  {
+    id: 'correlation',
+    title: 'What a correlation can and cannot tell you',
+    summary: 'The study labels layers and heads by how differently they behave on recall and reasoning prompts. What is such a label worth?',
+    steps: [
+      {
+        title: 'Labels from statistics',
+        text: 'For every layer and head the study compares its activations on recall prompts and on reasoning prompts (Cohen\'s d, a rank test, a correction for testing many units) and labels the units where enough measures differ.',
+        say: studyLabels,
+        ask: 'Does a label say what the unit does, or only that it behaves differently?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'study' }),
+      },
+      {
+        title: 'The same statistics where nothing should differ',
+        text: 'A difference can come from anything that differs between the prompts, such as which tokens they hold. So the same pipeline also runs on contrasts with no recall/reasoning difference: two random halves of a family, one kind against another of the same family, and the real contrast on a model with random weights. The table under the statistics shows them.',
+        say: studyNullsSaid,
+        ask: 'If a random model gets as many labels, what do the labels measure?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'study' }),
+      },
+      {
+        title: 'The causal check',
+        text: 'Only switching units off tells whether the model needs them. The circuits analysis picks a recall circuit and a reasoning circuit by ablation, then switches each off whole on prompts the choice never saw.',
+        say: causalCheck,
+        ask: 'Do the labelled layers and the circuits point to the same units?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'study' }),
       },
     ],
   },

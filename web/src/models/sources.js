@@ -39,6 +39,12 @@ export async function fetchOnnx(base, entry) {
   return fetchFile(new URL(`models/${entry.path}${entry.onnx}`, base), `${entry.id}/${entry.onnx}`, 'bytes');
 }
 
+// A shipped model's card (card.md), shown as text in the Model & prompt view.
+export async function fetchCard(base, entry) {
+  if (!/^[A-Za-z0-9._-]+\.md$/.test(entry.card ?? '')) throw new Error(`models/manifest.json: ${entry.id} has no model card`);
+  return fetchFile(new URL(`models/${entry.path}${entry.card}`, base), `${entry.id}/${entry.card}`, 'text');
+}
+
 // files: a FileList or array of File (from an <input type=file multiple> or a drop).
 export async function readDroppedFiles(files) {
   const byName = new Map();

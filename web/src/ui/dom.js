@@ -34,5 +34,11 @@ export function percent(p) {
 
 // Tokens are shown as they are, with visible spaces and escapes for control characters.
 export function tokenLabel(token) {
+  if (token === null || token === undefined) return '(unknown token)';
   return String(token).replace(/ /g, '·').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+// A number with d decimals, or "no value" (never "NaN" or "null" on screen).
+export function fixed(x, d = 2) {
+  return Number.isFinite(x) ? x.toFixed(d) : 'no value';
 }

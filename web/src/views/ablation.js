@@ -6,7 +6,7 @@ import { signedBars } from '../charts/signed-bars.js';
 import { describeAblation, sameAblation } from '../state/interventions.js';
 import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
 import { predictionTable } from '../ui/predictions.js';
-import { analysisResult } from './common.js';
+import { analysisResult, unitGrid } from './common.js';
 
 export const id = 'ablation';
 export const title = 'Ablation';
@@ -60,7 +60,7 @@ function fillSuite(box, data, actions) {
   const all = result.items?.families ?? Object.keys(result.baseline?.by_family ?? {});
   // Recall first everywhere (blue), reasoning second (orange), as in the other views.
   const families = all.includes('recall') && all.includes('reasoning') ? ['recall', 'reasoning', ...all.filter((f) => f !== 'recall' && f !== 'reasoning')] : all;
-  const units = result.units ?? [];
+  const units = Array.isArray(result.units) ? result.units : [];
   const baseline = families.map((f) => `${f} ${percent(result.baseline.by_family[f])}`).join(', ');
   const bars = {
     svg: signedBars({
@@ -75,9 +75,11 @@ function fillSuite(box, data, actions) {
     caption: `Accuracy with nothing switched off: ${baseline}. Method: ${result.settings?.method ?? 'zero'}; items: ${(result.items?.kinds ?? []).map((k) => `${k.kind} ${k.n}`).join(', ')}.` }));
   const heads = units.filter((u) => u.level === 'head');
   if (heads.length && families.length >= 2) {
-    const nLayers = Math.max(...heads.map((u) => u.layer)) + 1;
-    const nHeads = Math.max(...heads.map((u) => u.head)) + 1;
-    const at = (l, h) => heads.find((u) => u.layer === l && u.head === h);
+    const info = data.model?.info;
+    const grid = unitGrid(heads, (u) => u.layer, (u) => u.head, { maxRows: info?.n_layers ?? 256, maxCols: info?.n_heads ?? 256, rowWhat: 'a layer', colWhat: 'a head' });
+    const nLayers = grid.rows;
+    const nHeads = grid.cols;
+    const at = grid.at;
     const [a, b] = families.includes('recall') && families.includes('reasoning') ? ['recall', 'reasoning'] : families;
     const selective = (l, h) => (at(l, h) ? at(l, h).drop.by_family[b] - at(l, h).drop.by_family[a] : null);
     const chart = {

@@ -44,7 +44,7 @@ export function mount(container, actions) {
       for (let k = 1; k <= last; k++) if (detailData[last * T + k] > detailData[last * T + best]) best = k;
       body.append(
         figure({ title: 'Every layer × head', name: 'attention-grid', chart: grid, onError: actions.notify,
-          caption: `${nLayers} layers × ${nHeads} heads over ${T} tokens. The selected head has an orange frame.` }),
+          caption: `${nLayers} layers × ${nHeads} heads over ${T} tokens. The selected head has a dark frame; darker purple: more attention.` }),
         el('div', { class: 'detail', id: 'attention-detail' }, [
           figure({ title: `Layer ${layer}, head ${head}`, name: `attention-l${layer}-h${head}`, chart: detail, onError: actions.notify,
             caption: `From the last token, this head looks most at "${tokenLabel(tokens[best])}" (position ${best}), `

@@ -4,8 +4,9 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
-import { clear, el, explanation } from '../ui/dom.js';
-import { analysisResult, focusSettings } from './common.js';
+import { SIGNED_SERIES } from '../charts/theme.js';
+import { clear, el, explanation, fixed } from '../ui/dom.js';
+import { analysisResult, focusSettings, unitGrid } from './common.js';
 
 export const id = 'attribution';
 export const title = 'Attribution';
@@ -42,29 +43,32 @@ function promptAttribution(body, result, data, actions) {
   const series = hasFoil ? [`logit of "${answer}"`, `"${answer}" minus "${foil}"`] : [`logit of "${answer}"`];
   const rows = a.components.map((c) => ({ label: c.label, values: hasFoil ? [c.logit, c.logit_diff] : [c.logit] }));
   const chart = {
-    svg: signedBars({ rows, series, title: 'Contribution of each component', xTitle: 'contribution to the logit' }),
+    svg: signedBars({ rows, series, title: 'Contribution of each component', xTitle: 'contribution to the logit', colors: SIGNED_SERIES }),
     rows: a.components.map((c) => ({ component: c.label, kind: c.kind, layer: c.layer ?? '', head: c.head ?? '', logit: c.logit, ...(hasFoil ? { logit_diff: c.logit_diff } : {}) })),
     json: result,
   };
   const heads = a.components.filter((c) => c.kind === 'head');
-  const nLayers = Math.max(...heads.map((c) => c.layer)) + 1;
-  const nHeads = Math.max(...heads.map((c) => c.head)) + 1;
-  const grid = Array.from({ length: nLayers }, () => new Array(nHeads).fill(null));
-  for (const c of heads) grid[c.layer][c.head] = hasFoil ? c.logit_diff : c.logit;
+  const info = data.model?.info;
+  const cells = unitGrid(heads, (c) => c.layer, (c) => c.head, { maxRows: info?.n_layers ?? 256, maxCols: info?.n_heads ?? 256, rowWhat: 'a layer', colWhat: 'a head' });
+  const grid = Array.from({ length: cells.rows }, (_, l) => Array.from({ length: cells.cols }, (__, h) => {
+    const c = cells.at(l, h);
+    return c ? (hasFoil ? c.logit_diff : c.logit) : null;
+  }));
   const headChart = {
     svg: matrixHeatmap({
-      rows: grid.map((_, l) => `layer ${l}`), cols: grid[0].map((_, h) => `head ${h}`), value: (l, h) => grid[l][h], kind: 'diverging',
-      title: 'Heads by layer', xTitle: 'head', yTitle: 'layer', legendTitle: hasFoil ? 'logit diff' : 'logit', text: (l, h) => grid[l][h]?.toFixed(1), cell: 52,
+      rows: grid.map((_, l) => `layer ${l}`), cols: Array.from({ length: cells.cols }, (_, h) => `head ${h}`), value: (l, h) => grid[l][h], kind: 'diverging', palette: 'signed',
+      title: 'Heads by layer', xTitle: 'head', yTitle: 'layer', legendTitle: hasFoil ? 'logit diff' : 'logit', text: (l, h) => (Number.isFinite(grid[l][h]) ? grid[l][h].toFixed(1) : ''), cell: 52,
     }),
     rows: heads.map((c) => ({ layer: c.layer, head: c.head, value: hasFoil ? c.logit_diff : c.logit })),
   };
   const sorted = [...a.components].sort((x, y) => Math.abs(hasFoil ? y.logit_diff : y.logit) - Math.abs(hasFoil ? x.logit_diff : x.logit));
-  const total = hasFoil ? `${a.sum_logit_diff.toFixed(2)} (the model's own difference: ${a.model_logit_diff.toFixed(2)})` : `${a.sum_logit.toFixed(2)} (the model's own logit: ${a.model_logit.toFixed(2)})`;
+  const total = hasFoil ? `The "${answer}" minus "${foil}" bars add up to ${fixed(a.sum_logit_diff)} (the model's own difference: ${fixed(a.model_logit_diff)})`
+    : `The bars add up to ${fixed(a.sum_logit)} (the model's own logit of "${answer}": ${fixed(a.model_logit)})`;
   body.append(
     figure({ title: 'Who pushes the answer?', name: 'attribution', chart, onError: actions.notify,
-      caption: `The parts add up to ${total}. Largest: ${sorted.slice(0, 3).map((c) => c.label).join(', ')}.` }),
+      caption: `${total}. Largest: ${sorted.slice(0, 3).map((c) => c.label).join(', ')}.` }),
     figure({ title: 'Every head at a glance', name: 'attribution-heads', chart: headChart, onError: actions.notify,
-      caption: 'Red: the head pushes towards the answer; blue: away from it.' }),
+      caption: 'Teal: the head pushes towards the answer; brown: away from it. Text: its push in logits.' }),
   );
 }
 
@@ -72,7 +76,7 @@ function suiteAttribution(body, result, actions) {
   for (const [kind, k] of Object.entries(result.by_kind ?? {})) {
     const labels = (result.components ?? []).map((c) => c.label);
     const rows = labels.map((label, i) => ({ label, values: [k.logit_diff?.[i] ?? k.logit?.[i]] }));
-    const chart = { svg: signedBars({ rows, title: `Attribution for ${kind}`, xTitle: 'mean contribution' }), rows: labels.map((label, i) => ({ kind, component: label, logit: k.logit?.[i], logit_diff: k.logit_diff?.[i] })), json: k };
+    const chart = { svg: signedBars({ rows, title: `Attribution for ${kind}`, xTitle: 'mean contribution', colors: SIGNED_SERIES }), rows: labels.map((label, i) => ({ kind, component: label, logit: k.logit?.[i], logit_diff: k.logit_diff?.[i] })), json: k };
     body.append(figure({ title: `${kind} (${k.family}, ${k.n} prompts)`, name: `attribution-${kind}`, chart, onError: actions.notify, caption: 'Mean over the suite\'s prompts of this kind.' }));
   }
 }

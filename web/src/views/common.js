@@ -28,7 +28,7 @@ export function analysisResult(box, data, label, what) {
     const pct = Math.round((entry.progress ?? 0) * 100);
     box.append(el('div', { class: 'progress', dataset: { analysis: label } }, [
       el('progress', { max: 1, value: entry.progress ?? 0 }),
-      el('span', { text: `${what}: ${entry.stage || 'starting'} (${pct}%)` }),
+      el('span', { text: `${what}: ${stageText(entry.stage, what)} (${pct}%)` }),
     ]));
     return null;
   }
@@ -46,4 +46,37 @@ export function positionLabels(tokens) {
 
 export function layerLabel(l) {
   return `layer ${l}`;
+}
+
+// A count read from a result (a length, an index + 1), checked before anything is
+// built from it: views never make more rows or cells than the model allows.
+export function checkedCount(n, max, what) {
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${what} is ${typeof n === 'number' ? n : JSON.stringify(n)?.slice(0, 20)}, not a whole number from 0 to ${max}`);
+  return n;
+}
+
+// Units placed on a grid by two integer coordinates (layer × head, boundary ×
+// position, …): -> {rows, cols, at(r, c)}; rows and cols are one past the
+// largest coordinate and at most maxRows / maxCols.
+export function unitGrid(units, rowOf, colOf, { maxRows, maxCols, rowWhat, colWhat }) {
+  const map = new Map();
+  let rows = 0;
+  let cols = 0;
+  for (const u of units) {
+    const r = rowOf(u);
+    const c = colOf(u);
+    checkedCount(r, maxRows - 1, rowWhat);
+    checkedCount(c, maxCols - 1, colWhat);
+    rows = Math.max(rows, r + 1);
+    cols = Math.max(cols, c + 1);
+    map.set(`${r}|${c}`, u);
+  }
+  return { rows, cols, at: (r, c) => map.get(`${r}|${c}`) };
+}
+
+// The engine's stage text without a repeat of the analysis name ("tuned lens: fitting").
+function stageText(stage, what) {
+  const text = String(stage || 'starting');
+  const prefix = `${what.toLowerCase()}: `;
+  return text.toLowerCase().startsWith(prefix) ? text.slice(prefix.length) : text;
 }

@@ -88,10 +88,22 @@ function answerSummary(box, logit, tuned, data, actions) {
     }),
     rows: series.flatMap(([lens], r) => cols.map((c, b) => ({ lens, boundary: b, read_after: c, answer_rank: at(r, b).target_rank, answer_prob: at(r, b).target_prob }))),
   };
-  const first = logit.lens.boundaries.findIndex((b) => b.cells[last].target_rank === 1);
-  box.append(figure({ title: 'When does the answer win?', name: 'lens-answer-rank', chart, onError: actions.notify,
-    caption: first >= 0 ? `With the logit lens, "${answer}" is the top guess from ${boundaryLabel(first)} on (${percent(at(0, first).target_prob)} there). Text: the answer's rank (#1 = top guess).`
-      : `With the logit lens, "${answer}" never becomes the top guess at the last token. Text: the answer's rank.` }));
+  box.append(figure({ title: 'When does the answer win?', name: 'lens-answer-rank', chart, onError: actions.notify, caption: rankCaption(logit, last, answer) }));
+}
+
+// Says from which boundary on the answer stays the top guess (to the output), read
+// from the same cells the chart draws.
+export function rankCaption(logit, last, answer) {
+  const ranks = logit.lens.boundaries.map((b) => b.cells[last]?.target_rank);
+  const n = ranks.length;
+  if (!n) return 'The lens read no layer at the last token.';
+  let from = n;
+  while (from > 0 && ranks[from - 1] === 1) from--;
+  const key = 'Text: the answer\'s rank (#1 = top guess).';
+  if (from === n) return `With the logit lens, "${answer}" is not the top guess at the output (rank #${ranks[n - 1]}). ${key}`;
+  const p = logit.lens.boundaries[from].cells[last].target_prob;
+  const earlier = ranks.slice(0, from).some((r) => r === 1) ? ' (it is also on top at some earlier point, then loses the lead)' : '';
+  return `With the logit lens, "${answer}" is the top guess from ${boundaryLabel(from)} on, ${percent(p)} there${earlier}. ${key}`;
 }
 
 function suiteLens(box, result, actions, name, kind) {

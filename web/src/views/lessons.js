@@ -7,7 +7,8 @@ export const id = 'lessons';
 export const title = 'Lessons';
 
 const EXPLAIN = 'Short guided tours for a class. Each step opens a view with a prompt already chosen and says what to '
-  + 'look for; every step is a link, so a teacher can send students straight to it.';
+  + 'look for; every step is a link, so a teacher can send students straight to it. When a step says what the model '
+  + 'does, the figure is computed from the open model when the step is shown.';
 
 export function mount(container, actions) {
   const list = el('ol', { class: 'lesson-list', id: 'lesson-list' });

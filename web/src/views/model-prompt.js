@@ -2,9 +2,12 @@
 // from the model's prompt suite, and see what the model predicts next.
 import { figure } from '../charts/figure.js';
 import { probabilityBars } from '../charts/bars.js';
+import { LESSONS } from '../lessons/index.js';
 import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
 import { droppedFiles } from '../ui/drop.js';
 import { predictionTable } from '../ui/predictions.js';
+import { predictionFlags } from '../ui/prediction-flags.js';
+import { backendName } from '../ui/summary.js';
 
 export const id = 'model';
 export const title = 'Model & prompt';
@@ -36,6 +39,9 @@ export function mount(container, actions) {
   });
 
   const info = el('div', { class: 'model-info', id: 'model-info' });
+  const cardButton = el('button', { type: 'button', id: 'model-card-toggle', text: 'Model card', 'aria-expanded': 'false', 'aria-controls': 'model-card', onclick: () => actions.toggleCard() });
+  const card = el('div', { id: 'model-card', hidden: true });
+  const startHere = el('section', { class: 'panel start-here', id: 'start-here', 'aria-label': 'Start here' });
   const promptBox = el('textarea', { id: 'prompt', rows: 2, spellcheck: 'false', 'aria-label': 'Prompt' });
   const runButton = el('button', { type: 'button', id: 'run-prompt', text: 'Predict', onclick: () => actions.setPrompt(promptBox.value) });
   promptBox.addEventListener('keydown', (e) => {
@@ -60,8 +66,8 @@ export function mount(container, actions) {
   const parity = el('div', { class: 'parity', id: 'parity' });
 
   container.append(
-    el('h2', { text: title }), explanation(EXPLAIN),
-    el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect]), info, drop]),
+    el('h2', { text: title }), startHere, explanation(EXPLAIN),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect, cardButton]), info, card, drop]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
     el('section', { class: 'panel' }, [results]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), parity]),
@@ -71,8 +77,10 @@ export function mount(container, actions) {
   return {
     update(data) {
       current = data;
+      fillStart(startHere, data, actions);
       fillModels(modelSelect, data);
       fillInfo(info, data);
+      fillCard(cardButton, card, data);
       if (document.activeElement !== promptBox) promptBox.value = data.prompt?.text ?? '';
       fillSuite(kindSelect, itemSelect, data);
       fillTokens(tokens, data);
@@ -138,6 +146,17 @@ function itemsOfKind(suite, kind) {
   return (suite?.items ?? []).filter((it) => it.kind === kind);
 }
 
+const SPLIT_NAMES = {
+  recall: { trained: 'facts learned in training', heldout: 'facts held out of training (the model never saw them)' },
+  reasoning: { trained: 'prompts like the training ones', heldout: 'new prompts, held out of training' },
+};
+
+function splitName(family, split) {
+  return SPLIT_NAMES[family]?.[split] ?? (split || 'other prompts');
+}
+
+// The suite menu: the kind of prompt (with its family), then its prompts by split,
+// each named by its text and answer.
 function fillSuite(kindSelect, itemSelect, data) {
   const items = data.model?.suite?.items ?? [];
   kindSelect.parentElement.hidden = !items.length;
@@ -146,17 +165,50 @@ function fillSuite(kindSelect, itemSelect, data) {
   const item = items.find((it) => it.id === data.state.item);
   const kind = item?.kind ?? kindSelect.value ?? kinds[0];
   clear(kindSelect);
-  for (const k of kinds) {
-    const family = items.find((it) => it.kind === k)?.family;
-    kindSelect.append(el('option', { value: k, text: family ? `${k} (${family})` : k }));
+  for (const family of [...new Set(items.map((it) => it.family || 'other'))]) {
+    const group = el('optgroup', { label: `${family} prompts` });
+    for (const k of kinds.filter((x) => (items.find((it) => it.kind === x)?.family || 'other') === family)) {
+      group.append(el('option', { value: k, text: `${k} (${itemsOfKind(data.model.suite, k).length})` }));
+    }
+    kindSelect.append(group);
   }
   kindSelect.value = kinds.includes(kind) ? kind : kinds[0];
   clear(itemSelect);
-  itemSelect.append(el('option', { value: '', text: item ? '' : 'pick a prompt…' }));
-  for (const it of itemsOfKind(data.model.suite, kindSelect.value).slice(0, 400)) {
-    itemSelect.append(el('option', { value: it.id, text: `${it.id}: ${it.prompt} → ${it.answer ?? '?'}` }));
+  if (!item) itemSelect.append(el('option', { value: '', text: 'pick a prompt…' }));
+  const ofKind = itemsOfKind(data.model.suite, kindSelect.value);
+  for (const split of [...new Set(ofKind.map((it) => it.split))]) {
+    const group = el('optgroup', { label: splitName(ofKind[0].family, split) });
+    for (const it of ofKind.filter((x) => x.split === split).slice(0, 400)) {
+      group.append(el('option', { value: it.id, title: it.id, text: `${it.prompt} → ${it.answer ?? '?'}` }));
+    }
+    itemSelect.append(group);
   }
   itemSelect.value = item ? item.id : '';
+}
+
+// A first visit's next step: the first lesson, one click away.
+function fillStart(box, data, actions) {
+  clear(box);
+  box.hidden = Boolean(data.state.lesson) || !LESSONS.length;
+  if (box.hidden) return;
+  const lesson = LESSONS[0];
+  box.append(el('h3', { text: 'Start here' }),
+    el('p', { text: `New to this? The lesson "${lesson.title}" takes you through the page in ${lesson.steps.length} short steps: ${lesson.summary}` }),
+    el('button', { type: 'button', class: 'primary', id: 'start-here-lesson', dataset: { lesson: lesson.id }, text: `Start "${lesson.title}"`, onclick: () => actions.startLesson(lesson.id) }),
+    el('span', { class: 'note', text: ' — or pick a model and a prompt below.' }));
+}
+
+function fillCard(button, box, data) {
+  const card = data.card?.model === data.model?.id ? data.card : null;
+  button.hidden = !data.model?.card;
+  button.setAttribute('aria-expanded', String(Boolean(card)));
+  button.textContent = card ? 'Hide the model card' : 'Model card';
+  box.hidden = !card;
+  clear(box);
+  if (!card) return;
+  if (card.error) box.append(el('p', { class: 'error', role: 'alert', text: card.error }));
+  else if (card.text === null) box.append(el('p', { class: 'loading', text: 'Reading the model card…' }));
+  else box.append(el('pre', { class: 'card-text', id: 'model-card-text', tabindex: 0, 'aria-label': 'Model card', text: card.text }));
 }
 
 function fillTokens(box, data) {
@@ -183,9 +235,14 @@ function fillPredictions(box, data, actions) {
     svg: probabilityBars({ rows, series: ['probability'], title: 'Next-token predictions' }),
     rows: rows.map((r) => ({ token: r.token, id: r.id, probability: r.values[0] })),
   };
+  const flags = predictionFlags(data);
+  if (flags.length) box.append(el('ul', { class: 'prediction-flags', id: 'prediction-flags' }, flags.map((f) => el('li', { class: 'warning', dataset: { flag: f.kind }, text: f.text }))));
+  const shown = data.clean.top.length;
+  const answerAdded = data.answerId >= 0 && !data.clean.top.some((t) => t.id === data.answerId);
   box.append(figure({
     title: 'What comes next?', name: 'predictions', chart, onError: actions.notify,
-    caption: answer ? `The ten most likely next tokens; the suite's expected answer is "${answer}" (marked ✓).` : 'The ten most likely next tokens.',
+    caption: `The ${shown} most likely next tokens, computed by ${backendName(data.backend)}`
+      + (answer ? `; the suite's expected answer is "${answer}" (marked ✓${answerAdded ? `, added below the top ${shown}` : ''}).` : '.'),
   }));
   if (data.ablations?.length) box.append(el('p', { class: 'note', text: `These are the unchanged model's predictions; ${data.ablations.length} ablation(s) are active in the Ablation view.` }));
   box.append(predictionTable(rows, ['probability']));

@@ -48,7 +48,7 @@ export function mount(container, actions) {
         rows: layers.map((l) => ({ layer: l.layer, recall: l.recall, reasoning: l.reasoning })),
       };
       counts.append(figure({ title: 'Task-specific neurons per layer', name: 'neuron-counts', chart: countChart, onError: actions.notify,
-        caption: `Activation: ${result.mlp_activation}. Items: ${describeItems(result.items)}.` }));
+        caption: `Activation: ${activationText(result.mlp_activation)}. Items: ${describeItems(result.items)}.` }));
       const layer = Math.min(data.state.layer, layers.length - 1);
       layerBox.append(el('span', { text: 'Layer: ' }), ...layers.map((l, i) => el('button', {
         type: 'button', class: `pick${i === layer ? ' on' : ''}`, text: String(l.layer), 'aria-pressed': i === layer ? 'true' : 'false',
@@ -90,4 +90,12 @@ export function describeItems(items) {
   const kinds = Object.entries(items.by_kind ?? {});
   const groups = `${items.recall ?? 0} recall and ${items.reasoning ?? 0} reasoning prompts`;
   return kinds.length ? `${groups} (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')})` : groups;
+}
+
+// "silu(blocks.{l}.mlp.hook_pre)" -> "silu of mlp.hook_pre in each layer" (no template text on screen).
+export function activationText(spec) {
+  const text = String(spec ?? 'not given');
+  const m = /^(\w+)\(blocks\.\{l\}\.([\w.]+)\)$/.exec(text);
+  if (m) return `${m[1]} of ${m[2]}, in each layer`;
+  return text.replace(/blocks\.\{l\}\./g, '').replace(/[{}]/g, '');
 }

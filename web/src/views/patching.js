@@ -5,7 +5,7 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
-import { analysisResult } from './common.js';
+import { analysisResult, checkedCount, unitGrid } from './common.js';
 
 export const id = 'patching';
 export const title = 'Patching';
@@ -54,59 +54,55 @@ export function mount(container, actions) {
 
 function draw(body, result, data, actions) {
   const kind = result.items?.kinds?.[0]?.kind ?? Object.keys(result.pairs?.by_kind ?? {})[0];
-  const units = result.units ?? [];
-  const nPos = result.items?.n_pos ?? 0;
+  const units = Array.isArray(result.units) ? result.units : [];
+  const info = data.model?.info;
+  const maxPos = info?.n_ctx ?? 1024;
+  const maxLayers = info?.n_layers ?? 256;
+  const nPos = checkedCount(result.items?.n_pos ?? 0, maxPos, 'the number of positions (n_pos)');
   const tokens = data.prompt?.item?.kind === kind ? data.prompt.tokens : null;
   const cols = Array.from({ length: nPos }, (_, p) => (tokens?.[p] !== undefined ? `${tokenLabel(tokens[p])} ${p}` : `position ${p}`));
   const recovery = (u) => u?.recovery?.by_kind?.[kind] ?? null;
-  const clamp = (v) => (v === null ? null : Math.max(-1, Math.min(1.5, v)));
+  const clamp = (v) => (Number.isFinite(v) ? Math.max(-1, Math.min(1.5, v)) : null);
   const pairs = result.pairs?.by_kind?.[kind];
   const pairText = pairs ? `${pairs.used} of ${pairs.n} "${kind}" pairs (${pairs.skipped} skipped: too small a gap)` : `"${kind}" pairs`;
-  const index = (level, key) => {
-    const map = new Map();
-    for (const u of units) if (u.level === level) map.set(key(u), u);
-    return map;
-  };
-  const text = (v) => (v === null || Math.round(v * 100) === 0 ? '' : `${Math.round(v * 100)}`);
+  const ofLevel = (level) => units.filter((u) => u?.level === level);
+  const text = (v) => (!Number.isFinite(v) || Math.round(v * 100) === 0 ? '' : `${Math.round(v * 100)}`);
+  const cellSize = Math.max(30, Math.min(44, Math.floor(700 / Math.max(nPos, 1))));
 
-  const resid = index('resid', (u) => `${u.boundary}|${u.position}`);
-  if (resid.size) {
-    const nB = Math.max(...[...resid.values()].map((u) => u.boundary)) + 1;
-    const rows = Array.from({ length: nB }, (_, i) => nB - 1 - i);
+  const resid = unitGrid(ofLevel('resid'), (u) => u.boundary, (u) => u.position,
+    { maxRows: maxLayers + 1, maxCols: nPos, rowWhat: 'a residual boundary', colWhat: 'a position' });
+  if (resid.rows) {
+    const rows = Array.from({ length: resid.rows }, (_, i) => resid.rows - 1 - i);
     const chart = {
       svg: matrixHeatmap({ rows: rows.map((b) => (b === 0 ? 'embeddings' : `after layer ${b - 1}`)), cols,
-        value: (r, c) => clamp(recovery(resid.get(`${rows[r]}|${c}`))), kind: 'diverging', domain: [-1, 0, 1],
+        value: (r, c) => clamp(recovery(resid.at(rows[r], c))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1],
         title: 'Residual stream: layer × position', xTitle: 'position', yTitle: 'patched at', legendTitle: 'recovery', valueFormat: '.0%',
-        text: (r, c) => text(recovery(resid.get(`${rows[r]}|${c}`))), cell: Math.max(30, Math.min(44, Math.floor(700 / Math.max(nPos, 1)))) }),
-      rows: [...resid.values()].map((u) => ({ boundary: u.boundary, position: u.position, hook: u.hook, recovery: recovery(u) })),
+        text: (r, c) => text(recovery(resid.at(rows[r], c))), cell: cellSize }),
+      rows: ofLevel('resid').map((u) => ({ boundary: u.boundary, position: u.position, hook: u.hook, recovery: recovery(u) })),
       json: result,
     };
     body.append(figure({ title: 'Where the difference travels', name: 'patching-resid', chart, onError: actions.notify,
-      caption: `Mean recovery over ${pairText}. Numbers in cells are percentages (blank: none). A path of red cells from the changed word to the last position shows how the information moves.` }));
+      caption: `Mean recovery over ${pairText}. Teal: the patch brings the clean answer back; brown: it pushes further away. Numbers in cells are percentages (blank: none). A path of teal cells from the changed word to the last position shows how the information moves.` }));
   }
   for (const [level, label] of [['attn_pos', 'Attention output'], ['mlp_pos', 'MLP output']]) {
-    const m = index(level, (u) => `${u.layer}|${u.position}`);
-    if (!m.size) continue;
-    const nL = Math.max(...[...m.values()].map((u) => u.layer)) + 1;
-    const rows = Array.from({ length: nL }, (_, i) => nL - 1 - i);
+    const m = unitGrid(ofLevel(level), (u) => u.layer, (u) => u.position, { maxRows: maxLayers, maxCols: nPos, rowWhat: 'a layer', colWhat: 'a position' });
+    if (!m.rows) continue;
+    const rows = Array.from({ length: m.rows }, (_, i) => m.rows - 1 - i);
     const chart = {
-      svg: matrixHeatmap({ rows: rows.map((l) => `layer ${l}`), cols, value: (r, c) => clamp(recovery(m.get(`${rows[r]}|${c}`))), kind: 'diverging', domain: [-1, 0, 1],
+      svg: matrixHeatmap({ rows: rows.map((l) => `layer ${l}`), cols, value: (r, c) => clamp(recovery(m.at(rows[r], c))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1],
         title: `${label}: layer × position`, xTitle: 'position', yTitle: 'layer', legendTitle: 'recovery', valueFormat: '.0%',
-        text: (r, c) => text(recovery(m.get(`${rows[r]}|${c}`))), cell: Math.max(30, Math.min(44, Math.floor(700 / Math.max(nPos, 1)))) }),
-      rows: [...m.values()].map((u) => ({ layer: u.layer, position: u.position, recovery: recovery(u) })),
+        text: (r, c) => text(recovery(m.at(rows[r], c))), cell: cellSize }),
+      rows: ofLevel(level).map((u) => ({ layer: u.layer, position: u.position, recovery: recovery(u) })),
     };
     body.append(figure({ title: `${label} by layer and position`, name: `patching-${level}`, chart, onError: actions.notify, caption: `Mean recovery over ${pairText}.` }));
   }
-  const heads = index('head', (u) => `${u.layer}|${u.head}`);
-  if (heads.size) {
-    const list = [...heads.values()];
-    const nL = Math.max(...list.map((u) => u.layer)) + 1;
-    const nH = Math.max(...list.map((u) => u.head)) + 1;
+  const heads = unitGrid(ofLevel('head'), (u) => u.layer, (u) => u.head, { maxRows: maxLayers, maxCols: info?.n_heads ?? 256, rowWhat: 'a layer', colWhat: 'a head' });
+  if (heads.rows) {
     const chart = {
-      svg: matrixHeatmap({ rows: Array.from({ length: nL }, (_, l) => `layer ${l}`), cols: Array.from({ length: nH }, (_, h) => `head ${h}`),
-        value: (l, h) => clamp(recovery(heads.get(`${l}|${h}`))), kind: 'diverging', domain: [-1, 0, 1], title: 'Heads', xTitle: 'head', yTitle: 'layer',
-        legendTitle: 'recovery', valueFormat: '.0%', text: (l, h) => text(recovery(heads.get(`${l}|${h}`))), cell: 56 }),
-      rows: list.map((u) => ({ layer: u.layer, head: u.head, recovery: recovery(u) })),
+      svg: matrixHeatmap({ rows: Array.from({ length: heads.rows }, (_, l) => `layer ${l}`), cols: Array.from({ length: heads.cols }, (_, h) => `head ${h}`),
+        value: (l, h) => clamp(recovery(heads.at(l, h))), kind: 'diverging', palette: 'signed', domain: [-1, 0, 1], title: 'Heads', xTitle: 'head', yTitle: 'layer',
+        legendTitle: 'recovery', valueFormat: '.0%', text: (l, h) => text(recovery(heads.at(l, h))), cell: 56 }),
+      rows: ofLevel('head').map((u) => ({ layer: u.layer, head: u.head, recovery: recovery(u) })),
     };
     body.append(figure({ title: 'Each head, at every position', name: 'patching-heads', chart, onError: actions.notify, caption: `Mean recovery over ${pairText} when one head's output is patched.` }));
   }

@@ -6,10 +6,11 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
-import { clear, el, explanation, percent } from '../ui/dom.js';
+import { clear, el, explanation } from '../ui/dom.js';
 import { SWEEP_SETTINGS } from './ablation.js';
 import { analysisResult } from './common.js';
-import { CIRCUIT_SETTINGS, circuitsSection } from './circuits.js';
+import { circuitsSection } from './circuits.js';
+import { studyNulls, studyTotals } from './study.js';
 
 export const id = 'study';
 export const title = 'Recall vs reasoning';
@@ -19,8 +20,8 @@ const EXPLAIN = 'Do some layers and heads work mostly for recalling facts and ot
   + 'The statistics (left) compare how each unit behaves on recall prompts and on reasoning prompts: Cohen\'s d '
   + 'for each measure (positive = higher on reasoning), corrected for testing many units, and a label when enough '
   + 'measures agree. Behaving differently is not the same as being needed, so the causal effects (right) show '
-  + 'what switching the unit off costs each kind of prompt. Finally the circuits: the heads recall needs most, '
-  + 'switched off together — does recall break while reasoning survives?';
+  + 'what switching the unit off costs each kind of prompt. Finally the circuits: a search for the components '
+  + 'whose removal breaks one family and spares the other, judged on held-back items against random circuits.';
 
 const LABEL_TEXT = { recall: 'recall', reasoning: 'reason', mixed: 'mixed', none: '' };
 
@@ -29,7 +30,7 @@ export function requests(data) {
   return [
     { name: 'study', settings: has ? {} : null },
     { name: 'ablation', settings: has ? SWEEP_SETTINGS : null },
-    { name: 'circuits', settings: has ? CIRCUIT_SETTINGS : null },
+    { name: 'circuits', settings: has ? {} : null },  // the engine's defaults
   ];
 }
 
@@ -60,6 +61,7 @@ export function mount(container, actions) {
         studyLayers(left[0], study, actions);
         studyHeads(left[1], study, actions);
         studyTotals(totals, study);
+        studyNulls(totals, study);
       }
       if (ablation) {
         causalLayers(right[0], ablation, actions);
@@ -94,7 +96,7 @@ function studyLayers(box, study, actions) {
     json: layers,
   };
   box.append(figure({ title: 'Statistics: layers', name: 'study-layers', chart, onError: actions.notify,
-    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes and holds across folds unless marked unstable.' }));
+    caption: '* a measure that votes (|d| and corrected p past the thresholds). Red: higher on reasoning; blue: higher on recall. The label needs enough votes, and replicates on two disjoint halves of the items unless marked unstable; the control contrasts below show what the same statistics label where nothing should differ.' }));
 }
 
 function studyHeads(box, study, actions) {
@@ -115,14 +117,6 @@ function studyHeads(box, study, actions) {
   };
   box.append(figure({ title: 'Statistics: heads', name: 'study-heads', chart, onError: actions.notify,
     caption: 'Each head\'s five measures vote recall or reasoning; the text is the label when enough agree.' }));
-}
-
-function studyTotals(box, study) {
-  const t = study.totals;
-  if (!t) return;
-  box.append(el('p', { id: 'study-summary', text: `Labelled: ${t.layers.specialised} of ${t.layers.n} layers (${t.layers.consistent} consistent across folds), `
-    + `${t.heads.specialised} of ${t.heads.n} heads (${t.heads.consistent} consistent), ${t.neurons.task_specific} of ${t.neurons.n} neurons `
-    + `(${percent(t.neurons.fraction_task_specific)}). ${study.sign ?? ''}` }));
 }
 
 function families(ablation) {

@@ -1,0 +1,111 @@
+// Captions agree with their charts: on every view of both shipped models, each
+// figure a caption states is checked against the chart's own data (its table,
+// behind the "Table" toggle): the lens's "top guess from <boundary> on" against
+// the answer's rank at every boundary, the attribution's sum against its bars,
+// the attention detail's strongest source and the flow's top sources against
+// their cells, the prediction count against the bars; one item of every kind and split.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { dist, openBrowser, openView, predictions, requireSite, startServer } from './helpers.mjs';
+
+const manifest = requireSite();
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await openBrowser(server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// -> {caption, rows: [{column: text}]} of one chart.
+async function chartData(page, name) {
+  const fig = `main figure.chart[data-chart^="${name}"]`;
+  if ((await page.getAttribute(`${fig} button.table-toggle`, 'aria-expanded')) !== 'true') await page.click(`${fig} button.table-toggle`);
+  await page.waitForSelector(`${fig} table.data-table`);
+  return page.$eval(fig, (f) => {
+    const heads = [...f.querySelectorAll('table.data-table thead th')].map((th) => th.textContent);
+    const rows = [...f.querySelectorAll('table.data-table tbody tr')].map((tr) => Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.textContent])));
+    return { caption: f.querySelector('figcaption')?.textContent ?? '', rows, more: Boolean(f.querySelector('.chart-table p.note')) };
+  });
+}
+
+const pct = (x, digits = 1) => `${(Number(x) * 100).toFixed(digits)}%`;
+
+function checkLens({ caption, rows }) {
+  const logit = rows.filter((r) => r.lens === 'logit lens').sort((a, b) => a.boundary - b.boundary);
+  const ranks = logit.map((r) => Number(r.answer_rank));
+  const m = /top guess from (embeddings|after layer (\d+)) on, ([\d.e+-]+%) there/.exec(caption);
+  if (!m) {
+    assert.match(caption, /is not the top guess at the output \(rank #(\d+)\)/, caption);
+    assert.equal(Number(/rank #(\d+)/.exec(caption)[1]), ranks[ranks.length - 1]);
+    assert.notEqual(ranks[ranks.length - 1], 1, `the caption says the answer is not on top, the chart says it is: ${caption}`);
+    return;
+  }
+  const from = m[1] === 'embeddings' ? 0 : Number(m[2]) + 1;
+  assert.ok(ranks.slice(from).every((r) => r === 1), `"${caption}" but the ranks from there are ${ranks.slice(from)}`);
+  if (from > 0) assert.notEqual(ranks[from - 1], 1, `"${caption}" but the answer is already on top one boundary earlier`);
+  const p = Number(logit[from].answer_prob);
+  assert.ok([1, 2].some((d) => pct(p, d) === m[3]) || (p < 0.001 && /e/.test(m[3])), `"${m[3]}" is not the chart's ${p}`);
+}
+
+function checkAttribution({ caption, rows }) {
+  const m = /^The (?:"(.+)" minus "(.+)" )?bars add up to (-?[\d.]+)/.exec(caption);
+  assert.ok(m, `the attribution caption does not say which bars add up: ${caption}`);
+  const column = m[1] !== undefined ? 'logit_diff' : 'logit';
+  const sum = rows.reduce((s, r) => s + Number(r[column]), 0);
+  assert.ok(Math.abs(sum - Number(m[3])) <= 0.011 + 1e-4 * Math.abs(sum), `the ${column} bars sum to ${sum}, the caption says ${m[3]}`);
+}
+
+function checkAttentionDetail({ caption, rows }) {
+  const m = /looks most at "(.*)" \(position (\d+)\), with (\d+)% of its attention/.exec(caption);
+  assert.ok(m, caption);
+  const last = Math.max(...rows.map((r) => Number(r.query)));
+  const fromLast = rows.filter((r) => Number(r.query) === last);
+  const best = fromLast.reduce((a, b) => (Number(b.attention) > Number(a.attention) ? b : a));
+  assert.equal(Number(m[2]), Number(best.key), `the caption names position ${m[2]}, the chart's strongest is ${best.key}`);
+  assert.equal(Number(m[3]), Math.round(Number(best.attention) * 100));
+}
+
+function checkFlow({ caption, rows }) {
+  const claims = [...caption.matchAll(/"([^"]*)" (\d+)%/g)].map((x) => Number(x[2]));
+  const flows = rows.map((r) => Math.round(Number(r.max_flow) * 100)).sort((a, b) => b - a);
+  assert.deepEqual(claims, flows.slice(0, claims.length), `the caption's top sources ${claims} are not the chart's ${flows.slice(0, 3)}`);
+}
+
+function checkPredictions({ caption, rows }) {
+  const n = Number(/The (\d+) most likely/.exec(caption)?.[1]);
+  const answerAdded = /added below the top/.test(caption);
+  assert.equal(rows.length, n + (answerAdded ? 1 : 0), `the caption counts ${n} tokens, the chart has ${rows.length}`);
+}
+
+for (const model of manifest.models) {
+  test(`${model.id}: every caption's figures agree with its chart, on every kind of item`, async (t) => {
+    const { page } = browser;
+    const seen = new Map();
+    for (const it of JSON.parse(readFileSync(join(dist, 'models', model.path, 'suite.json'), 'utf8')).items) if (!seen.has(`${it.kind}|${it.split}`)) seen.set(`${it.kind}|${it.split}`, it.id);
+    for (const item of seen.values()) {
+      await page.goto('about:blank');
+      await page.goto(`${server.url}#m=${model.id}&i=${item}`);
+      await predictions(page);
+      checkPredictions(await chartData(page, 'predictions'));
+      await openView(page, 'attention');
+      checkAttentionDetail(await chartData(page, 'attention-l'));
+      await openView(page, 'flow');
+      checkFlow(await chartData(page, 'attention-flow'));
+      await openView(page, 'lens');
+      checkLens(await chartData(page, 'lens-answer-rank'));
+      await openView(page, 'attribution');
+      checkAttribution(await chartData(page, 'attribution'));
+      t.diagnostic(`${item}: captions agree`);
+    }
+    assert.deepEqual(browser.pageErrors, []);
+  });
+}

@@ -1,0 +1,69 @@
+// The analyses a view asks for: each one computed once per model, analysis,
+// settings and seed on the worker pool (a cache of entries the views read their
+// status, progress and result from), or taken from an open report. An engine
+// error ({ok: false, error}) becomes the entry's error, which the view shows.
+import { runAnalysis } from './analyses.js';
+
+const MAX_CACHED_ANALYSES = 48;
+
+export class AnalysisScheduler {
+  constructor(pool, onChange) {
+    this.pool = pool;
+    this.onChange = onChange;
+    this.cache = new Map();
+  }
+
+  // wanted: [{name, settings, label}] from a view's requests(); report: the open
+  // report bound to this model, or null. -> {label: entry}
+  entries(model, wanted, { seed, report }) {
+    const available = new Set((model.info.analyses ?? []).map((a) => a.name));
+    const analyses = {};
+    for (const { name, settings, label = name } of wanted) {
+      if (report) {
+        const result = report.results?.[name];
+        analyses[label] = result ? { status: 'done', name, result, fromReport: true, settings: report.settings?.[name] }
+          : { status: 'error', name, error: `The open report has no "${name}" analysis.` };
+        continue;
+      }
+      if (!settings) {
+        analyses[label] = { status: 'waiting', name };
+        continue;
+      }
+      if (!available.has(name)) {
+        analyses[label] = { status: 'error', name, error: `This engine build has no "${name}" analysis.` };
+        continue;
+      }
+      const key = `${model.key}|${name}|${JSON.stringify(settings)}|${seed}`;
+      if (!this.cache.has(key)) this.cache.set(key, this.#launch(model, name, settings, seed));
+      analyses[label] = this.cache.get(key);
+      this.#trim();
+    }
+    return analyses;
+  }
+
+  forget(modelKey) {
+    for (const [key, entry] of [...this.cache]) if (key.startsWith(`${modelKey}|`) && entry.status !== 'running') this.cache.delete(key);
+  }
+
+  #trim() {
+    if (this.cache.size <= MAX_CACHED_ANALYSES) return;
+    const [oldKey, old] = this.cache.entries().next().value;
+    if (old.status !== 'running') this.cache.delete(oldKey);
+  }
+
+  #launch(model, name, settings, seed) {
+    const entry = { status: 'running', name, settings, seed, progress: 0, stage: 'starting', result: null, error: null };
+    const started = performance.now();
+    entry.promise = runAnalysis(this.pool, model.key, name, { settings, seed }, (fraction, stage) => {
+      entry.progress = fraction;
+      entry.stage = stage;
+      this.onChange();
+    }).then((result) => {
+      Object.assign(entry, { status: 'done', result, progress: 1, ms: performance.now() - started });
+    }, (error) => {
+      Object.assign(entry, { status: 'error', error: error.message });
+      for (const [k, v] of this.cache) if (v === entry) this.cache.delete(k);
+    }).finally(() => this.onChange());
+    return entry;
+  }
+}

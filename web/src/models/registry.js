@@ -1,0 +1,96 @@
+// The models the page knows: the shipped ones (from the manifest, each fetched
+// and loaded once however many refreshes ask for it) and the ones opened from
+// dropped files (under the SHA-256 of their weights). Loads can be superseded:
+// the caller passes isCurrent(), checked after every wait, and a load that is no
+// longer wanted is cancelled in the engine pool, so the latest choice always wins.
+import { HookTable } from '../engine/hooks.js';
+import { fetchManifest, fetchShippedModel, readDroppedFiles } from './sources.js';
+import { vocabulary } from './vocab.js';
+
+export class SupersededError extends Error {}
+
+export class ModelRegistry {
+  constructor(pool, base) {
+    this.pool = pool;
+    this.base = base;
+    this.manifest = [];
+    this.models = new Map();
+    this.pending = new Map();
+    this.dropCount = 0;
+  }
+
+  async loadManifest() {
+    this.manifest = await fetchManifest(this.base);
+    return this.manifest;
+  }
+
+  entry(id) {
+    return this.manifest.find((m) => m.id === id) ?? null;
+  }
+
+  get(id) {
+    return this.models.get(id) ?? null;
+  }
+
+  // Stops every load in progress except the one for `keep` (a model id or null).
+  cancelPendingExcept(keep) {
+    for (const [key, pending] of [...this.pending]) {
+      if (pending.id === keep) continue;
+      this.pending.delete(key);
+      pending.cancelled = true;
+      this.pool.cancelModel(key, 'another model was chosen while this one loaded');
+    }
+  }
+
+  loadShipped(entry) {
+    if (!this.pending.has(entry.id)) {
+      const pending = { id: entry.id, cancelled: false };
+      pending.promise = (async () => {
+        const files = await fetchShippedModel(this.base, entry);
+        if (pending.cancelled) throw new SupersededError(`${entry.id}: superseded`);
+        this.pool.setModel(entry.id, files);
+        const info = await this.pool.load(entry.id);
+        if (!performance.getEntriesByName('strata:model-loaded').length) performance.mark('strata:model-loaded');
+        const model = { id: entry.id, key: entry.id, name: entry.id, source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []),
+          vocab: vocabulary(files.tokenizer), onnx: typeof entry.onnx === 'string' ? entry : null, card: typeof entry.card === 'string' ? entry : null };
+        this.models.set(entry.id, model);
+        return model;
+      })();
+      this.pending.set(entry.id, pending);
+      pending.promise.catch(() => {}).finally(() => { if (this.pending.get(entry.id) === pending) this.pending.delete(entry.id); });
+    }
+    return this.pending.get(entry.id).promise;
+  }
+
+  // Reads, checks and loads dropped files; throws SupersededError when isCurrent()
+  // turns false on the way (the load is then cancelled).
+  async openDropped(fileList, isCurrent, onStage) {
+    const key = `dropped-${++this.dropCount}`;
+    const pending = { id: null, cancelled: false };
+    this.pending.set(key, pending);
+    const stop = () => {
+      if (!pending.cancelled && isCurrent()) return;
+      this.pool.cancelModel(key, 'another model was chosen while this one loaded');
+      throw new SupersededError('superseded');
+    };
+    try {
+      const files = await readDroppedFiles(fileList);
+      stop();
+      onStage('Checking and loading the model…');
+      this.pool.setModel(key, files);
+      const info = await this.pool.load(key);
+      stop();
+      const id = `sha256-${info.weights_sha256}`;
+      const model = { id, key, name: `Your model (${info.model_type}, weights SHA-256 ${String(info.weights_sha256).slice(0, 12)}…)`, source: 'dropped', info, suite: files.suite,
+        hooks: new HookTable(info.hooks ?? []), vocab: vocabulary(files.tokenizer), onnx: null, card: null };
+      this.models.set(id, model);
+      return model;
+    } catch (error) {
+      this.pool.forgetModel(key);
+      if (pending.cancelled || !isCurrent()) throw new SupersededError('superseded');
+      throw error;
+    } finally {
+      if (this.pending.get(key) === pending) this.pending.delete(key);
+    }
+  }
+}
