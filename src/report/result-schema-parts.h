@@ -1,6 +1,7 @@
 // Pieces shared by the result validators (result-schemas.h), and the
 // validators themselves: observation analyses in result-schemas-observation.cpp,
-// sweeps and neurons in result-schemas-sweeps.cpp.
+// sweeps and neurons in result-schemas-sweeps.cpp, circuits in
+// result-schemas-circuits.cpp, the study and probes in result-schemas-studies.cpp.
 #pragma once
 
 #include <functional>
@@ -24,6 +25,9 @@ double real(const Checked& c);                          // finite, |x| <= kBig
 std::optional<double> real_or_null(const Checked& c);
 int64_t token_id(const Checked& c, const ReportShape& s);
 std::string family(const Checked& c);                   // recall | reasoning | mixed
+int64_t suite_size(const ReportShape& s);               // the suite's items (0 without a suite)
+// An array of exactly n values, each checked.
+void numbers(const Checked& c, size_t n, const std::function<void(const Checked&)>& value);
 
 // {name: value} with at most kMaxKinds names, each among `allowed` when given; returns the names.
 std::set<std::string> kind_map(const Checked& map, const std::set<std::string>* allowed,
@@ -44,9 +48,17 @@ int64_t units_header(const Checked& result, int64_t max_units);
 void unit_index(const Checked& unit, int64_t n_units, int64_t* previous);
 // A sweep's echoed settings: an object; its "shard" [index, count] when present.
 void shard_settings(const Checked& settings);
+// The study's item description (study-features.h's describe_items); returns the counts.
+struct StudyItemCounts {
+  int64_t recall = 0, reasoning = 0, mixed = 0;
+  std::set<std::string> kinds;
+  int64_t total() const { return recall + reasoning + mixed; }
+};
+StudyItemCounts study_items(const Checked& items, const ReportShape& s);
 void hook_list(const Checked& c, size_t max);
 
 void check_logit_lens(const Checked& result, const ReportShape& shape);
+void check_tuned_lens(const Checked& result, const ReportShape& shape);
 void check_attention_flow(const Checked& result, const ReportShape& shape);
 void check_attribution(const Checked& result, const ReportShape& shape);
 void check_head_scores(const Checked& result, const ReportShape& shape);
@@ -54,5 +66,8 @@ void check_ablation(const Checked& result, const ReportShape& shape);
 void check_patching(const Checked& result, const ReportShape& shape);
 void check_causal_tracing(const Checked& result, const ReportShape& shape);
 void check_neurons(const Checked& result, const ReportShape& shape);
+void check_circuits(const Checked& result, const ReportShape& shape);
+void check_study(const Checked& result, const ReportShape& shape);
+void check_probes(const Checked& result, const ReportShape& shape);
 
 }  // namespace strata::schema

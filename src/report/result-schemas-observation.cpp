@@ -1,5 +1,5 @@
-// Result validators of the observation analyses: logit lens, attention flow,
-// direct logit attribution and head scores (shapes in observation-runners.h
+// Result validators of the observation analyses: logit lens, tuned lens,
+// attention flow, direct logit attribution and head scores (shapes in observation-runners.h
 // and each analysis's header). Each has a "prompt" mode (one case, per
 // position) and a "suite" mode (per kind, at the last prompt token); head
 // scores are model-wide.
@@ -18,11 +18,6 @@ void matrix(const Checked& c, int64_t rows, int64_t cols, const std::function<vo
   const Checked data = c.field("data");
   const size_t n = data.array(static_cast<size_t>(rows * cols), static_cast<size_t>(rows * cols));
   for (size_t i = 0; i < n; ++i) value(data[i]);
-}
-
-void numbers(const Checked& c, size_t n, const std::function<void(const Checked&)>& value) {
-  c.array(n, n);
-  for (size_t i = 0; i < n; ++i) value(c[i]);
 }
 
 // {"ids": [...], "tokens": [...], "answer", "foil", "item"}; returns the prompt's length.
@@ -95,6 +90,35 @@ void prompt_lens(const Checked& lens, const ReportShape& s, int64_t n_pos) {
   }
 }
 
+// The logit (or tuned) lens per kind at the answer position: every figure per boundary.
+void lens_by_kind(const Checked& by_kind, const ReportShape& s, const std::set<std::string>* kinds) {
+  const size_t n = static_cast<size_t>(s.n_layers + 1);
+  kind_map(by_kind, kinds, [&](const Checked& k) {
+    k.only_fields({"family", "n", "answer_prob", "answer_rank", "answer_top1", "kl_to_final"});
+    suite_kind(k);
+    numbers(k.field("answer_prob"), n, fraction);
+    numbers(k.field("answer_rank"), n, [&](const Checked& r) { r.number(1, static_cast<double>(s.d_vocab)); });
+    numbers(k.field("answer_top1"), n, fraction);
+    numbers(k.field("kl_to_final"), n, real);
+  });
+}
+
+// The tuned lens's quality on a set of items: mean KL per boundary, both lenses.
+void lens_quality(const Checked& q, const ReportShape& s) {
+  q.field("n_items").integer(1, suite_size(s));
+  q.field("n_positions").integer(1, suite_size(s) * s.n_ctx);
+  numbers(q.field("kl_logit_lens"), static_cast<size_t>(s.n_layers + 1), real);
+  numbers(q.field("kl_tuned_lens"), static_cast<size_t>(s.n_layers + 1), real);
+}
+
+void kind_quality(const Checked& k, const ReportShape& s) {
+  k.only_fields({"n_items", "n_positions", "tuned_kl", "logit_kl"});
+  k.field("n_items").integer(1, suite_size(s));
+  k.field("n_positions").integer(1, suite_size(s) * s.n_ctx);
+  numbers(k.field("tuned_kl"), static_cast<size_t>(s.n_layers + 1), real);
+  numbers(k.field("logit_kl"), static_cast<size_t>(s.n_layers + 1), real);
+}
+
 }  // namespace
 
 void check_logit_lens(const Checked& result, const ReportShape& s) {
@@ -106,15 +130,47 @@ void check_logit_lens(const Checked& result, const ReportShape& s) {
   result.only_fields({"mode", "position", "boundary_hooks", "by_kind"});
   result.field("position").string(kMaxText);
   boundary_hooks(result.field("boundary_hooks"), s);
-  const size_t n = static_cast<size_t>(s.n_layers + 1);
-  kind_map(result.field("by_kind"), nullptr, [&](const Checked& k) {
-    k.only_fields({"family", "n", "answer_prob", "answer_rank", "answer_top1", "kl_to_final"});
-    suite_kind(k);
-    numbers(k.field("answer_prob"), n, fraction);
-    numbers(k.field("answer_rank"), n, [&](const Checked& r) { r.number(1, static_cast<double>(s.d_vocab)); });
-    numbers(k.field("answer_top1"), n, fraction);
-    numbers(k.field("kl_to_final"), n, real);
-  });
+  lens_by_kind(result.field("by_kind"), s, nullptr);
+}
+
+void check_tuned_lens(const Checked& result, const ReportShape& s) {
+  const bool prompt = prompt_mode(result);
+  if (prompt) {
+    result.only_fields({"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind",
+                        "case", "lens"});
+    prompt_lens(result.field("lens"), s, prompt_case(result.field("case"), s));
+  } else {
+    result.only_fields({"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind"});
+  }
+  result.field("fit_method").string(kMaxText);
+  result.field("settings").object(64);
+  boundary_hooks(result.field("boundary_hooks"), s);
+  const Checked fit = result.field("fit");
+  fit.only_fields({"n_items", "n_positions", "by_kind", "positions_by_kind", "kl_logit_lens", "kl_tuned_lens", "kl_by_kind",
+                   "objective_start", "objective_end"});
+  lens_quality(fit, s);
+  const std::set<std::string> kinds = kind_map(fit.field("by_kind"), nullptr, [&](const Checked& n) { n.integer(1, suite_size(s)); });
+  kind_map(fit.field("positions_by_kind"), &kinds, [&](const Checked& n) { n.integer(1, suite_size(s) * s.n_ctx); });
+  kind_map(fit.field("kl_by_kind"), &kinds, [&](const Checked& k) { kind_quality(k, s); });
+  for (const char* key : {"objective_start", "objective_end"})
+    if (fit.optional_field(key)) numbers(fit.field(key), static_cast<size_t>(s.n_layers), real);
+
+  const Checked heldout = result.field("heldout");
+  heldout.only_fields({"n_items", "n_positions", "kl_logit_lens", "kl_tuned_lens", "by_kind", "tuned_above_logit"});
+  lens_quality(heldout, s);
+  kind_map(heldout.field("by_kind"), &kinds, [&](const Checked& k) { kind_quality(k, s); });
+  const Checked above = heldout.field("tuned_above_logit");
+  const size_t n_above = above.array(0, kinds.size() * static_cast<size_t>(s.n_layers + 1));
+  for (size_t i = 0; i < n_above; ++i) {
+    const Checked a = above[i];
+    a.only_fields({"kind", "boundary", "heldout_tuned_kl", "heldout_logit_kl", "fit_tuned_kl", "fit_logit_kl", "reason"});
+    if (!kinds.count(a.field("kind").string(kMaxText))) a.field("kind").fail("not among the result's kinds");
+    a.field("boundary").integer(0, s.n_layers);
+    for (const char* key : {"heldout_tuned_kl", "heldout_logit_kl", "fit_tuned_kl", "fit_logit_kl"}) real(a.field(key));
+    a.field("reason").string(kMaxText);
+  }
+  result.field("by_kind_items").one_of({"heldout"});
+  lens_by_kind(result.field("by_kind"), s, &kinds);
 }
 
 void check_attention_flow(const Checked& result, const ReportShape& s) {

@@ -148,18 +148,7 @@ void check_neurons(const Checked& result, const ReportShape& s) {
   result.only_fields({"items", "mlp_activation", "quantile_levels", "settings", "layers"});
   result.field("settings").object(64);
   result.field("mlp_activation").string(kMaxText);
-  const Checked items = result.field("items");
-  items.object(16);
-  const int64_t suite_items = s.suite_items.value_or(0);
-  int64_t n_items = 0;
-  for (const char* f : {"recall", "reasoning", "mixed"}) n_items += items.field(f).integer(0, suite_items);
-  if (n_items > suite_items) items.fail("more items than the suite's " + std::to_string(suite_items));
-  kind_map(items.field("by_kind"), nullptr, [&](const Checked& n) { n.integer(0, suite_items); });
-  kind_map(items.field("prompt_tokens"), nullptr, [&](const Checked& t) {
-    t.only_fields({"min", "max"});
-    const int64_t min = t.field("min").integer(1, s.n_ctx);
-    t.field("max").integer(min, s.n_ctx);
-  });
+  const int64_t n_items = study_items(result.field("items"), s).total();
   const Checked levels = result.field("quantile_levels");
   const size_t n_quantiles = levels.array(0, 64);
   for (size_t i = 0; i < n_quantiles; ++i) fraction(levels[i]);

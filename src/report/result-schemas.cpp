@@ -46,11 +46,10 @@ const std::map<std::string, ResultValidator>& result_validators() {
         {"patching", schema::check_patching},
         {"causal-tracing", schema::check_causal_tracing},
         {"neurons", schema::check_neurons},
-        // Being reshaped: checked as bounded objects until their validators are written here.
-        {"tuned-lens", nullptr},
-        {"circuits", nullptr},
-        {"study", nullptr},
-        {"probes", nullptr},
+        {"tuned-lens", schema::check_tuned_lens},
+        {"circuits", schema::check_circuits},
+        {"study", schema::check_study},
+        {"probes", schema::check_probes},
     };
     for (const AnalysisEntry& e : analysis_table())
       if (!t.count(e.name)) throw Error(std::string("result schema: no entry for analysis ") + e.name);
@@ -63,7 +62,7 @@ void check_result(const std::string& analysis, const Checked& result, const Repo
   result.object();
   const auto it = result_validators().find(analysis);
   if (it == result_validators().end()) result.fail("no result schema for this analysis");
-  if (it->second) it->second(result, shape);
+  it->second(result, shape);
 }
 
 namespace schema {
@@ -109,6 +108,13 @@ std::set<std::string> kind_map(const Checked& map, const std::set<std::string>* 
 }
 
 std::string family(const Checked& c) { return c.one_of({"recall", "reasoning", "mixed"}); }
+
+int64_t suite_size(const ReportShape& s) { return s.suite_items.value_or(0); }
+
+void numbers(const Checked& c, size_t n, const std::function<void(const Checked&)>& value) {
+  c.array(n, n);
+  for (size_t i = 0; i < n; ++i) value(c[i]);
+}
 
 SweepItems sweep_items(const Checked& items, const ReportShape& s) {
   items.only_fields({"kinds", "families", "n_pos"});

@@ -12,9 +12,8 @@
 // is null. Errors are one line naming the JSON path:
 //   report: results: patching: units[3]: position: expected an integer in [0, 15], found 999
 //
-// Each analysis has its validator in result_validators(); an analysis whose
-// validator is not written yet (null in the table) is checked as an object of
-// bounded size only (the report parser's limits), and its owner fills it in.
+// Each analysis has its validator in result_validators(); a new analysis
+// without one fails at the first use of the table, so none goes unchecked.
 #pragma once
 
 #include <cstdint>
@@ -38,10 +37,10 @@ struct ReportShape {
 ReportShape report_shape(const Checked& model_config, const std::optional<int64_t>& suite_items);
 
 using ResultValidator = void (*)(const Checked& result, const ReportShape& shape);
-// Analysis name -> its validator; every registered analysis has an entry (null: shape not checked yet).
+// Analysis name -> its validator; every registered analysis has one.
 const std::map<std::string, ResultValidator>& result_validators();
 
-// Checks `result` of `analysis` (an object in every case; in depth when its validator exists).
+// Checks `result` of `analysis` in depth.
 void check_result(const std::string& analysis, const Checked& result, const ReportShape& shape);
 
 }  // namespace strata

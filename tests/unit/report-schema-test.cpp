@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
+#include <utility>
 
+#include "analysis/registry.h"
 #include "base/error.h"
 #include "io/files.h"
 #include "io/suite.h"
@@ -17,21 +19,32 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kDeep = {"logit-lens", "attention-flow", "attribution", "head-scores",
-                                        "ablation",   "patching",       "causal-tracing", "neurons"};
-
-// Small settings that still give every shape: the suite mode of the observation
-// analyses here, their prompt mode in prompt_mode_report().
+// Every analysis, with small settings that still give every shape: the suite
+// mode of the observation analyses here, their prompt mode in
+// prompt_mode_report(); the sweeps sharded to a sample of their units (each
+// level still present) to keep the test fast.
 const json kSettings = {
     {"logit-lens", {{"max_items_per_kind", 1}}},
+    {"tuned-lens", {{"max_items_per_kind", 2}, {"fit_items_per_kind", 1}, {"steps", 2}}},
     {"attention-flow", {{"max_items_per_kind", 1}}},
     {"attribution", {{"max_items_per_kind", 1}}},
     {"head-scores", {{"n_sequences", 1}}},
-    {"ablation", {{"items_per_kind", 2}, {"levels", {"layer", "head", "neuron"}}}},
-    {"patching", {{"items_per_kind", 1}, {"levels", {"resid", "head", "head_pos"}}}},
+    {"ablation", {{"items_per_kind", 2}, {"levels", {"layer", "head", "neuron"}}, {"shard", {0, 97}}}},
+    {"patching", {{"items_per_kind", 1}, {"levels", {"resid", "head", "head_pos"}}, {"shard", {0, 17}}}},
     {"causal-tracing", {{"items_per_kind", 1}, {"samples", 1}, {"window", 2}}},
     {"neurons", {{"items_per_kind", 3}, {"top_per_layer", 2}}},
+    {"circuits",
+     {{"selection_items_per_kind", 2}, {"validation_items_per_kind", 2}, {"test_items_per_kind", 2},
+      {"null_items_per_kind", 2}, {"random_circuits", 2}, {"bootstrap_samples", 100}, {"max_size", 1}, {"donors", 1}}},
+    {"study", {{"items_per_kind", 4}, {"replications", 1}, {"top_neurons", 2}}},
+    {"probes", {{"items_per_kind", 3}, {"iterations", 2}}},
 };
+
+std::vector<std::string> every_analysis() {
+  std::vector<std::string> names;
+  for (const auto& item : kSettings.items()) names.push_back(item.key());
+  return names;
+}
 
 struct Shipped {
   Session session;
@@ -58,14 +71,15 @@ json make_report(const std::string& id, const std::vector<std::string>& analyses
 
 const json& suite_report(const std::string& id) {
   static std::map<std::string, json> cache;
-  if (!cache.count(id)) cache[id] = make_report(id, kDeep, kSettings);
+  if (!cache.count(id)) cache[id] = make_report(id, every_analysis(), kSettings);
   return cache[id];
 }
 
 const json& prompt_mode_report() {
   static const json report = make_report(
-      "tiny-gpt2-world", {"logit-lens", "attention-flow", "attribution"},
+      "tiny-gpt2-world", {"logit-lens", "tuned-lens", "attention-flow", "attribution"},
       {{"logit-lens", {{"item", "city-trained-000"}}},
+       {"tuned-lens", {{"item", "city-trained-000"}, {"max_items_per_kind", 2}, {"fit_items_per_kind", 1}, {"steps", 0}}},
        {"attention-flow", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}}},
        {"attribution", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}, {"foil", "rome"}}}});
   return report;
@@ -80,78 +94,89 @@ std::string refusal(const json& report) {
   return "";
 }
 
-// Visits every value under `node` (both ends of each array), with its path as
-// the validators write it and the path of its parent.
-void walk(const json& node, const std::string& path, const std::string& parent, const json::json_pointer& pointer,
-          const std::function<void(const json&, const std::string&, const std::string&, const json::json_pointer&)>& visit) {
-  visit(node, path, parent, pointer);
+// A value to mutate: where it is (JSON pointer), its path as the validators
+// write it, and its parent's path.
+struct Site {
+  json::json_pointer pointer;
+  std::string path, parent;
+};
+
+// Every value under `node`, descending into the first element of each array
+// only (its other elements pass the same checks).
+void collect(const json& node, const Site& here, std::vector<Site>& out) {
+  out.push_back(here);
   if (node.is_object()) {
     for (const auto& [key, value] : node.items()) {
       if (key == "settings") continue;  // an analysis's echo of its settings: an object, checked only for its shard
-      walk(value, path + ": " + key, path, pointer / key, visit);
+      collect(value, {here.pointer / key, here.path + ": " + key, here.path}, out);
     }
   } else if (node.is_array() && !node.empty()) {
-    for (size_t i : {size_t{0}, node.size() - 1}) {
-      walk(node[i], path + "[" + std::to_string(i) + "]", path, pointer / i, visit);
-      if (node.size() == 1) break;
-    }
+    collect(node[0], {here.pointer / 0, here.path + "[0]", here.path}, out);
   }
 }
 
-// The mutations of one value that no field of the schema accepts.
+// Mutations no field of the schema accepts, one per check they reach: another
+// type, a number beyond either bound, null, a list longer than any length allowed.
 std::vector<std::pair<std::string, json>> mutations(const json& value, const std::string& key) {
   std::vector<std::pair<std::string, json>> out;
-  if (value.is_number()) {
-    out.push_back({"a string", "7"});
-    out.push_back({"huge", 1e300});
-    out.push_back({"huge negative", -1e300});
-    if (value.is_number_integer()) out.push_back({"huge integer", int64_t{9'000'000'000'000'000'000}});
+  if (value.is_number_integer()) {
+    out = {{"a string", "7"}, {"a fraction", 0.5}, {"huge", int64_t{9'000'000'000'000'000'000}}};
+  } else if (value.is_number()) {
+    out = {{"a string", "7"}, {"huge", 1e300}, {"huge negative", -1e300}};
   } else if (value.is_string()) {
-    out.push_back({"a number", 7});
-    if (key != "item") out.push_back({"null", nullptr});
+    out = {{"a number", 7}};
+    if (key != "item" && key != "vote") out.push_back({"null", nullptr});  // those two may be null
   } else if (value.is_boolean()) {
-    out.push_back({"a number", 1});
+    out = {{"a number", 1}};
   } else if (value.is_array()) {
-    out.push_back({"an object", json::object()});
-    out.push_back({"null", nullptr});
-    if (!value.empty()) {
-      json grown = value;
-      for (int i = 0; i < 5000; ++i) grown.push_back(value.back());
-      out.push_back({"grown by 5000", grown});
-    }
+    out = {{"an object", json::object()}, {"null", nullptr}};
+    if (!value.empty()) out.push_back({"grown by 5000", json::array()});  // filled in place below
   } else if (value.is_object()) {
-    out.push_back({"an array", json::array()});
-    out.push_back({"null", nullptr});
+    out = {{"an array", json::array()}, {"null", nullptr}};
   } else if (value.is_null()) {
-    out.push_back({"an array", json::array()});
+    out = {{"an array", json::array()}};
   }
   return out;
 }
 
-void check_every_mutation_refused(const json& full, const std::string& analysis) {
-  // The report cut to this one analysis: each mutation re-parses it.
-  json report = full;
-  report["analyses"] = {analysis};
-  report["settings"] = {{analysis, full.at("settings").at(analysis)}};
-  report["results"] = {{analysis, full.at("results").at(analysis)}};
-  const json& result = report.at("results").at(analysis);
-  const json::json_pointer root = json::json_pointer("/results") / analysis;
+// Checks one analysis's result as parse_report does (ReportShape from the
+// report's own model config and suite); "" when it passes.
+std::string result_refusal(const json& report, const std::string& analysis, const json& result) {
+  try {
+    const ReportShape shape = report_shape(Checked(report.at("model").at("config"), "r: model: config"),
+                                           report.at("suite").at("n_items").get<int64_t>());
+    check_result(analysis, Checked(result, "r: results: " + analysis), shape);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void check_every_mutation_refused(const json& report, const std::string& analysis) {
+  json result = report.at("results").at(analysis);  // mutated in place and restored
+  std::vector<Site> sites;
+  collect(result, {json::json_pointer(), "r: results: " + analysis, "r: results"}, sites);
   size_t checked = 0;
-  walk(result, "r: results: " + analysis, "r: results", root,
-       [&](const json& value, const std::string& path, const std::string& parent, const json::json_pointer& pointer) {
-         const std::string key = pointer.empty() ? "" : pointer.back();
-         for (const auto& [what, replacement] : mutations(value, key)) {
-           json bad = report;
-           bad[pointer] = replacement;
-           const std::string error = refusal(bad);
-           INFO(path << " made " << what << ": " << error);
-           REQUIRE(!error.empty());
-           CHECK(error.find('\n') == std::string::npos);
-           // Named at the mutated value, inside it, or at its parent (a length or a count that no longer agrees).
-           CHECK((error.rfind(parent + ":", 0) == 0 || error.rfind(parent + "[", 0) == 0));
-           ++checked;
-         }
-       });
+  for (const Site& site : sites) {
+    const std::string key = site.pointer.empty() ? "" : site.pointer.back();
+    for (auto& [what, replacement] : mutations(result[site.pointer], key)) {
+      json& target = result[site.pointer];
+      if (what == "grown by 5000") {
+        replacement = target;
+        for (int i = 0; i < 5000; ++i) replacement.push_back(target.back());
+      }
+      json original = std::exchange(target, replacement);
+      const std::string error = result_refusal(report, analysis, result);
+      result[site.pointer] = std::move(original);
+      INFO(site.path << " made " << what << ": " << error);
+      REQUIRE(!error.empty());
+      CHECK(error.find('\n') == std::string::npos);
+      // Named at the mutated value, inside it, or at its parent (a length or a count that no longer agrees).
+      CHECK((error.rfind(site.parent + ":", 0) == 0 || error.rfind(site.parent + "[", 0) == 0));
+      ++checked;
+    }
+  }
+  CHECK(result == report.at("results").at(analysis));
   CHECK(checked > 20);
 }
 
@@ -164,9 +189,10 @@ TEST_CASE("real reports of both architectures pass the schema", "[report][schema
 }
 
 TEST_CASE("every mutated field of a result is refused, naming its path", "[report][schema]") {
-  for (const std::string& analysis : kDeep) {
+  for (const std::string& analysis : every_analysis()) {
     SECTION(analysis) { check_every_mutation_refused(suite_report("tiny-gpt2-world"), analysis); }
   }
+  // The tuned lens's prompt mode adds the logit lens's "case" and "lens", checked by the same code.
   for (const std::string& analysis : {"logit-lens", "attention-flow", "attribution"}) {
     SECTION(analysis + " (prompt mode)") { check_every_mutation_refused(prompt_mode_report(), analysis); }
   }
@@ -184,7 +210,7 @@ TEST_CASE("a patching result claiming 3000 positions and a unit at boundary 999 
 
 TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused", "[report][schema]") {
   const json valid = suite_report("tiny-gpt2-world");
-  for (const std::string& analysis : kDeep) {
+  for (const std::string& analysis : every_analysis()) {
     json report = valid;
     report["results"][analysis] = json::object();
     INFO(analysis);
@@ -198,7 +224,8 @@ TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused"
   CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: items: kinds"));
   report = valid;
   report["model"]["config"]["n_layers"] = 3;  // the results have 4 layers
-  CHECK_THAT(refusal(report), Catch::StartsWith("r: results: logit-lens: boundary_hooks: expected 4 elements, found 5"));
+  CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: units[") &&
+                                  Catch::EndsWith(": layer: expected an integer in [0, 2], found 3"));
 }
 
 TEST_CASE("the model config a report names is range-checked before the results are read against it", "[report][schema]") {
@@ -216,8 +243,43 @@ TEST_CASE("the model config a report names is range-checked before the results a
   CHECK(refusal(report) == "r: model: config: d_mlp: missing");
 }
 
-TEST_CASE("every analysis has an entry in the table of result validators", "[report][schema]") {
-  // Those being reshaped are checked as bounded objects until their validators land.
-  for (const std::string name : {"tuned-lens", "circuits", "study", "probes"}) CHECK(result_validators().at(name) == nullptr);
-  for (const std::string& name : kDeep) CHECK(result_validators().at(name) != nullptr);
+TEST_CASE("every analysis has a validator", "[report][schema]") {
+  for (const AnalysisEntry& e : analysis_table()) {
+    INFO(e.name);
+    REQUIRE(result_validators().count(e.name));
+    CHECK(result_validators().at(e.name) != nullptr);
+    CHECK(kSettings.contains(e.name));  // and is among the reports checked here
+  }
+}
+
+TEST_CASE("counts and orders that must agree across a result are checked", "[report][schema]") {
+  const json valid = suite_report("tiny-gpt2-world");
+  auto refused = [&](const std::function<void(json&)>& mutate) {
+    json report = valid;
+    mutate(report["results"]);
+    return refusal(report);
+  };
+  CHECK(refused([](json& r) { r["probes"]["test_items"] = r["probes"]["test_items"].get<int>() + 1; }) ==
+        "r: results: probes: test_items: expected an integer in [" + std::to_string(valid["results"]["probes"]["test_items"].get<int>()) +
+            ", " + std::to_string(valid["results"]["probes"]["test_items"].get<int>()) + "], found " +
+            std::to_string(valid["results"]["probes"]["test_items"].get<int>() + 1));
+  CHECK(refused([](json& r) { std::swap(r["study"]["heads"][0], r["study"]["heads"][1]); }) ==
+        "r: results: study: heads[0]: head: expected an integer in [0, 0], found 1");  // layer-major order
+  CHECK(refused([](json& r) { r["circuits"]["test_items"].erase(0); }) ==
+        "r: results: circuits: test_items: expected " + std::to_string(valid["results"]["circuits"]["test_items"].size()) +
+            " elements, found " + std::to_string(valid["results"]["circuits"]["test_items"].size() - 1));
+  CHECK(refused([](json& r) {
+          json& front = r["circuits"]["circuits"]["recall"]["front"];
+          front.push_back(front[0]);
+        }) == "r: results: circuits: circuits: recall: front[" +
+                  std::to_string(valid["results"]["circuits"]["circuits"]["recall"]["front"].size()) +
+                  "]: components: repeated subset");
+  CHECK(refused([](json& r) { r["circuits"]["circuits"]["recall"]["sizes"][0]["chosen"] = false; }) ==
+        "r: results: circuits: circuits: recall: sizes: expected exactly one chosen size, found 0");
+  CHECK(refused([](json& r) { r["tuned-lens"]["lens"] = json::object(); }) ==
+        "r: results: tuned-lens: unknown field \"lens\"");
+  // The prompt mode of the tuned lens needs the prompt's lens view.
+  json prompt = prompt_mode_report();
+  prompt["results"]["tuned-lens"].erase("lens");
+  CHECK(refusal(prompt) == "r: results: tuned-lens: lens: missing");
 }
