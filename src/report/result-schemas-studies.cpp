@@ -226,11 +226,11 @@ void probe_boundary(const Checked& p, const std::string& boundary, bool answer, 
 
 void probe_task(const Checked& task, const std::vector<std::string>& boundaries, bool answer, size_t max_classes,
                 int64_t n_items) {
-  task.only_fields({"classes", "majority_accuracy", "control_types", "trained", "random"});
+  task.only_fields({"classes", "majority_accuracy", "majority_accuracy_reason", "control_types", "trained", "random"});
   const Checked classes = task.field("classes");
   const size_t n_classes = classes.array(answer ? 0 : 2, answer ? max_classes : 2);
   for (size_t i = 0; i < n_classes; ++i) classes[i].string(kMaxText);
-  fraction_or_null(task.field("majority_accuracy"));
+  if (!fraction_or_null(task.field("majority_accuracy"))) task.field("majority_accuracy_reason").string(kMaxText);
   task.field("control_types").integer(0, n_items);  // types of the probed token
   const bool random = task.optional_field("random").has_value();
   for (const char* model : {"trained", "random"}) {

@@ -260,3 +260,37 @@ test('eval and analyze errors name the item and the suite file', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
 });
+
+test('probes over no test items report null with the reason, never 0', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-probes-'));
+  const settings = join(dir, 'settings.json');
+  writeFileSync(settings, JSON.stringify({ probes: { items_per_kind: 1, iterations: 5 } }));
+  const out = join(dir, 'report.json');
+  const r = strata('analyze', '--model', shipped, '--suite', join(shipped, 'suite.json'), '--analysis', 'probes',
+    '--settings', settings, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const probes = JSON.parse(readFileSync(out, 'utf8')).results.probes;
+  assert.equal(probes.test_items, 0);  // one item per kind: each goes to training
+  for (const task of ['family', 'answer']) {
+    assert.equal(probes[task].majority_accuracy, null);
+    assert.equal(probes[task].majority_accuracy_reason, 'no test items');
+    for (const model of ['trained', 'random']) {
+      for (const p of probes[task][model]) {
+        for (const key of ['train_accuracy', 'test_accuracy', 'control_accuracy', 'selectivity']) assert.equal(p[key], null, `${task} ${model} ${key}`);
+        assert.equal(p.reason, 'no test items');
+      }
+    }
+    for (const p of probes[task].trained) {
+      assert.equal(p.selectivity_vs_random, null);
+      assert.equal(p.selectivity_vs_random_reason, 'no test accuracy on one of the models');
+    }
+  }
+  // The report passes the in-depth schema; a 0 in place of a null with its reason does not.
+  assert.equal(strata('check-report', '--report', out).status, 0);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  delete report.results.probes.family.trained[0].reason;
+  writeFileSync(out, JSON.stringify(report));
+  const bad = strata('check-report', '--report', out);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, `strata check-report: ${out}: results: probes: family: trained[0]: reason: missing\n`);
+});
