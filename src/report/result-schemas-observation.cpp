@@ -1,8 +1,9 @@
 // Result validators of the observation analyses: logit lens, tuned lens,
-// attention flow, direct logit attribution and head scores (shapes in observation-runners.h
-// and each analysis's header). Each has a "prompt" mode (one case, per
-// position) and a "suite" mode (per kind, at the last prompt token); head
-// scores are model-wide.
+// attention flow, direct logit attribution and head scores (shapes in
+// observation-runners.h and each analysis's header). Each has a "prompt" mode
+// (one case, per position) and a "suite" mode (per kind, at the last prompt
+// token); head scores are model-wide. The tuned lens always has its suite
+// part (fit and held-out quality per kind), and in prompt mode the lens view.
 #include "report/result-schema-parts.h"
 
 namespace strata::schema {
@@ -149,7 +150,8 @@ void check_tuned_lens(const Checked& result, const ReportShape& s) {
   fit.only_fields({"n_items", "n_positions", "by_kind", "positions_by_kind", "kl_logit_lens", "kl_tuned_lens", "kl_by_kind",
                    "objective_start", "objective_end"});
   lens_quality(fit, s);
-  const std::set<std::string> kinds = kind_map(fit.field("by_kind"), nullptr, [&](const Checked& n) { n.integer(1, suite_size(s)); });
+  const std::set<std::string> kinds =
+      kind_map(fit.field("by_kind"), nullptr, [&](const Checked& n) { n.integer(1, suite_size(s)); });
   kind_map(fit.field("positions_by_kind"), &kinds, [&](const Checked& n) { n.integer(1, suite_size(s) * s.n_ctx); });
   kind_map(fit.field("kl_by_kind"), &kinds, [&](const Checked& k) { kind_quality(k, s); });
   for (const char* key : {"objective_start", "objective_end"})
