@@ -10,6 +10,9 @@
 //               engine.run with a patch intervention per patch (pairs-<model>.json in --pairs-dir)
 //   checkpoint  the random GPT-2-shaped checkpoints in --checkpoints (their folder
 //               names, e.g. gpt2-12x768), a full-capture forward and the wasm memory
+//   studyview   the built site's Recall vs reasoning view on every shipped model, in
+//               a fresh browser after the first prediction: ms from the tab's click
+//               to its first chart, to the study's labels and to its controls
 //   pageload    the built site: navigation to the strata:first-prediction mark,
 //               cold (fresh profile) and warm (reload), and its own JS + wasm bytes gzipped
 //
@@ -29,7 +32,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const engineDir = resolve(args.engine ?? join(root, 'build', 'wasm', 'bindings'));
 const siteDir = resolve(args.site ?? join(root, 'web', 'dist'));
 const checkpointsDir = args.checkpoints ? resolve(args.checkpoints) : null;
-const only = new Set((args.only ?? 'compare,sweep,checkpoint,pageload').split(','));
+const only = new Set((args.only ?? 'compare,sweep,checkpoint,studyview,pageload').split(','));
 const log = (...m) => console.error('[browser-bench]', ...m);
 
 const MIME = {
@@ -116,6 +119,40 @@ async function pageLoad() {
     ...siteBytes() };
 }
 
+// The view that waits on whole-suite analyses: how soon it draws, how soon it is whole.
+async function studyView() {
+  const server = await serve([['/', siteDir]]);
+  const rows = [];
+  try {
+    for (const model of shippedModels()) {
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        const browser = await openBrowser(server.url);
+        try {
+          const { page } = browser;
+          await page.goto(`${server.url}#m=${model}`);
+          await page.waitForFunction(() => performance.getEntriesByName('strata:first-prediction').length > 0, null, { timeout: 60_000 });
+          const start = Date.now();
+          await page.click('button.tab[data-view="study"]');
+          const after = async (selector) => {
+            await page.waitForSelector(selector, { timeout: 300_000 });
+            return Date.now() - start;
+          };
+          runs.push({ first_chart_ms: await after('#view figure.chart svg'), labels_ms: await after('#study-summary'),
+            controls_ms: await after('#study-nulls') });
+        } finally {
+          await browser.close();
+        }
+      }
+      const at = (key) => median(runs.map((r) => r[key]));
+      rows.push({ model, first_chart_ms: at('first_chart_ms'), labels_ms: at('labels_ms'), controls_ms: at('controls_ms'), runs });
+    }
+  } finally {
+    await server.close();
+  }
+  return rows;
+}
+
 // ONNX Runtime's own files as Vite emits them into the site (its bundle and its wasm).
 const ONNX_RUNTIME = /^ort(\.wasm\.bundle|-wasm-simd)/;
 
@@ -172,6 +209,10 @@ if (only.has('compare') || only.has('sweep') || only.has('checkpoint')) {
       }
     }
   });
+}
+if (only.has('studyview')) {
+  log('studyview');
+  out.studyview = await studyView();
 }
 if (only.has('pageload')) {
   log('pageload');

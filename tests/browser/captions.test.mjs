@@ -3,7 +3,9 @@
 // behind the "Table" toggle): the lens's "top guess from <boundary> on" against
 // the answer's rank at every boundary, the attribution's sum against its bars,
 // the attention detail's strongest source and the flow's top sources against
-// their cells, the prediction count against the bars; one item of every kind and split.
+// their cells, the attention grid's layers, heads and tokens against its rows, the
+// prediction count against the bars; one item of every kind and split; and once per
+// model the ablation sweep's kinds and families against its columns.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +35,7 @@ async function chartData(page, name) {
   return page.$eval(fig, (f) => {
     const heads = [...f.querySelectorAll('table.data-table thead th')].map((th) => th.textContent);
     const rows = [...f.querySelectorAll('table.data-table tbody tr')].map((tr) => Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.textContent])));
-    return { caption: f.querySelector('figcaption')?.textContent ?? '', rows, more: Boolean(f.querySelector('.chart-table p.note')) };
+    return { caption: f.querySelector('figcaption')?.textContent ?? '', rows, more: f.querySelector('.chart-table p.note')?.textContent ?? '' };
   });
 }
 
@@ -74,6 +76,27 @@ function checkAttentionDetail({ caption, rows }) {
   assert.equal(Number(m[3]), Math.round(Number(best.attention) * 100));
 }
 
+// "4 layers × 4 heads over 9 tokens": the table holds one row per layer, head and
+// (query, key ≤ query) pair; a long one says how many rows the whole has.
+function checkAttentionGrid({ caption, rows, more }) {
+  const m = /^(\d+) layers × (\d+) heads over (\d+) tokens/.exec(caption);
+  assert.ok(m, caption);
+  const [L, H, T] = m.slice(1).map(Number);
+  const total = more ? Number(/of (\d+) rows/.exec(more)[1]) : rows.length;
+  assert.equal(total, (L * H * T * (T + 1)) / 2, `"${caption}" but the chart has ${total} rows`);
+}
+
+// "items: city 32, compare 32, …": the kinds the sweep's table has drop columns for.
+function checkAblationSweep({ caption, rows }) {
+  const named = [...(/items: (.*)\.$/.exec(caption)?.[1] ?? '').matchAll(/([\w-]+) (\d+)/g)].map((x) => x[1]).sort();
+  const columns = Object.keys(rows[0]).filter((c) => c.startsWith('drop_')).map((c) => c.slice(5));
+  const families = new Set(['recall', 'reasoning', 'mixed']);
+  assert.ok(named.length, `the sweep's caption names no items: ${caption}`);
+  assert.deepEqual(named, columns.filter((k) => !families.has(k)).sort(), `the caption's kinds are not the chart's: ${caption}`);
+  const baseline = [...caption.matchAll(/(recall|reasoning) [\d.]+%/g)].map((x) => x[1]);
+  assert.deepEqual(baseline.sort(), columns.filter((k) => families.has(k)).sort(), `the caption's baseline families are not the chart's: ${caption}`);
+}
+
 function checkFlow({ caption, rows }) {
   const claims = [...caption.matchAll(/"([^"]*)" (\d+)%/g)].map((x) => Number(x[2]));
   const flows = rows.map((r) => Math.round(Number(r.max_flow) * 100)).sort((a, b) => b - a);
@@ -98,6 +121,7 @@ for (const model of manifest.models) {
       checkPredictions(await chartData(page, 'predictions'));
       await openView(page, 'attention');
       checkAttentionDetail(await chartData(page, 'attention-l'));
+      checkAttentionGrid(await chartData(page, 'attention-grid'));
       await openView(page, 'flow');
       checkFlow(await chartData(page, 'attention-flow'));
       await openView(page, 'lens');
@@ -106,6 +130,8 @@ for (const model of manifest.models) {
       checkAttribution(await chartData(page, 'attribution'));
       t.diagnostic(`${item}: captions agree`);
     }
+    await openView(page, 'ablation');  // whole-suite: once per model
+    checkAblationSweep(await chartData(page, 'ablation-suite-blocks'));
     assert.deepEqual(browser.pageErrors, []);
   });
 }

@@ -4,7 +4,8 @@
 // words are flagged beside the prediction with the reason; the backend is named
 // beside the prediction; a first visit has a "start here" into the first lesson,
 // a suite menu grouped by kind and split with the prompts' text, and the model card
-// one click away; every chart has its data as a table behind a toggle.
+// one click away; every chart has its data as a table behind a toggle; the
+// recall-vs-reasoning view draws a first chart at once and fills in.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,5 +184,35 @@ test('every chart has its data as a table behind a toggle', async () => {
     const cells = await page.$$eval(`figure[data-chart="${name}"] table.data-table tbody tr`, (r) => r.length);
     assert.ok(cells > 0, `${name}: the table is empty`);
   }
+  assertClean(browser);
+});
+
+// The view that waits on whole-suite analyses draws a first chart from a quicker
+// part of them and fills in: the causal layers on a few items first (said so in
+// the caption), then every chart, the study's controls and the whole sweep.
+test('the recall-vs-reasoning view draws a first chart at once and fills in as the analyses finish', async () => {
+  const { page } = browser;
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#m=${model.id}`);
+  await predictions(page);
+  await page.click('button.tab[data-view="study"]');
+  await page.waitForSelector('#view figure.chart svg', { timeout: 60_000 });
+  const caption = () => page.$eval('figure[data-chart="study-causal-layers"] figcaption', (c) => c.textContent);
+  const early = await page.evaluate(() => ({
+    charts: [...document.querySelectorAll('#view figure.chart')].map((f) => f.dataset.chart),
+    controls: Boolean(document.getElementById('study-nulls')),
+    progress: document.querySelectorAll('#view .progress').length,
+  }));
+  assert.deepEqual(early.charts, ['study-causal-layers'], 'the first chart is the quickest one');
+  assert.equal(early.controls, false);
+  assert.ok(early.progress >= 2, 'the analyses still running show their progress');
+  const firstLook = await caption();
+  assert.match(firstLook, /over \d+ items \(a first look/);
+  await waitForCharts(page, 'study');
+  await page.waitForSelector('#study-nulls', { timeout: 120_000 });
+  const whole = await caption();
+  assert.doesNotMatch(whole, /first look/);
+  const count = (text) => Number(text.match(/over (\d+) items/)[1]);
+  assert.ok(count(whole) > count(firstLook), `the whole sweep (${whole}) covers more items than the first look (${firstLook})`);
   assertClean(browser);
 });

@@ -18,6 +18,7 @@ const VIEWS_WITH_REPORTS = ['lens', 'flow', 'attribution', 'patching', 'ablation
 const PATHS_PER_ANALYSIS = 24;
 const MAX_BLOCKED_MS = 1000;
 const CASE_TIMEOUT_MS = 30_000;
+const SAVE_TIMEOUT_MS = 240_000;
 let server;
 let browser;
 let scratch;
@@ -144,7 +145,9 @@ test(`${model.id}: mutated reports of every analysis view never break the page`,
   for (const [v, view] of VIEWS_WITH_REPORTS.entries()) {
     await page.evaluate(() => window.strata.report && window.strata.actions.closeReport());
     await openView(page, view);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-report')]);
+    // Saving runs the view's analyses again in the engine (the study view's circuits
+    // take about a minute of wasm on a busy 2-core machine).
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: SAVE_TIMEOUT_MS }), page.click('#save-report')]);
     const file = join(scratch, `${view}.json`);
     await download.saveAs(file);
     const report = JSON.parse(readFileSync(file, 'utf8'));

@@ -37,7 +37,7 @@ export class App {
     this.marked = false;
     this.ort = new OrtBackend();
     this.renderQueued = false;
-    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {} };
+    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {} };
     this.actions = {
       set: (patch) => this.update(patch),
       selectModel: (id) => this.chooseModel(id),
@@ -258,7 +258,7 @@ export class App {
     await this.ensureModel();
     if (gen !== this.generation) return;
     const model = this.data.model;
-    Object.assign(this.data, { prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, answerId: -1, backend: 'wasm' });
+    Object.assign(this.data, { prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {}, answerId: -1, backend: 'wasm' });
     this.reports.checkBinding(model);
     if (!model) {
       this.writeHash();
@@ -339,7 +339,8 @@ export class App {
     const view = this.currentView();
     if (!view.requests) return;
     const wanted = view.requests(this.viewData()) ?? [];
-    this.data.analyses = this.scheduler.entries(model, wanted, { seed: this.state.seed, report: this.reports.current?.report ?? null });
+    const { analyses, previews } = this.scheduler.entries(model, wanted, { seed: this.state.seed, report: this.reports.current?.report ?? null });
+    Object.assign(this.data, { analyses, previews });
     this.render();
   }
 

@@ -2,6 +2,11 @@
 // settings and seed on the worker pool (a cache of entries the views read their
 // status, progress and result from), or taken from an open report. An engine
 // error ({ok: false, error}) becomes the entry's error, which the view shows.
+//
+// A request may be marked `preview`: a quicker part of the request of the same
+// label (fewer levels, no controls), queued ahead of it so that a view that
+// waits on a whole-suite analysis can draw something at once. Previews are
+// kept apart from the analyses (never saved in a report, never taken from one).
 import { runAnalysis } from './analyses.js';
 
 const MAX_CACHED_ANALYSES = 48;
@@ -13,12 +18,18 @@ export class AnalysisScheduler {
     this.cache = new Map();
   }
 
-  // wanted: [{name, settings, label}] from a view's requests(); report: the open
-  // report bound to this model, or null. -> {label: entry}
+  // wanted: [{name, settings, label, preview}] from a view's requests(); report:
+  // the open report bound to this model, or null. -> {analyses: {label: entry},
+  // previews: {label: entry}}, previews only while computing (no report).
   entries(model, wanted, { seed, report }) {
     const available = new Set((model.info.analyses ?? []).map((a) => a.name));
     const analyses = {};
-    for (const { name, settings, label = name } of wanted) {
+    const previews = {};
+    for (const { name, settings, label = name, preview = false } of wanted) {
+      if (preview) {
+        if (!report && settings && available.has(name)) previews[label] = this.#entry(model, name, settings, seed);
+        continue;
+      }
       if (report) {
         const result = report.results?.[name];
         analyses[label] = result ? { status: 'done', name, result, fromReport: true, settings: report.settings?.[name] }
@@ -33,12 +44,17 @@ export class AnalysisScheduler {
         analyses[label] = { status: 'error', name, error: `This engine build has no "${name}" analysis.` };
         continue;
       }
-      const key = `${model.key}|${name}|${JSON.stringify(settings)}|${seed}`;
-      if (!this.cache.has(key)) this.cache.set(key, this.#launch(model, name, settings, seed));
-      analyses[label] = this.cache.get(key);
-      this.#trim();
+      analyses[label] = this.#entry(model, name, settings, seed);
     }
-    return analyses;
+    return { analyses, previews };
+  }
+
+  #entry(model, name, settings, seed) {
+    const key = `${model.key}|${name}|${JSON.stringify(settings)}|${seed}`;
+    if (!this.cache.has(key)) this.cache.set(key, this.#launch(model, name, settings, seed));
+    const entry = this.cache.get(key);
+    this.#trim();
+    return entry;
   }
 
   forget(modelKey) {

@@ -39,6 +39,24 @@ export function analysisResult(box, data, label, what) {
   return entry.result;
 }
 
+// The result of `label`, or while it runs the result of its preview (a quicker
+// part of it, analysis-scheduler.js) with the full analysis's progress beside it.
+// -> {result, partial} | null (the box then shows progress or the error).
+export function resultOrPreview(box, data, label, what) {
+  const entry = data.analyses?.[label];
+  const preview = data.previews?.[label];
+  if (entry?.status === 'running' && preview?.status === 'done') {
+    const pct = Math.round((entry.progress ?? 0) * 100);
+    box.append(el('div', { class: 'progress', dataset: { analysis: label } }, [
+      el('progress', { max: 1, value: entry.progress ?? 0 }),
+      el('span', { text: `${what}: the rest is on its way (${stageText(entry.stage, what)}, ${pct}%)` }),
+    ]));
+    return { result: preview.result, partial: true };
+  }
+  const result = analysisResult(box, data, label, what);
+  return result ? { result, partial: false } : null;
+}
+
 // "token·3" style axis labels that stay unique when a token repeats.
 export function positionLabels(tokens) {
   return tokens.map((t, i) => `${tokenLabel(t)} ${i}`);

@@ -8,7 +8,7 @@ import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
 import { clear, el, explanation } from '../ui/dom.js';
 import { SWEEP_SETTINGS } from './ablation.js';
-import { analysisResult } from './common.js';
+import { analysisResult, resultOrPreview } from './common.js';
 import { circuitsSection } from './circuits.js';
 import { studyNulls, studyTotals } from './study.js';
 
@@ -25,12 +25,21 @@ const EXPLAIN = 'Do some layers and heads work mostly for recalling facts and ot
 
 const LABEL_TEXT = { recall: 'recall', reasoning: 'reason', mixed: 'mixed', none: '' };
 
+// Whole-suite analyses, quickest parts first so that the view draws at once and
+// fills in: previews of the layers' causal effects (on the first PREVIEW_ITEMS
+// items of each kind, said so in the caption) and of the real contrast's
+// statistics (the study without its controls gives the same labels), then the
+// full sweep and study, then the circuits.
+const PREVIEW_ITEMS = 8;
 export function requests(data) {
   const has = Boolean(data.model?.suite?.items?.length);
+  const when = (settings) => (has ? settings : null);
   return [
-    { name: 'study', settings: has ? {} : null },
-    { name: 'ablation', settings: has ? SWEEP_SETTINGS : null },
-    { name: 'circuits', settings: has ? {} : null },  // the engine's defaults
+    { name: 'ablation', settings: when({ ...SWEEP_SETTINGS, levels: ['layer'], items_per_kind: PREVIEW_ITEMS }), preview: true },
+    { name: 'study', settings: when({ nulls: false }), preview: true },
+    { name: 'ablation', settings: when(SWEEP_SETTINGS) },
+    { name: 'study', settings: when({}) },
+    { name: 'circuits', settings: when({}) },  // the engine's defaults
   ];
 }
 
@@ -55,17 +64,17 @@ export function mount(container, actions) {
       const right = [el('div'), el('div')];
       layers.append(left[0], right[0]);
       heads.append(left[1], right[1]);
-      const study = analysisResult(left[0], data, 'study', 'Study');
-      const ablation = analysisResult(right[0], data, 'ablation', 'Ablation sweep');
+      const study = resultOrPreview(left[0], data, 'study', 'Study');
+      const ablation = resultOrPreview(right[0], data, 'ablation', 'Ablation sweep');
       if (study) {
-        studyLayers(left[0], study, actions);
-        studyHeads(left[1], study, actions);
-        studyTotals(totals, study);
-        studyNulls(totals, study);
+        studyLayers(left[0], study.result, actions);
+        studyHeads(left[1], study.result, actions);
+        studyTotals(totals, study.result);
+        if (!study.partial) studyNulls(totals, study.result);
       }
       if (ablation) {
-        causalLayers(right[0], ablation, actions);
-        causalHeads(right[1], ablation, actions);
+        causalLayers(right[0], ablation.result, ablation.partial, actions);
+        causalHeads(right[1], ablation.result, actions);
       }
       const circuitResult = analysisResult(circuits, data, 'circuits', 'Circuits');
       if (circuitResult) circuitsSection(circuits, circuitResult, actions);
@@ -124,7 +133,7 @@ function families(ablation) {
   return f.includes('recall') && f.includes('reasoning') ? ['recall', 'reasoning'] : f;
 }
 
-function causalLayers(box, ablation, actions) {
+function causalLayers(box, ablation, partial, actions) {
   const fam = families(ablation);
   const units = (ablation.units ?? []).filter((u) => u.level === 'layer');
   const chart = {
@@ -133,7 +142,12 @@ function causalLayers(box, ablation, actions) {
     rows: units.map((u) => ({ layer: u.layer, ...Object.fromEntries(fam.map((f) => [`drop_${f}`, u.drop.by_family[f]])) })),
   };
   box.append(figure({ title: 'Causal: layers', name: 'study-causal-layers', chart, onError: actions.notify,
-    caption: 'Accuracy lost over the suite when the whole layer is zeroed.' }));
+    caption: `Accuracy lost when the whole layer is zeroed, over ${itemCount(ablation)} items`
+      + (partial ? ' (a first look on the first items of each kind; the whole sweep replaces it when done).' : '.') }));
+}
+
+function itemCount(ablation) {
+  return (ablation.items?.kinds ?? []).reduce((n, k) => n + k.n, 0);
 }
 
 function causalHeads(box, ablation, actions) {
