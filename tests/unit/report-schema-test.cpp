@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "analysis/registry.h"
@@ -29,7 +30,10 @@ const json kSettings = {
     {"attention-flow", {{"max_items_per_kind", 1}}},
     {"attribution", {{"max_items_per_kind", 1}}},
     {"head-scores", {{"n_sequences", 1}}},
-    {"ablation", {{"method", "zero"}, {"items_per_kind", 1}, {"levels", {"layer", "head", "neuron"}}, {"shard", {0, 97}}}},
+    // Units 0-15 are heads, 16 on neurons: a shard of 64 holds one head and 32 neurons.
+    {"ablation",
+     {{"kinds", {"city", "compare"}}, {"method", "zero"}, {"items_per_kind", 1}, {"levels", {"head", "neuron"}},
+      {"shard", {0, 64}}}},
     {"patching", {{"items_per_kind", 1}, {"levels", {"resid", "head", "head_pos"}}, {"shard", {0, 17}}}},
     {"causal-tracing", {{"items_per_kind", 1}, {"samples", 1}, {"window", 2}, {"shard", {0, 5}}}},
     {"neurons", {{"items_per_kind", 3}, {"top_per_layer", 2}}},
@@ -185,6 +189,16 @@ void check_every_mutation_refused(const json& report, const std::string& analysi
 TEST_CASE("real reports of both architectures pass the schema", "[report][schema]") {
   for (const std::string id : {"tiny-gpt2-world", "tiny-llama-world"})
     CHECK_NOTHROW(parse_report(suite_report(id).dump(), id));
+  // The sharded sweeps still hold a unit of every level, so that each level's checks meet a mutation.
+  const json& results = suite_report("tiny-gpt2-world").at("results");
+  const std::map<std::string, std::set<std::string>> levels = {{"ablation", {"head", "neuron"}},
+                                                               {"patching", {"resid", "head", "head_pos"}},
+                                                               {"causal-tracing", {"resid", "mlp", "attn"}}};
+  for (const auto& [sweep, wanted] : levels) {
+    std::set<std::string> found;
+    for (const json& unit : results.at(sweep).at("units")) found.insert(unit.at("level").get<std::string>());
+    CHECK(found == wanted);
+  }
   CHECK_NOTHROW(parse_report(prompt_mode_report().dump(), "prompt"));
 }
 
@@ -220,7 +234,7 @@ TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused"
   report["results"]["ablation"]["baseline"]["by_kind"]["astrology"] = 0.5;
   CHECK(refusal(report) == "r: results: ablation: baseline: by_kind: astrology: not among the result's kinds");
   report = valid;
-  report["suite"]["n_items"] = 3;
+  report["suite"]["n_items"] = 1;
   CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: items: kinds"));
   report = valid;
   report["model"]["config"]["n_layers"] = 3;  // the results have 4 layers
