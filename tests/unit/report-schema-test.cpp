@@ -1,7 +1,11 @@
 // The report schema in depth (src/report/result-schemas.h): real reports of
-// both shipped architectures pass, and every field of every result checked in
-// depth, mutated (another JSON type, a huge number, null, a list grown far
-// past its length), is refused with one line naming its path.
+// every analysis on both shipped architectures pass, and every field of every
+// result, mutated (another JSON type, a number past either bound, null, a list
+// grown far past its length), is refused with one line naming its path. The
+// mutations reach each check once: a list's first element stands for the rest,
+// and each mutation is made in place and undone, the result checked as
+// parse_report checks it (its own ReportShape), so the test stays fast under
+// the sanitizers too.
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
