@@ -15,9 +15,12 @@
 //       null or a function (fraction, stage) that must not throw; result is what a report stores
 //       under results[name]
 //   engine.report(requestJson)                     -> {ok, error?, report: jsonText}
-//       requestJson: {"analyses": [...] | "all", "settings": {name: {...}}, "seed": N, "model_id": "<id>"};
+//       requestJson: {"analyses": [...] | "all", "settings": {name: {...}}, "seed": N, "model_id": "<id>",
+//                     "results": {name: result}?};
 //       the same bytes `strata analyze` writes for the same model (model_id: its folder or manifest
-//       id, default "model"), suite file, analyses, settings and seed (less float rounding)
+//       id, default "model"), suite file, analyses, settings and seed (less float rounding). An
+//       analysis given in "results" (what engine.analyze returned for those settings and seed) is
+//       written as it is instead of run again; the report is then validated as parseReport does
 //   engine.parseReport(text)                       -> {ok, error?, report: jsonText}   (validated)
 // Every method catches every C++ exception and returns {ok: false, error}:
 // nothing is thrown across the boundary.
@@ -139,8 +142,11 @@ class Engine {
       const ReportCall call = parse_report_call(parse_json_strict(request_json, "report request"), "report request");
       const nlohmann::json report =
           build_report({session(), call.model_id, suite_.get(), suite_sha256_, call.request, {}});
+      const std::string text = report.dump();
+      // Results handed in come back out of this engine, yet they crossed into JS and back.
+      if (!call.request.computed.empty()) parse_report(text, "report");
       val out = ok_result();
-      out.set("report", report.dump());
+      out.set("report", text);
       return out;
     });
   }

@@ -38,13 +38,15 @@ AnalysisCall parse_analysis_call(const json& request, const std::string& label) 
 }
 
 ReportCall parse_report_call(const json& request, const std::string& label) {
-  only_keys(request, {"analyses", "settings", "seed", "model_id"}, label);
+  only_keys(request, {"analyses", "settings", "seed", "model_id", "results"}, label);
   ReportCall call;
   call.request.analyses =
       analysis_names_from_json(json_has(request, "analyses") ? request.at("analyses") : json("all"), label + ": analyses");
   if (json_has(request, "settings"))
     call.request.settings = checked_settings_by_name(request.at("settings"), call.request.analyses, label + ": settings");
   call.request.seed = seed_of(request, label);
+  if (json_has(request, "results"))
+    call.request.computed = checked_settings_by_name(request.at("results"), call.request.analyses, label + ": results", "results");
   if (json_has(request, "model_id")) {
     call.model_id = json_get_string(request, "model_id", label);
     if (call.model_id.empty() || call.model_id.size() > 256)
@@ -65,14 +67,15 @@ uint64_t parse_seed_text(const std::string& text, const std::string& where) {
   return value;
 }
 
-json checked_settings_by_name(const json& settings, const std::vector<std::string>& analyses, const std::string& where) {
-  if (!settings.is_object()) fail_expected(where, "an object of settings by analysis name", json_describe(settings));
+json checked_settings_by_name(const json& settings, const std::vector<std::string>& analyses, const std::string& where,
+                              const std::string& what) {
+  if (!settings.is_object()) fail_expected(where, "an object of " + what + " by analysis name", json_describe(settings));
   for (const auto& [name, value] : settings.items()) {
     analysis_named(name, where);
     bool among = false;
     for (const std::string& a : analyses) among = among || a == name;
     if (!among) throw Error(where + ": " + name + ": given, but " + name + " is not among the analyses to run");
-    if (!value.is_object()) fail_expected(where + ": " + name, "an object of settings", json_describe(value));
+    if (!value.is_object()) fail_expected(where + ": " + name, "an object of " + what, json_describe(value));
   }
   return settings;
 }

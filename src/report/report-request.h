@@ -33,9 +33,11 @@ ReportCall parse_report_call(const nlohmann::json& request, const std::string& l
 // A seed given as text (--seed): a decimal integer in [0, 2^53 - 1].
 uint64_t parse_seed_text(const std::string& text, const std::string& where);
 
-// {name: {...}}: every name an analysis among `analyses`, every value an object.
+// {name: {...}}: every name an analysis among `analyses`, every value an object
+// (`what` names the values in a message: settings, results).
 // Checked before anything runs, so a misspelt name fails at once.
 nlohmann::json checked_settings_by_name(const nlohmann::json& settings, const std::vector<std::string>& analyses,
-                                        const std::string& where);
+                                        const std::string& where,
+                                        const std::string& what = "settings");
 
 }  // namespace strata

@@ -32,6 +32,9 @@ struct ReportRequest {
   std::vector<std::string> analyses;
   nlohmann::json settings = nlohmann::json::object();  // {name: object}; only names among `analyses`
   uint64_t seed = 0;
+  // {name: result} this engine already computed for this model, suite, settings
+  // and seed (the page's analyses on screen): written as they are, not run again.
+  nlohmann::json computed = nlohmann::json::object();
 };
 
 struct ReportInputs {

@@ -39,6 +39,15 @@ async function chartData(page, name) {
   });
 }
 
+// Opens a view and waits for the one chart checked there (not for the view's
+// other charts: the tuned lens and the suite-wide means take far longer).
+async function showChart(page, view, name) {
+  await page.click(`button.tab[data-view="${view}"]`);
+  await page.waitForFunction((v) => document.getElementById('view').dataset.view === v, view);
+  await page.waitForSelector(`main figure.chart[data-chart^="${name}"] svg`, { timeout: 120_000 });
+  return chartData(page, name);
+}
+
 const pct = (x, digits = 1) => `${(Number(x) * 100).toFixed(digits)}%`;
 
 function checkLens({ caption, rows }) {
@@ -119,15 +128,11 @@ for (const model of manifest.models) {
       await page.goto(`${server.url}#m=${model.id}&i=${item}`);
       await predictions(page);
       checkPredictions(await chartData(page, 'predictions'));
-      await openView(page, 'attention');
-      checkAttentionDetail(await chartData(page, 'attention-l'));
+      checkAttentionDetail(await showChart(page, 'attention', 'attention-l'));
       checkAttentionGrid(await chartData(page, 'attention-grid'));
-      await openView(page, 'flow');
-      checkFlow(await chartData(page, 'attention-flow'));
-      await openView(page, 'lens');
-      checkLens(await chartData(page, 'lens-answer-rank'));
-      await openView(page, 'attribution');
-      checkAttribution(await chartData(page, 'attribution'));
+      checkFlow(await showChart(page, 'flow', 'attention-flow'));
+      checkLens(await showChart(page, 'lens', 'lens-answer-rank'));
+      checkAttribution(await showChart(page, 'attribution', 'attribution'));
       t.diagnostic(`${item}: captions agree`);
     }
     await openView(page, 'ablation');  // whole-suite: once per model

@@ -132,6 +132,18 @@ test('engine.analyze gives the result a report stores, with progress', () => {
     assert.ok(report.ok, report.error);
     assert.deepEqual(JSON.parse(report.report).results['logit-lens'], JSON.parse(r.result));
     assert.equal(engine.analyze('logit-lens', request, null).result, r.result, 'null: no progress, same result');
+
+    // A result handed in (the page's analyses on screen) is written as it is, not run again:
+    // the same report, and a result from other settings shows through unchanged.
+    const given = (result) => engine.report(JSON.stringify({ analyses: ['logit-lens'], settings: { 'logit-lens': settings['logit-lens'] },
+      seed: 3, results: { 'logit-lens': result } }));
+    const same = given(JSON.parse(r.result));
+    assert.ok(same.ok, same.error);
+    assert.deepEqual(JSON.parse(same.report), JSON.parse(report.report));  // bytes differ only in 85 for 85.0
+    const other = JSON.parse(engine.analyze('logit-lens', JSON.stringify({ settings: { ...settings['logit-lens'], max_items_per_kind: 2 }, seed: 3 }), null).result);
+    assert.notDeepEqual(other, JSON.parse(r.result));
+    assert.deepEqual(JSON.parse(given(other).report).results['logit-lens'], other);
+    assert.match(given([1, 2]).error, /^report request: results: logit-lens: expected an object of results/);
   });
 });
 

@@ -65,10 +65,11 @@ export class ReportSession {
     return this.app.refresh();
   }
 
-  // The analyses on screen, each with the settings and seed it was computed with.
+  // The analyses on screen, each with the settings, seed and result it was computed with.
   onScreen() {
     const names = [];
     const settings = {};
+    const results = {};
     let seed = this.app.state.seed;
     for (const entry of Object.values(this.app.data.analyses ?? {})) {
       if (entry.status === 'running') throw new Error(`"${entry.name}" is still running; save once it is on screen`);
@@ -78,9 +79,10 @@ export class ReportSession {
       }
       if (!names.includes(entry.name)) names.push(entry.name);
       settings[entry.name] = entry.settings;
+      results[entry.name] = entry.result;
       seed = entry.seed ?? seed;
     }
-    return { names, settings, seed };
+    return { names, settings, seed, results };
   }
 
   async save() {
@@ -97,11 +99,12 @@ export class ReportSession {
     } catch (error) {
       return app.notify(`The report could not be written: ${error.message}.`, 'warning');
     }
-    const { names, settings, seed } = onScreen;
+    const { names, settings, seed, results } = onScreen;
     if (!names.length) return app.notify('This view shows no analysis to save: open an analysis view, wait for its charts, then save its report.', 'warning');
     app.reportBar.busy(`Writing a report of ${names.join(', ')}…`);
     try {
-      const { report } = await app.pool.report(model.key, { analyses: names, settings, seed, model_id: model.id });
+      // The results on screen are written as they are: nothing is computed again.
+      const { report } = await app.pool.report(model.key, { analyses: names, settings, seed, model_id: model.id, results });
       download(`strata-report-${model.id.slice(0, 40)}.json`, new Blob([report], { type: 'application/json' }));
     } catch (error) {
       app.notify(`The report could not be written: ${error.message}`, 'error');
