@@ -91,6 +91,8 @@ Mat lens_logits(const Model& model, const Mat& h) {
   if (c.family == Family::Gpt2) layer_norm(h, w.ln_f_w, w.ln_f_b, c.norm_eps, normed);
   else rms_norm(h, w.ln_f_w, c.norm_eps, normed);
   matmul_transposed(normed, w.unembedding(), logits);
+  // A NaN logit would rank first and give KL 0: no figure is computed from one.
+  if (!logits.allFinite()) throw Error("lens: the residual stream gives non-finite logits");
   return logits;
 }
 

@@ -312,6 +312,13 @@ double majority_accuracy(const Task& task, const Split& split) {
 // An accuracy, or null when there was nothing to score (never 0 for "no items").
 json accuracy_json(double x) { return std::isnan(x) ? json(nullptr) : json(x); }
 
+// The most frequent training label's test accuracy, or null with the reason.
+void add_majority_accuracy(json& task_out, const Task& task, const Split& split) {
+  task_out["majority_accuracy"] = accuracy_json(majority_accuracy(task, split));
+  if (task_out["majority_accuracy"].is_null())
+    task_out["majority_accuracy_reason"] = split.train.empty() ? "no training items" : "no test items";
+}
+
 json probe_boundary(const Eigen::MatrixXd& X, const Task& task, const Split& split, const StudyItems& items,
                     const ProbeSettings& s, bool per_family) {
   json out = json::object();
@@ -389,10 +396,10 @@ json run_probes(const AnalysisRequest& request) {
   // token) the control is a constant, trivially learnt, and selectivity against it says nothing.
   std::set<int32_t> types;
   for (const auto& t : items.tokens) types.insert(t.back());
-  json family_out = {{"classes", family.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(family, family_split))},
-                     {"control_types", types.size()}};
-  json answer_out = {{"classes", answer.classes}, {"majority_accuracy", accuracy_json(majority_accuracy(answer, answer_split))},
-                     {"control_types", types.size()}};
+  json family_out = {{"classes", family.classes}, {"control_types", types.size()}};
+  json answer_out = {{"classes", answer.classes}, {"control_types", types.size()}};
+  add_majority_accuracy(family_out, family, family_split);
+  add_majority_accuracy(answer_out, answer, answer_split);
   auto probe_model = [&](const Model& m, const std::string& name, double from, double to) {
     const std::vector<Eigen::MatrixXd> X = boundary_features(m, items, request, from, from + (to - from) * 0.3,
                                                              "residual stream (" + name + ")");

@@ -49,7 +49,7 @@
 //  "control": "labels drawn per type of the probed token (the last one), ...",
 //  "settings": {every setting with the value used},
 //  "family": {"classes": ["recall", "reasoning"], "majority_accuracy": test accuracy of the most
-//             frequent training label, "control_types": types of the probed token (1: the control
+//             frequent training label (null with "majority_accuracy_reason"), "control_types": types of the probed token (1: the control
 //             is one constant label, and selectivity against it says nothing),
 //             "trained": [per boundary {"boundary", "train_accuracy", "test_accuracy",
 //                                       "control_accuracy", "selectivity",

@@ -4,7 +4,6 @@
 #include "cli/analyze-command.h"
 
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -48,12 +47,6 @@ ProgressFn stderr_progress() {
   };
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out || !out.write(text.data(), static_cast<std::streamsize>(text.size())) || !out.flush())
-    throw Error("--out: cannot write " + path);
-}
-
 void analyze(const Args& args) {
   if (args.has("list")) {
     if (args.options.size() + args.flags.size() > 1) throw Error("--list takes no other option");
@@ -79,8 +72,16 @@ void analyze(const Args& args) {
     suite_sha256 = sha256_hex(bytes.data(), bytes.size());
   }
   const ProgressFn progress = args.has("progress") ? stderr_progress() : ProgressFn();
-  const json report = build_report({session, folder_name(dir), suite.get(), suite_sha256, request, progress});
-  write_text(out_path, report_text(report));
+  json report;
+  try {
+    report = build_report({session, folder_name(dir), suite.get(), suite_sha256, request, progress});
+  } catch (const Error& e) {
+    // An item's error names the item; the suite file it came from is named here.
+    if (suite && std::string(e.what()).find("suite item \"") != std::string::npos)
+      throw Error(suite->label + ": " + e.what());
+    throw;
+  }
+  write_file_bytes(out_path, report_text(report));
 
   if (args.has("save-tuned-lens")) {
     // The fit is deterministic: refitting with the report's settings gives the lens the report describes.
@@ -88,7 +89,7 @@ void analyze(const Args& args) {
     const TunedLensRun fit = fit_suite_tuned_lens({session, suite.get(), request.seed, own, progress});
     const std::vector<uint8_t> bytes = save_tuned_lens(fit.lens, session.model().config);
     const std::string path = join_path(dir, "tuned-lens.safetensors");
-    write_text(path, std::string(bytes.begin(), bytes.end()));
+    write_file_bytes(path, std::string(bytes.begin(), bytes.end()));
     std::cerr << "analyze: tuned lens written to " << path << "\n";
   }
 }

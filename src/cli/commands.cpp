@@ -12,6 +12,7 @@
 #include "io/tokenizer.h"
 #include "model/intervention.h"
 #include "model/session.h"
+#include "report/report.h"
 #include "report/tensor-json.h"
 
 namespace strata::cli {
@@ -118,6 +119,14 @@ void eval(const Args& args) {
                 << s["n"] << " = " << std::fixed << std::setprecision(1) << 100.0 * s["accuracy"].get<double>() << "%\n";
 }
 
+// Validates a report file in depth (the checks the page runs when it opens one).
+void check_report(const Args& args) {
+  const std::string path = args.required("report");
+  const json report = parse_report(read_file_text(path), path);
+  std::cout << path << ": a valid report of " << report["model"]["id"].get<std::string>() << " ("
+            << report["analyses"].size() << " analyses)\n";
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -131,6 +140,7 @@ const std::vector<Command>& commands() {
        run},
       {"eval", "strata eval --model DIR [--suite FILE] [--json] [--items]", {{"model", "suite"}, {"json", "items"}}, eval},
       analyze_command(),
+      {"check-report", "strata check-report --report FILE", {{"report"}, {}}, check_report},
   };
   return list;
 }

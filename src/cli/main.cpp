@@ -19,34 +19,47 @@ void print_usage(std::ostream& out) {
   for (const auto& command : strata::cli::commands()) out << "  " << command.usage << "\n";
 }
 
+// Every error is one line on stderr: line breaks in a message (from an
+// argument or a file) are written as \n.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (char c : message) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+int fail(const std::string& prefix, const std::string& message, int status) {
+  std::cerr << prefix << ": " << one_line(message) << "\n";
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "help") {
-    print_usage(args.empty() ? std::cerr : std::cout);
-    return args.empty() ? 2 : 0;
+  if (!args.empty() && (args[0] == "--help" || args[0] == "help")) {
+    print_usage(std::cout);
+    return 0;
   }
+  if (args.empty()) return fail("strata", "no command given; see strata --help", 2);
   for (const auto& command : strata::cli::commands()) {
     if (args[0] != command.name) continue;
+    const std::string prefix = std::string("strata ") + command.name;
     try {
       command.run(strata::cli::parse_args({args.begin() + 1, args.end()}, command.spec));
       return 0;
     } catch (const strata::Error& e) {
-      std::cerr << "strata " << command.name << ": " << e.what() << "\n";
-      return 2;
+      return fail(prefix, e.what(), 2);
     } catch (const nlohmann::json::exception& e) {
-      std::cerr << "strata " << command.name << ": " << e.what() << "\n";
-      return 2;
+      return fail(prefix, e.what(), 2);
     } catch (const std::bad_alloc&) {
-      std::cerr << "strata " << command.name << ": out of memory\n";
-      return 2;
+      return fail(prefix, "out of memory", 2);
     } catch (const std::exception& e) {
-      std::cerr << "strata " << command.name << ": internal error: " << e.what() << "\n";
-      return 1;
+      return fail(prefix, std::string("internal error: ") + e.what(), 1);
     }
   }
-  std::cerr << "strata: unknown command \"" << args[0] << "\"\n";
-  print_usage(std::cerr);
-  return 2;
+  return fail("strata", "unknown command " + nlohmann::json(args[0]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "; see strata --help", 2);
 }

@@ -63,6 +63,7 @@ Suite parse_suite(const std::string& json_text, const std::string& label) {
     fail_expected(label + ": format", "\"strata-suite\"", "\"" + j["format"].get<std::string>() + "\"");
   json_get_int(j, "version", label, 1, 1);
   Suite suite;
+  suite.label = label;
   suite.model = text_field(j, "model", label, false);
   if (j.contains("seed")) suite.seed = json_get_int(j, "seed", label, 0, int64_t{1} << 53);
   if (j.contains("kinds")) {

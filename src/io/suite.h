@@ -43,6 +43,7 @@ struct SuiteKind {
 };
 
 struct Suite {
+  std::string label;  // the file it was read from, for messages
   std::string model;
   int64_t seed = 0;
   std::map<std::string, SuiteKind> kinds;  // every kind the items use

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <cstdio>
 
 #include "base/error.h"
 #include "tensor/attention.h"
@@ -18,6 +19,8 @@
 namespace strata {
 
 constexpr int64_t kMaxPromptTokens = 2048;
+
+int64_t max_prompt_tokens(const ModelConfig& config) { return std::min<int64_t>(kMaxPromptTokens, config.n_ctx); }
 
 const Tensor* ActivationCache::find(HookId id) const {
   auto it = tensors.find(hook_name(id));
@@ -161,7 +164,7 @@ void check_inputs(const Model& model, const std::vector<int32_t>& tokens, const 
   const ModelConfig& c = model.config;
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (n == 0) throw Error("run: the prompt has no tokens");
-  const int64_t max_tokens = std::min<int64_t>(kMaxPromptTokens, c.n_ctx);
+  const int64_t max_tokens = max_prompt_tokens(c);
   if (n > max_tokens)
     fail_expected("run: prompt length", "at most " + std::to_string(max_tokens) + " tokens", std::to_string(n));
   for (int64_t p = 0; p < n; ++p)
@@ -182,10 +185,7 @@ void check_inputs(const Model& model, const std::vector<int32_t>& tokens, const 
   }
 }
 
-}  // namespace
-
-RunResult run(const Model& model, const std::vector<int32_t>& tokens, const RunOptions& options) {
-  check_inputs(model, tokens, options);
+RunResult forward(const Model& model, const std::vector<int32_t>& tokens, const RunOptions& options) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;
   RunResult result;
@@ -201,6 +201,65 @@ RunResult run(const Model& model, const std::vector<int32_t>& tokens, const RunO
   norm(c, resid, w.ln_f_w, w.ln_f_b, final_normed);
   hooks.visit(HookKind::LnFinalNormalized, -1, final_normed);
   matmul_transposed(final_normed, w.unembedding(), result.logits);  // (n, d_vocab)
+  return result;
+}
+
+// "NaN at position 2, token 5", or empty when every logit is finite.
+std::string first_non_finite(const Mat& logits) {
+  for (Eigen::Index p = 0; p < logits.rows(); ++p)
+    for (Eigen::Index t = 0; t < logits.cols(); ++t) {
+      const float x = logits(p, t);
+      if (std::isfinite(x)) continue;
+      return std::string(std::isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf") + " at position " + std::to_string(p) +
+             ", token " + std::to_string(t);
+    }
+  return "";
+}
+
+std::string describe(const Intervention& iv) {
+  std::string s = std::string(intervention_op_name(iv.op)) + " on " + hook_name(iv.hook);
+  if (iv.head) s += " head " + std::to_string(*iv.head);
+  if (iv.op == InterventionOp::Scale) {
+    char factor[32];
+    std::snprintf(factor, sizeof factor, "%g", static_cast<double>(iv.factor));
+    s += std::string(" by ") + factor;
+  }
+  return s;
+}
+
+// Weights are finite (checked at load), so non-finite logits come from an
+// intervention or from float overflow. The culprit is the first intervention
+// whose prefix of the list already gives non-finite logits (found by bisection;
+// this only runs on the error path).
+[[noreturn]] void fail_non_finite(const Model& model, const std::vector<int32_t>& tokens, const RunOptions& options,
+                                  const std::string& where) {
+  const std::vector<Intervention>& all = options.interventions;
+  const auto bad_prefix = [&](size_t k) {
+    RunOptions prefix;
+    prefix.start_layer = options.start_layer;
+    prefix.resid_pre = options.resid_pre;
+    prefix.interventions.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k));
+    return !first_non_finite(forward(model, tokens, prefix).logits).empty();
+  };
+  if (all.empty() || bad_prefix(0))
+    throw Error("non-finite logits (" + where + ") without any intervention: the forward pass overflows float");
+  size_t lo = 1, hi = all.size();  // bad_prefix(hi) holds, bad_prefix(0) does not
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (bad_prefix(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  throw Error("non-finite logits (" + where + ") caused by intervention [" + std::to_string(lo - 1) + "] (" +
+              describe(all[lo - 1]) + ")");
+}
+
+}  // namespace
+
+RunResult run(const Model& model, const std::vector<int32_t>& tokens, const RunOptions& options) {
+  check_inputs(model, tokens, options);
+  RunResult result = forward(model, tokens, options);
+  const std::string where = first_non_finite(result.logits);
+  if (!where.empty()) fail_non_finite(model, tokens, options, where);
   return result;
 }
 

@@ -40,6 +40,12 @@ struct RunResult {
   ActivationCache cache;
 };
 
+// The longest prompt a run takes: the model's context, at most 2048 tokens.
+int64_t max_prompt_tokens(const ModelConfig& config);
+
+// Every logit of a run is finite or the run is an error: one naming the
+// intervention that made it non-finite (the first whose prefix of the list
+// does), or saying that the forward pass overflowed float.
 RunResult run(const Model& model, const std::vector<int32_t>& tokens, const RunOptions& options = {});
 
 }  // namespace strata

@@ -2,6 +2,8 @@
 #include "model/intervention.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "base/error.h"
 #include "report/tensor-json.h"
@@ -95,6 +97,9 @@ void apply_intervention(const Intervention& iv, float* data, const std::vector<i
   const std::vector<char> feature_mask = axes.feature < 0 ? std::vector<char>() : selection_mask(shape[axes.feature], iv.neurons);
   // For a Mean value without the position axis, the value index skips that axis.
   const bool broadcast_pos = iv.op == InterventionOp::Mean && iv.value.shape.size() + 1 == shape.size();
+  // The causal mask's -inf in the attention scores is not an activation: scaling it by 0 would
+  // give NaN, by -1 +Inf, and zeroing it would let a query attend to later tokens.
+  const bool causal_mask = iv.hook.kind == HookKind::AttnScores;
 
   const int rank = static_cast<int>(shape.size());
   std::vector<int64_t> index(rank, 0);
@@ -109,6 +114,7 @@ void apply_intervention(const Intervention& iv, float* data, const std::vector<i
     if (!pos_mask[index[axes.pos]]) continue;
     if (axes.head >= 0 && !head_mask[index[axes.head]]) continue;
     if (axes.feature >= 0 && !feature_mask[index[axes.feature]]) continue;
+    if (causal_mask && index[2] > index[1]) continue;  // [head, query, key]: the key is in the query's future
     float& x = data[flat];
     switch (iv.op) {
       case InterventionOp::Zero: x = 0.0f; break;
@@ -174,7 +180,10 @@ Intervention intervention_from_json(const nlohmann::json& j, const ModelConfig& 
   if (j.contains("neurons")) iv.neurons = int_list(j["neurons"], where + ": neurons");
   if (iv.op == InterventionOp::Scale) {
     if (!j.contains("factor") || !j["factor"].is_number()) throw Error(where + ": factor: expected a number for op scale");
-    iv.factor = j["factor"].get<float>();
+    const double factor = j["factor"].get<double>();
+    if (!(std::abs(factor) <= std::numeric_limits<float>::max()))
+      fail_expected(where + ": factor", "a number within float range", j["factor"].dump());
+    iv.factor = static_cast<float>(factor);
   }
   if (iv.op == InterventionOp::Mean || iv.op == InterventionOp::Patch) {
     if (!j.contains("value")) throw Error(where + ": value: required for op " + intervention_op_name(iv.op));

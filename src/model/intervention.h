@@ -43,6 +43,7 @@ const char* intervention_op_name(InterventionOp op);
 void validate_intervention(const Intervention& iv, const ModelConfig& config, int64_t n_pos);
 
 // Applies it in place to an activation of shape `shape` (the hook's shape for this run).
+// On hook_attn_scores the causally masked entries (key after query, -inf) are left as they are.
 void apply_intervention(const Intervention& iv, float* data, const std::vector<int64_t>& shape);
 
 // JSON conversion; parsing validates types and names (`label` names the source in errors).

@@ -1,12 +1,15 @@
 // Loading weights by Hugging Face tensor name, with every shape checked.
 #include "model/weights.h"
 
+#include <cmath>
 #include <set>
 
 #include "base/error.h"
 
 namespace strata {
 namespace {
+
+const char* non_finite_name(float x) { return std::isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf"; }
 
 // Takes tensors out of the file by name, checking shapes and remembering
 // which names were used so that the rest can be reported.
@@ -45,7 +48,13 @@ class TensorSource {
     if (info->shape != shape)
       fail_expected(file_.label() + ": tensor \"" + name + "\": shape", shape_to_string(shape), shape_to_string(info->shape));
     used_.insert(name);
-    return file_.read_f32(name);
+    Tensor t = file_.read_f32(name);
+    // The file format allows NaN and Inf; a model computing with one gives NaN everywhere downstream.
+    for (size_t i = 0; i < t.data.size(); ++i)
+      if (!std::isfinite(t.data[i]))
+        throw Error(file_.label() + ": tensor \"" + name + "\": non-finite value " + non_finite_name(t.data[i]) +
+                    " at flat index " + std::to_string(i));
+    return t;
   }
 
   const SafetensorsFile& file_;

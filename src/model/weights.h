@@ -47,7 +47,8 @@ struct LoadReport {
 };
 
 // Loads and shape-checks every tensor the architecture needs. A missing tensor
-// or a wrong shape throws strata::Error naming the tensor and both shapes.
+// or a wrong shape throws strata::Error naming the tensor and both shapes; so
+// does a NaN or infinite value (naming the tensor and the value's flat index).
 ModelWeights load_weights(const SafetensorsFile& file, const ModelConfig& config, LoadReport* report);
 
 }  // namespace strata

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "io/json-reader.h"
+#include "model/forward.h"
 #include "report/report-request.h"
+#include "report/result-schemas.h"
 
 namespace strata {
 
@@ -67,7 +70,7 @@ void check_model(const json& model, const std::string& where) {
   only_keys(model, {"id", "weights_sha256", "config"}, where);
   bounded_string(model, "id", where, 1);
   check_sha256(model, "weights_sha256", where);
-  check_object(member(model, "config", where), where + ": config");
+  member(model, "config", where);  // checked in depth by report_shape
 }
 
 void check_suite(const json& suite, const std::string& where) {
@@ -89,6 +92,21 @@ void check_by_analysis(const json& value, const std::vector<std::string>& analys
   }
   for (const std::string& name : analyses)
     if (!value.contains(name)) throw Error(where + ": " + name + ": missing");
+}
+
+// Every prompt of the suite fits the model, checked before any analysis runs,
+// so that an item too long for the model is named rather than failing a run.
+void check_suite_prompts(const Session& session, const Suite& suite) {
+  if (!session.model().tokenizer) return;  // the analyses say that they need one
+  const int64_t max_tokens = max_prompt_tokens(session.model().config);
+  for (const SuiteItem& item : suite.items)
+    for (const auto& [field, text] : {std::pair<const char*, const std::string&>{"prompt", item.prompt},
+                                      {"corrupt_prompt", item.corrupt_prompt}}) {
+      const std::string where = "suite item \"" + item.id + "\": " + field;
+      const int64_t n = static_cast<int64_t>(session.tokenize(text, where).size());
+      if (n > max_tokens)
+        fail_expected(where, "at most " + std::to_string(max_tokens) + " tokens (the model's limit)", std::to_string(n));
+    }
 }
 
 }  // namespace
@@ -113,6 +131,8 @@ json build_report(const ReportInputs& in) {
   if (in.request.seed > kMaxSeed) fail_expected("seed", "an integer in [0, 2^53 - 1]", std::to_string(in.request.seed));
   for (const std::string& name : names)
     if (analysis_named(name, "analyses").needs_suite && !in.suite) throw Error(name + ": needs a suite (--suite FILE)");
+
+  if (in.suite) check_suite_prompts(in.session, *in.suite);
 
   json results = json::object(), used = json::object();
   const double n = static_cast<double>(names.size());
@@ -177,6 +197,14 @@ json parse_report(const std::string& text, const std::string& label) {
   if (names.empty()) fail_expected(label + ": analyses", "at least one analysis", "none");
   check_by_analysis(member(report, "settings", label), names, label + ": settings");
   check_by_analysis(member(report, "results", label), names, label + ": results");
+
+  // Every result in depth, against the model and the suite the report names.
+  const json& suite = report.at("suite");
+  const std::optional<int64_t> suite_items =
+      suite.is_null() ? std::nullopt : std::optional<int64_t>(suite.at("n_items").get<int64_t>());
+  const ReportShape shape = report_shape(Checked(report.at("model").at("config"), label + ": model: config"), suite_items);
+  for (const std::string& name : names)
+    check_result(name, Checked(report.at("results").at(name), label + ": results: " + name), shape);
   return report;
 }
 

@@ -58,9 +58,11 @@ nlohmann::json build_report(const ReportInputs& inputs);
 // The report as written to a file: compact JSON and a newline.
 std::string report_text(const nlohmann::json& report);
 
-// Validates a report's structure (strict JSON, every top-level field's type
-// and range, known analysis names, settings and results for exactly those
-// analyses) and returns it. Errors are one line: "<label>: <field>: expected ..., found ...".
+// Validates a report (strict JSON, every top-level field's type and range,
+// known analysis names, settings and results for exactly those analyses, and
+// every result in depth against the report's model config and suite:
+// result-schemas.h) and returns it. Errors are one line naming the JSON path:
+// "<label>: results: patching: units[3]: position: expected ..., found ...".
 nlohmann::json parse_report(const std::string& text, const std::string& label);
 
 }  // namespace strata

@@ -36,7 +36,8 @@ Tensor tensor_from_json(const nlohmann::json& j, const std::string& where) {
   t.data.reserve(static_cast<size_t>(numel));
   for (const auto& v : data) {
     if (v.is_null()) t.data.push_back(-std::numeric_limits<float>::infinity());
-    else if (v.is_number()) t.data.push_back(v.get<float>());
+    else if (v.is_number() && std::abs(v.get<double>()) <= std::numeric_limits<float>::max()) t.data.push_back(v.get<float>());
+    else if (v.is_number()) fail_expected(where + ": data", "numbers within float range", v.dump());
     else fail_expected(where + ": data", "numbers", v.dump());
   }
   return t;

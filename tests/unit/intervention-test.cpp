@@ -173,3 +173,55 @@ TEST_CASE("interventions read from and write to JSON", "[intervention]") {
   refuse(R"([{"hook": "hook_embed", "op": "zero", "positions": [1.5]}])", "positions: expected integers");
   refuse(R"([{"hook": "hook_embed", "op": "mean", "value": {"shape": [2, 2], "data": [1, 2, 3]}}])", "data: expected 4 numbers, found 3");
 }
+
+TEST_CASE("interventions on the attention scores leave the causal mask alone", "[intervention][non-finite]") {
+  for (Family family : {Family::Gpt2, Family::Llama}) {
+    const Model m = tiny_model(family);
+    const RunResult clean = run_capturing_all(m);
+    const HookId scores{HookKind::AttnScores, 0};
+    for (float factor : {0.0f, -1.0f, 2.0f}) {
+      Intervention iv = make(scores.kind, 0, InterventionOp::Scale);
+      iv.factor = factor;
+      const RunResult r = run_capturing_all(m, {iv});
+      INFO("factor " << factor);
+      CHECK(r.logits.allFinite());
+      // Factor 0 gives uniform attention over the query's own past, not over every key.
+      const Tensor& pattern = r.cache.at({HookKind::Pattern, 0});
+      const int64_t n = static_cast<int64_t>(kTokens.size());
+      for (int64_t q = 0; q < n; ++q)
+        for (int64_t k = 0; k < n; ++k) {
+          const float p = pattern.data[static_cast<size_t>(q * n + k)];  // head 0
+          if (k > q) CHECK(p == 0.0f);
+          else if (factor == 0.0f) CHECK(p == Approx(1.0 / (q + 1)));
+        }
+    }
+    // Zeroing the scores must not unmask the future either.
+    const RunResult zeroed = run_capturing_all(m, {make(scores.kind, 0, InterventionOp::Zero)});
+    CHECK(zeroed.cache.at(scores).data[1] == -INFINITY);  // head 0, query 0, key 1
+    CHECK(clean.cache.at(scores).data[1] == -INFINITY);
+  }
+}
+
+TEST_CASE("non-finite logits after interventions are an error naming the intervention", "[intervention][non-finite]") {
+  const Model m = tiny_model(Family::Gpt2);
+  Intervention harmless = make(HookKind::MlpOut, 1, InterventionOp::Zero);
+  Intervention poison = make(HookKind::ResidPre, 1, InterventionOp::Patch);
+  poison.value = run_capturing_all(m).cache.at({HookKind::ResidPre, 1});
+  poison.value.data[7] = -INFINITY;  // what a null in a patch value reads as
+  CHECK_THROWS_WITH(run_capturing_all(m, {harmless, poison}),
+                    Catch::StartsWith("non-finite logits (NaN at position 0, token 0) caused by intervention [1] "
+                                      "(patch on blocks.1.hook_resid_pre)"));
+  Intervention huge = make(HookKind::AttnOut, 0, InterventionOp::Scale);
+  huge.factor = 3e38f;
+  CHECK_THROWS_WITH(run_capturing_all(m, {harmless, harmless, huge}),
+                    Catch::Contains("caused by intervention [2] (scale on blocks.0.hook_attn_out by 3e+38)"));
+}
+
+TEST_CASE("factors and values outside float range are refused when read", "[intervention][non-finite]") {
+  const ModelConfig c = tiny_model(Family::Gpt2).config;
+  using nlohmann::json;
+  CHECK_THROWS_WITH(interventions_from_json(json::parse(R"([{"hook": "hook_embed", "op": "scale", "factor": 1e300}])"), c, "iv"),
+                    "iv: [0]: factor: expected a number within float range, found 1e+300");
+  CHECK_THROWS_WITH(interventions_from_json(json::parse(R"([{"hook": "hook_embed", "op": "patch", "value": {"shape": [2], "data": [1, -1e39]}}])"), c, "iv"),
+                    "iv: [0]: value: data: expected numbers within float range, found -1e+39");
+}

@@ -531,3 +531,16 @@ TEST_CASE("a tokenizer.json with more tokens than config.json's vocab_size is re
   CHECK_THROWS_WITH(load_model(tiny_gpt2_files(tiny_gpt2_tensors(), added.dump())),
                     "model/tokenizer.json: vocabulary size: expected at most the model's vocab_size 12, found 41");
 }
+
+TEST_CASE("a non-finite weight is refused at load, naming the tensor and its flat index", "[config][weights][non-finite]") {
+  for (const auto& [value, name] : std::vector<std::pair<float, std::string>>{{NAN, "NaN"}, {INFINITY, "+Inf"}, {-INFINITY, "-Inf"}}) {
+    NamedTensors tensors = tiny_gpt2_tensors();
+    tensors[0].second.data[3 * 8 + 5] = value;  // wte.weight, row 3 (one token's embedding), column 5
+    CHECK_THROWS_WITH(load_model(tiny_gpt2_files(tensors)),
+                      "model/model.safetensors: tensor \"wte.weight\": non-finite value " + name + " at flat index 29");
+  }
+  NamedTensors tensors = tiny_gpt2_tensors();
+  tensors[15].second.data[7] = NAN;
+  CHECK_THROWS_WITH(load_model(tiny_gpt2_files(tensors)),
+                    "model/model.safetensors: tensor \"ln_f.bias\": non-finite value NaN at flat index 7");
+}

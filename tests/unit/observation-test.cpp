@@ -183,6 +183,20 @@ TEST_CASE("logit lens settings are checked", "[lens]") {
   CHECK_THROWS_WITH(logit_lens(m, kPrompt, s), Catch::Contains("lens: position: expected [0, 8), found 8"));
 }
 
+TEST_CASE("the logit lens of a model computing NaN is an error, not rank 1 and KL 0", "[lens][non-finite]") {
+  Model m = tiny_model(Family::Gpt2);
+  m.weights.W_E(kPrompt[0], 0) = NAN;  // bypasses the load-time check, as a corrupted model in memory would
+  LensSettings s;
+  s.target = 3;
+  CHECK_THROWS_WITH(logit_lens(m, kPrompt, s), Catch::Contains("non-finite logits (NaN at position 0"));
+  // The lens's own projection refuses a non-finite residual stream (the tuned lens reaches it directly).
+  const Model clean = tiny_model(Family::Gpt2);
+  std::vector<Mat> boundaries = residual_boundaries(clean, kPrompt);
+  boundaries[1](2, 3) = INFINITY;
+  CHECK_THROWS_WITH(lens_from_residuals(clean, boundaries, boundaries.back(), s),
+                    "lens: the residual stream gives non-finite logits");
+}
+
 // --- tuned lens --------------------------------------------------------------
 
 TEST_CASE("the ridge fit recovers a known affine map", "[tuned-lens]") {

@@ -135,6 +135,7 @@ TEST_CASE("a probe with nothing to score reports null and why, never 0", "[probe
   const json r = run_probes(AnalysisRequest{session, &suite, 7, {{"split", "all"}}, {}});
   CHECK(r["test_items"] == 0);
   CHECK(r["family"]["majority_accuracy"].is_null());
+  CHECK(r["family"]["majority_accuracy_reason"] == "no test items");
   for (const json& b : r["family"]["trained"]) {
     CHECK(b["test_accuracy"].is_null());
     CHECK(b["selectivity"].is_null());
