@@ -3,7 +3,10 @@
 // screenshot of each is written to web/test-results/<model>-<view>.png. Then the
 // suite-wide ablation sweep is checked against the page's own predictions: the
 // head whose loss the analysis says costs recall most is switched off item by
-// item, and the accuracy drop the page shows must be the analysis's. Last, the
+// item, and the accuracy drop the page shows must be the analysis's. Right after
+// a model's views, in the same page (nothing computed again), every view is
+// audited (audit-checks.mjs: axe-core, cell contrast, leaked text, a 390 px phone)
+// and every lesson step of that model is checked (lesson-checks.mjs). Last, the
 // classroom lessons run to their end: every step sets its view and state in the
 // URL (so a step is a link), its view draws its charts, and a step's link opened
 // in a fresh browser shows that same step.
@@ -12,7 +15,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { auditEveryView, checkNarrow } from './audit-checks.mjs';
 import { VIEW_CHARTS, openBrowser, openView, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
+import { walkLessons } from './lesson-checks.mjs';
 
 const manifest = requireSite();
 let server;
@@ -62,6 +67,21 @@ for (const model of manifest.models) {
       t.diagnostic(`${view}: ${Date.now() - started} ms on screen${computed.length ? `; computed: ${computed.join(', ')}` : ''}`);
       await page.screenshot({ path: join(resultsDir, `${model.id}-${view}.png`), fullPage: true });
     }
+    assertClean(browser);
+  });
+
+  test(`${model.id}: every view passes the accessibility audit, cell contrast and text checks`, async (t) => {
+    await auditEveryView(browser.page, t);
+    assertClean(browser);
+  });
+
+  test(`${model.id}: at 390×844 every view fits, the header stays short, a lesson is a bottom sheet`, async () => {
+    await checkNarrow(browser.page, model.id);
+    assertClean(browser);
+  });
+
+  test(`${model.id}: every lesson step reads cleanly and says what the engine says`, async (t) => {
+    await walkLessons(browser.page, server.url, model, t);
     assertClean(browser);
   });
 

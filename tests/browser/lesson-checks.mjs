@@ -1,4 +1,5 @@
-// Every step of every lesson on every shipped model: the lesson panel never
+// Every step of every lesson of a shipped model, walked by views.test.mjs in the
+// page that has just computed every view of that model: the lesson panel never
 // reads "null", "undefined" or "NaN", and a sentence that states what the
 // model does (a step's computed figure, #lesson-figure with its data-claim)
 // says what the engine says. Each claim is checked twice: its wording against
@@ -8,26 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 
 import { strata } from '../node/helpers.mjs';
-import { openBrowser, requireSite, root, startServer } from './helpers.mjs';
+import { root } from './helpers.mjs';
 
-const manifest = requireSite();
 const tmp = mkdtempSync(join(tmpdir(), 'strata-lessons-'));
 const FIGURE_TIMEOUT = 600_000;  // the study (with its nulls) and the circuits run in the page's workers
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await openBrowser(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 // One analysis of a shipped model by the command line, seed 0 (the page's default).
 const cache = new Map();
@@ -111,43 +98,39 @@ function checkClaim(model, claim, text, where) {
   }
 }
 
-for (const model of manifest.models) {
-  test(`${model.id}: every lesson step reads cleanly and says what the engine says`, async (t) => {
-    const { page } = browser;
-    await page.goto(`${server.url}#m=${model.id}&v=lessons`);
-    await page.waitForSelector('#lesson-list li');
-    const lessons = await page.$$eval('#lesson-list li', (li) => li.map((x) => x.dataset.lesson));
-    let claims = 0;
-    for (const lesson of lessons) {
-      await page.click('button.tab[data-view="lessons"]');
-      await page.click(`button.start-lesson[data-lesson="${lesson}"]`);
-      for (let step = 0; ; step++) {
-        await page.waitForFunction((k) => document.getElementById('lesson-count')?.textContent.startsWith(`step ${k + 1} of`), step);
-        const where = `${model.id}, lesson ${lesson}, step ${step + 1}`;
-        // A computed sentence is waited for until its analyses have run.
-        await page.waitForFunction(() => !document.querySelector('#lesson-figure[data-pending]'), null,
-          { timeout: FIGURE_TIMEOUT, polling: 500 });
-        const panel = await page.$eval('#lesson', (box) => ({
-          text: box.innerText,
-          figure: box.querySelector('#lesson-figure')?.textContent ?? null,
-          claim: box.querySelector('#lesson-figure')?.dataset.claim ?? null,
-        }));
-        assert.doesNotMatch(panel.text, /\b(null|undefined|NaN)\b/, `${where}: "${panel.text}"`);
-        if (panel.claim) {
-          checkClaim(model.id, JSON.parse(panel.claim), panel.figure, where);
-          t.diagnostic(`${where}: ${panel.figure}`);
-          claims++;
-        }
-        // By selector: the panel is redrawn while analyses report progress, so a held handle goes stale.
-        if (!await page.$('#lesson-next')) break;
-        await page.click('#lesson-next');
+// Walks every lesson of `model` in `page` (served from `url`), checking each step's text and claim.
+export async function walkLessons(page, url, model, t) {
+  await page.goto(`${url}#m=${model.id}&v=lessons`);
+  await page.waitForSelector('#lesson-list li');
+  const lessons = await page.$$eval('#lesson-list li', (li) => li.map((x) => x.dataset.lesson));
+  let claims = 0;
+  for (const lesson of lessons) {
+    await page.click('button.tab[data-view="lessons"]');
+    await page.click(`button.start-lesson[data-lesson="${lesson}"]`);
+    for (let step = 0; ; step++) {
+      await page.waitForFunction((k) => document.getElementById('lesson-count')?.textContent.startsWith(`step ${k + 1} of`), step);
+      const where = `${model.id}, lesson ${lesson}, step ${step + 1}`;
+      // A computed sentence is waited for until its analyses have run.
+      await page.waitForFunction(() => !document.querySelector('#lesson-figure[data-pending]'), null,
+        { timeout: FIGURE_TIMEOUT, polling: 500 });
+      const panel = await page.$eval('#lesson', (box) => ({
+        text: box.innerText,
+        figure: box.querySelector('#lesson-figure')?.textContent ?? null,
+        claim: box.querySelector('#lesson-figure')?.dataset.claim ?? null,
+      }));
+      assert.doesNotMatch(panel.text, /\b(null|undefined|NaN)\b/, `${where}: "${panel.text}"`);
+      if (panel.claim) {
+        checkClaim(model.id, JSON.parse(panel.claim), panel.figure, where);
+        t.diagnostic(`${where}: ${panel.figure}`);
+        claims++;
       }
-      await page.click('#lesson-end');
-      await page.waitForFunction(() => document.getElementById('lesson').hidden);
+      // By selector: the panel is redrawn while analyses report progress, so a held handle goes stale.
+      if (!await page.$('#lesson-next')) break;
+      await page.click('#lesson-next');
     }
-    t.diagnostic(`${model.id}: ${claims} computed claims checked`);
-    assert.ok(claims >= 5, `${model.id}: only ${claims} computed claims (two lens steps and three study steps expected)`);
-    assert.deepEqual(browser.foreign, [], 'requests left the origin');
-    assert.deepEqual(browser.pageErrors, [], 'the page threw or opened a dialog');
-  });
+    await page.click('#lesson-end');
+    await page.waitForFunction(() => document.getElementById('lesson').hidden);
+  }
+  t.diagnostic(`${model.id}: ${claims} computed claims checked`);
+  assert.ok(claims >= 5, `${model.id}: only ${claims} computed claims (two lens steps and three study steps expected)`);
 }
