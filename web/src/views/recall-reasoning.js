@@ -31,6 +31,7 @@ const LABEL_TEXT = { recall: 'recall', reasoning: 'reason', mixed: 'mixed', none
 // statistics (the study without its controls gives the same labels), then the
 // full sweep and study, then the circuits.
 const PREVIEW_ITEMS = 8;
+
 export function requests(data) {
   const has = Boolean(data.model?.suite?.items?.length);
   const when = (settings) => (has ? settings : null);
