@@ -112,6 +112,10 @@ test('every chart exports as SVG and PNG and its data as CSV and JSON', async ()
   // One view per kind of chart: bars, attention heatmaps, matrix heatmaps with legends, signed bars.
   for (const view of ['model', 'attention', 'flow', 'attribution']) {
     await openView(page, view);
+    // A view redraws while any of its analyses reports progress, which can move a
+    // button from under the click: export once everything on screen has finished.
+    await page.waitForFunction(() => Object.values(window.strata.data.analyses ?? {}).every((a) => a.status !== 'running'),
+      null, { timeout: 240_000, polling: 250 });
     const charts = await page.$$eval('main figure.chart', (f) => f.map((x) => x.dataset.chart));
     for (const chart of charts) {
       for (const format of ['svg', 'png', 'csv', 'json']) {
