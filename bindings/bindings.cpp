@@ -3,6 +3,7 @@
 // JS usage (see web/ and tests/node/engine.test.mjs):
 //   const engine = new Module.Engine();           // the caller owns it: engine.delete()
 //   engine.load(configText, weightsUint8Array, tokenizerTextOrNull) -> {ok, error?, info?}
+//       info: Session::info() and "ablation_units", the units a click ablates with their sites (ablation.h)
 //   engine.tokenize(text)                          -> {ok, error?, ids: Int32Array, tokens: string[]}
 //   engine.run(ids, requestJson, topK)             -> {ok, error?, logits: {shape, data}, topK: [...],
 //                                                      captures: {hookName: {shape, data}}}
@@ -29,6 +30,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/ablation.h"
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "base/sha256.h"
@@ -69,7 +71,9 @@ class Engine {
       if (tokenizer_json.isString()) files.tokenizer_json = tokenizer_json.as<std::string>();
       session_ = std::make_unique<Session>(load_model(std::move(files)));
       val out = ok_result();
-      out.set("info", session_->info().dump());
+      nlohmann::json info = session_->info();
+      info["ablation_units"] = ablation_units_json(session_->model().config);
+      out.set("info", info.dump());
       return out;
     });
   }

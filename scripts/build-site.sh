@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the complete static site to web/dist (or STRATA_SITE_DIR): the page (Vite build of web/), the
-# engine module copied unchanged into $site/engine/, and the shipped models.
+# methods page (docs/methods.md as methods.html), the engine module copied unchanged into
+# $site/engine/, and the shipped models.
 #
 #   bash scripts/build-site.sh
 #
@@ -23,6 +24,7 @@ if [ ! -x node_modules/.bin/vite ]; then
   exit 1
 fi
 node_modules/.bin/vite build --config web/vite.config.js --logLevel warn --outDir "$site" --emptyOutDir
+node scripts/render-methods.mjs "$site"
 mkdir -p "$site/engine"
 cp "$engine_dir/strata-engine.js" "$engine_dir/strata-engine.wasm" "$site/engine/"
 if [ -f "$models_dir/manifest.json" ]; then

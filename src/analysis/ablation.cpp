@@ -43,13 +43,26 @@ std::string AblationTarget::label() const {
   return l;
 }
 
-std::vector<HookId> AblationTarget::hooks() const {
+std::vector<Intervention> AblationTarget::sites() const {
+  const auto site = [](HookKind kind, int l) {
+    Intervention iv;
+    iv.hook = {kind, l};
+    return iv;
+  };
   switch (level) {
-    case AblationLevel::Layer: return {{HookKind::AttnOut, layer}, {HookKind::MlpOut, layer}};
-    case AblationLevel::Attn: return {{HookKind::AttnOut, layer}};
-    case AblationLevel::Mlp: return {{HookKind::MlpOut, layer}};
-    case AblationLevel::Head: return {{HookKind::Z, layer}};
-    case AblationLevel::Neuron: return {{HookKind::MlpPost, layer}};
+    case AblationLevel::Layer: return {site(HookKind::Z, layer), site(HookKind::MlpOut, layer)};
+    case AblationLevel::Attn: return {site(HookKind::Z, layer)};
+    case AblationLevel::Mlp: return {site(HookKind::MlpOut, layer)};
+    case AblationLevel::Head: {
+      Intervention iv = site(HookKind::Z, layer);
+      iv.head = index;
+      return {iv};
+    }
+    case AblationLevel::Neuron: {
+      Intervention iv = site(HookKind::MlpPost, layer);
+      iv.neurons = {index};
+      return {iv};
+    }
   }
   return {};
 }
@@ -58,9 +71,14 @@ json AblationTarget::to_json() const {
   json j = {{"level", ablation_level_name(level)}, {"layer", layer}, {"label", label()}};
   if (level == AblationLevel::Head) j["head"] = index;
   if (level == AblationLevel::Neuron) j["neuron"] = index;
-  json hooks_json = json::array();
-  for (const HookId& h : hooks()) hooks_json.push_back(hook_name(h));
-  j["hooks"] = hooks_json;
+  json sites_json = json::array();
+  for (const Intervention& iv : sites()) {
+    json site = {{"hook", hook_name(iv.hook)}};
+    if (iv.head) site["head"] = *iv.head;
+    if (!iv.neurons.empty()) site["neurons"] = iv.neurons;
+    sites_json.push_back(std::move(site));
+  }
+  j["sites"] = sites_json;
   return j;
 }
 
@@ -77,6 +95,13 @@ std::vector<AblationTarget> ablation_targets(const ModelConfig& config, const st
   return out;
 }
 
+json ablation_units_json(const ModelConfig& config) {
+  json units = json::array();
+  for (const AblationTarget& t : ablation_targets(config, {AblationLevel::Layer, AblationLevel::Mlp, AblationLevel::Head}))
+    units.push_back(t.to_json());
+  return units;
+}
+
 // --- the Ablator ---------------------------------------------------------------
 
 Ablator::Ablator(const Model& model, const ItemSet& items, AblationMethod method,
@@ -89,10 +114,10 @@ Ablator::Ablator(const Model& model, const ItemSet& items, AblationMethod method
   slot_.assign(hook_count(c), -1);
   if (method != AblationMethod::Zero && !(method == AblationMethod::Mean && mean_source))
     for (const AblationTarget& t : targets)
-      for (const HookId& h : t.hooks())
-        if (slot_[hook_index(h, c)] < 0) {
-          slot_[hook_index(h, c)] = static_cast<int>(kept.size());
-          kept.push_back(h);
+      for (const Intervention& site : t.sites())
+        if (slot_[hook_index(site.hook, c)] < 0) {
+          slot_[hook_index(site.hook, c)] = static_cast<int>(kept.size());
+          kept.push_back(site.hook);
         }
   if (method == AblationMethod::Resample)
     for (const KindGroup& k : items.kinds)
@@ -152,11 +177,8 @@ const Tensor& Ablator::mean(HookId hook) const {
 std::vector<Intervention> Ablator::interventions(const std::vector<AblationTarget>& set, size_t item) const {
   std::vector<Intervention> out;
   for (const AblationTarget& t : set)
-    for (const HookId& h : t.hooks()) {
-      Intervention iv;
-      iv.hook = h;
-      if (t.level == AblationLevel::Head) iv.head = t.index;
-      if (t.level == AblationLevel::Neuron) iv.neurons = {t.index};
+    for (Intervention iv : t.sites()) {
+      const HookId h = iv.hook;
       switch (method_) {
         case AblationMethod::Zero: iv.op = InterventionOp::Zero; break;
         case AblationMethod::Mean:

@@ -1,15 +1,21 @@
 // Ablation sweeps: knock out one component at a time and measure exact-match
 // accuracy on the suite's items.
 //
-// Components (levels):
-//   layer   a whole block's contribution: blocks.{l}.hook_attn_out and
-//           blocks.{l}.hook_mlp_out together (zeroed, resid_post = resid_pre)
-//   attn    the attention block's output, blocks.{l}.hook_attn_out
+// Components (levels) and the sites each one overwrites, at every position:
+//   layer   the whole layer: every head (blocks.{l}.attn.hook_z) and the MLP
+//           (blocks.{l}.hook_mlp_out)
+//   attn    every head of the layer, blocks.{l}.attn.hook_z
 //   mlp     the MLP's output, blocks.{l}.hook_mlp_out
 //   head    one head's output before the output projection,
 //           blocks.{l}.attn.hook_z with `head` (never a slice after W_O)
 //   neuron  one MLP neuron, blocks.{l}.mlp.hook_post with `neurons` (on request:
 //           n_layers × d_mlp units)
+// The attention sites are the heads (hook_z), not the block's output
+// (hook_attn_out): zeroing them keeps GPT-2's output bias b_O, as ONNX's
+// head_mask does, so a unit is the same intervention in a sweep, in a click on
+// the page (which takes its sites from the engine's `ablation_units`) and in
+// an ONNX run. Mean and resample ablation give the same numbers at either hook
+// (the projection is linear).
 // Methods, applied at every position:
 //   zero      the activation becomes 0
 //   mean      its mean over the evaluated items, per position (all prompts of
@@ -35,7 +41,7 @@
 //    "baseline": {"by_kind": {kind: acc}, "by_family": {family: acc}},
 //    "n_units": total units of the unsharded sweep,
 //    "units": [{"unit": i, "level": "head", "layer": 1, "head": 0,      ("neuron": n for neurons)
-//               "label": "L1H0", "hooks": ["blocks.1.attn.hook_z"],
+//               "label": "L1H0", "sites": [{"hook": "blocks.1.attn.hook_z", "head": 0}],
 //               "accuracy": {"by_kind", "by_family"}, "drop": {"by_kind", "by_family"}}, ...]}
 // Units are numbered in level order (layer, attn, mlp, head, neuron, as far
 // as requested), layer-major within a level; a shard holds the units with
@@ -64,13 +70,19 @@ struct AblationTarget {
   int layer = 0;
   int index = -1;  // the head (Head) or neuron (Neuron)
 
-  std::string label() const;          // "L2 block", "L2 attn", "L2 mlp", "L2H1", "L2 mlp N17"
-  std::vector<HookId> hooks() const;  // what the ablation overwrites
-  nlohmann::json to_json() const;     // {"level", "layer", ("head" | "neuron"), "label", "hooks"}
+  std::string label() const;  // "L2 block", "L2 attn", "L2 mlp", "L2H1", "L2 mlp N17"
+  // What the ablation overwrites: hook, head and neurons; `op` and `value`
+  // are left for the method to fill in.
+  std::vector<Intervention> sites() const;
+  nlohmann::json to_json() const;  // {"level", "layer", ("head" | "neuron"), "label", "sites": [{"hook", "head"?, "neurons"?}]}
 };
 
 // Every component of the given levels, in level order then layer-major.
 std::vector<AblationTarget> ablation_targets(const ModelConfig& config, const std::vector<AblationLevel>& levels);
+
+// The units a click on the page ablates (layer, mlp and head levels), each as
+// to_json(): the page builds its interventions and ONNX masks from their sites.
+nlohmann::json ablation_units_json(const ModelConfig& config);
 
 // Clean runs of an item set and ablated runs on top of them.
 class Ablator {

@@ -19,7 +19,7 @@ HookId CircuitComponent::hook() const {
   switch (kind) {
     case ComponentKind::Head: return {HookKind::Z, layer};
     case ComponentKind::Mlp: return {HookKind::MlpOut, layer};
-    case ComponentKind::Attn: return {HookKind::AttnOut, layer};
+    case ComponentKind::Attn: return {HookKind::Z, layer};  // every head
   }
   return {};
 }

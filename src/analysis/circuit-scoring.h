@@ -3,7 +3,8 @@
 // A component is one unit that an ablation overwrites:
 //   head   blocks.{l}.attn.hook_z, one head (before W_O)
 //   mlp    blocks.{l}.hook_mlp_out
-//   attn   blocks.{l}.hook_attn_out (the attention block as a whole)
+//   attn   blocks.{l}.attn.hook_z, every head (the attention block; as in
+//          ablation.h, its output bias b_O stays)
 // at every position, or restricted: an MLP at the subject's positions (the
 // recall items' meta.subject_positions, which must be one list for all of
 // them, applied to every item of either family) or a head at the last position.

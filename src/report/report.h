@@ -1,7 +1,7 @@
 // The report: one versioned JSON file holding everything needed to reproduce
 // a set of analyses and to reopen their results in the page.
 //
-//   {"format": "strata-report", "version": 1, "engine_version": "0.1.0",
+//   {"format": "strata-report", "version": 2, "engine_version": "0.1.0",
 //    "model": {"id": "<folder or manifest id>", "weights_sha256": "<64 hex>",
 //              "config": {"model_type", "family", "n_layers", "d_model", ...}},
 //    "suite": {"model": "<suite's model>", "sha256": "<64 hex of the file>", "n_items": N} | null,
@@ -24,7 +24,7 @@
 
 namespace strata {
 
-constexpr int kReportVersion = 1;
+constexpr int kReportVersion = 2;  // 2: ablation units list their sites (a layer is its heads and MLP)
 constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;
 
 // What to run: the names in registry order, the settings by name, the seed.

@@ -19,6 +19,22 @@ void sweep_result_fields(const Checked& result, std::initializer_list<const char
   }
 }
 
+// An ablation unit's sites: [{"hook", "head"?, "neurons"?}], at most one per
+// hook of a layer.
+void site_list(const Checked& sites, const ReportShape& s) {
+  const size_t n = sites.array(1, 4);
+  for (size_t i = 0; i < n; ++i) {
+    const Checked site = sites[i];
+    site.only_fields({"hook", "head", "neurons"});
+    site.field("hook").string(kMaxText);
+    if (site.optional_field("head")) site.field("head").integer(0, s.n_heads - 1);
+    if (const auto neurons = site.optional_field("neurons")) {
+      const size_t k = neurons->array(1, 1);
+      for (size_t j = 0; j < k; ++j) (*neurons)[j].integer(0, s.d_mlp - 1);
+    }
+  }
+}
+
 }  // namespace
 
 void check_ablation(const Checked& result, const ReportShape& s) {
@@ -31,14 +47,14 @@ void check_ablation(const Checked& result, const ReportShape& s) {
   int64_t previous = -1;
   for (size_t i = 0; i < units.value().size(); ++i) {
     const Checked u = units[i];
-    u.only_fields({"unit", "level", "layer", "head", "neuron", "label", "hooks", "accuracy", "drop"});
+    u.only_fields({"unit", "level", "layer", "head", "neuron", "label", "sites", "accuracy", "drop"});
     unit_index(u, n_units, &previous);
     const std::string level = u.field("level").one_of({"layer", "attn", "mlp", "head", "neuron"});
     u.field("layer").integer(0, s.n_layers - 1);
     if (level == "head") u.field("head").integer(0, s.n_heads - 1);
     if (level == "neuron") u.field("neuron").integer(0, s.d_mlp - 1);
     u.field("label").string(kMaxText);
-    hook_list(u.field("hooks"), kMaxHooksPerUnit);
+    site_list(u.field("sites"), s);
     by_kind_and_family(u.field("accuracy"), items, fraction_or_null);
     by_kind_and_family(u.field("drop"), items, signed_fraction_or_null);
   }

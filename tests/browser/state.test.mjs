@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { HookTable } from '../../web/src/engine/hooks.js';
+import { masks } from '../../web/src/engine/ort-backend.js';
 import { parseInterventions, toEngine } from '../../web/src/state/interventions.js';
 import { MAX_HASH_LENGTH } from '../../web/src/state/schema.js';
 import { formatHash, parseHash } from '../../web/src/state/url-state.js';
@@ -53,13 +54,27 @@ test('caps: long prompts, long hashes, many ablations, control characters, repea
   assert.equal(parseHash('#__proto__=1&constructor=2').state.constructor, Object);
 });
 
-test('ablations become engine interventions through the hook table', () => {
-  const hooks = new HookTable(['hook_embed', 'blocks.0.attn.hook_z', 'blocks.0.hook_mlp_out', 'blocks.1.attn.hook_z', 'blocks.1.hook_mlp_out']);
-  assert.deepEqual(toEngine(parseInterventions('h1.0,m0,L1,h1.0'), hooks), [
+test('ablations become the engine\'s interventions through the sites the engine lists', () => {
+  // info.ablation_units as the engine writes it for 2 layers of 2 heads (ablation.h).
+  const z = (l) => ({ hook: `blocks.${l}.attn.hook_z` });
+  const mlp = (l) => ({ hook: `blocks.${l}.hook_mlp_out` });
+  const units = [0, 1].flatMap((l) => [
+    { level: 'layer', layer: l, label: `L${l} block`, sites: [z(l), mlp(l)] },
+    { level: 'mlp', layer: l, label: `L${l} mlp`, sites: [mlp(l)] },
+    ...[0, 1].map((h) => ({ level: 'head', layer: l, head: h, label: `L${l}H${h}`, sites: [{ ...z(l), head: h }] })),
+  ]);
+  const sites = toEngine(parseInterventions('h1.0,m0,L1,h1.0'), units);
+  assert.deepEqual(sites, [
     { hook: 'blocks.1.attn.hook_z', op: 'zero', head: 0 },
     { hook: 'blocks.0.hook_mlp_out', op: 'zero' },
     { hook: 'blocks.1.attn.hook_z', op: 'zero' },
     { hook: 'blocks.1.hook_mlp_out', op: 'zero' },
   ]);
-  assert.throws(() => toEngine(parseInterventions('m5'), hooks), /no hook "hook_mlp_out" in layer 5/);
+  assert.throws(() => toEngine(parseInterventions('m5'), units), /the MLP of layer 5 is not in this model/);
+  // The same sites as ONNX masks.
+  const hooks = new HookTable(['hook_embed', ...units.filter((u) => u.level === 'layer').flatMap((u) => u.sites.map((s) => s.hook))]);
+  const { headMask, mlpMask } = masks(sites, { nLayers: 2, nHeads: 2, hooks });
+  assert.deepEqual([...headMask], [1, 1, 0, 0]);
+  assert.deepEqual([...mlpMask], [0, 0]);
+  assert.throws(() => masks([{ hook: 'blocks.0.mlp.hook_post', op: 'zero', neurons: [3] }], { nLayers: 2, nHeads: 2, hooks }), /cannot ablate blocks.0.mlp.hook_post neurons/);
 });

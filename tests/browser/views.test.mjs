@@ -9,7 +9,8 @@
 // and every lesson step of that model is checked (lesson-checks.mjs). Last, the
 // classroom lessons run to their end: every step sets its view and state in the
 // URL (so a step is a link), its view draws its charts, and a step's link opened
-// in a fresh browser shows that same step.
+// in a fresh browser shows that same step. Every view but the model's links to
+// the sections of the methods page that define it, and each section exists.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,14 +54,34 @@ async function assertChartsFilled(page, view) {
   }
 }
 
+// The ids of the methods page's sections (methods.html, from docs/methods.md).
+async function methodSections(page) {
+  const html = await page.evaluate(async () => (await fetch('./methods.html')).text());
+  assert.match(html, /<h1 id="methods">Methods<\/h1>/, 'methods.html is not the rendered docs/methods.md');
+  return new Set([...html.matchAll(/<h[1-3] id="([^"]+)"/g)].map((m) => m[1]));
+}
+
+async function assertMethodLinks(page, view, sections) {
+  const links = await page.$$eval('main p.method-links a', (as) => as.map((a) => ({ href: a.getAttribute('href'), target: a.target })));
+  if (view === 'model' || view === 'lessons') return;
+  assert.ok(links.length >= 1, `${view}: no link to the methods page`);
+  for (const { href, target } of links) {
+    const m = /^\.\/methods\.html#(.+)$/.exec(href);
+    assert.ok(m && sections.has(m[1]), `${view}: the link ${href} names no section of methods.html`);
+    assert.equal(target, '_blank', `${view}: ${href} would leave the view`);
+  }
+}
+
 for (const model of manifest.models) {
   test(`${model.id}: every view renders its charts from the engine`, async (t) => {
     const { page } = browser;
     await page.goto(`${server.url}#m=${model.id}`);
     await predictions(page);
+    const sections = await methodSections(page);
     for (const view of [...Object.keys(VIEW_CHARTS), 'lessons']) {
       const started = Date.now();
       await openView(page, view);
+      await assertMethodLinks(page, view, sections);
       if (view === 'lessons') assert.ok((await page.$$('#lesson-list li')).length >= 3, 'fewer than three lessons');
       else await assertChartsFilled(page, view);
       const computed = await page.evaluate(() => Object.entries(window.strata.data.analyses).filter(([, a]) => a.ms).map(([name, a]) => `${name} ${Math.round(a.ms)} ms`));

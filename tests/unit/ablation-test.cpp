@@ -54,9 +54,11 @@ TEST_CASE("ablating the path drops its family to 0 and nothing else changes anyt
       CHECK(unit["accuracy"]["by_kind"]["fact"].get<double>() == 1.0 - recall);
       CHECK(unit["accuracy"]["by_kind"]["copy"].get<double>() == 1.0 - reasoning);
     }
-    CHECK(r["units"][6]["hooks"] == json({"blocks.0.attn.hook_z"}));
+    CHECK(r["units"][6]["sites"] == json::parse(R"([{"hook": "blocks.0.attn.hook_z", "head": 0}])"));
     CHECK(r["units"][6]["head"] == 0);
-    CHECK(r["units"][0]["hooks"] == json({"blocks.0.hook_attn_out", "blocks.0.hook_mlp_out"}));
+    // A layer is its heads (all of them, at hook_z) and its MLP; an attention block is its heads.
+    CHECK(r["units"][0]["sites"] == json::parse(R"([{"hook": "blocks.0.attn.hook_z"}, {"hook": "blocks.0.hook_mlp_out"}])"));
+    CHECK(r["units"][2]["sites"] == json::parse(R"([{"hook": "blocks.0.attn.hook_z"}])"));
   }
 }
 
@@ -73,7 +75,7 @@ TEST_CASE("neuron ablation finds each fact's own neuron", "[ablation]") {
       CHECK(unit["drop"]["by_family"]["reasoning"].get<double>() == reasoning);
     }
     CHECK(r["units"][3]["neuron"] == 3);
-    CHECK(r["units"][3]["hooks"] == json({"blocks.0.mlp.hook_post"}));
+    CHECK(r["units"][3]["sites"] == json::parse(R"([{"hook": "blocks.0.mlp.hook_post", "neurons": [3]}])"));
   }
 }
 

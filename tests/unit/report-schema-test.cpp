@@ -241,6 +241,16 @@ TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused"
   report["suite"]["n_items"] = 1;
   CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: items: kinds"));
   report = valid;
+  json* head = nullptr;
+  for (json& unit : report["results"]["ablation"]["units"])
+    if (unit["level"] == "head") head = &unit;
+  REQUIRE(head);
+  json& head_unit = *head;
+  head_unit["sites"][0]["head"] = 4;  // 4 heads
+  CHECK_THAT(refusal(report), Catch::EndsWith(": sites[0]: head: expected an integer in [0, 3], found 4"));
+  head_unit["sites"] = json::array();
+  CHECK_THAT(refusal(report), Catch::EndsWith(": sites: expected 1 to 4 elements, found 0"));
+  report = valid;
   report["model"]["config"]["n_layers"] = 3;  // the results have 4 layers
   CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: units[") &&
                                   Catch::EndsWith(": layer: expected an integer in [0, 2], found 3"));

@@ -280,7 +280,7 @@ export class App {
       const ablations = this.state.interventions;
       const [clean, ablated, answerId] = await Promise.all([
         this.runs.run(model, ids, { capture: model.hooks.all('attn.hook_pattern'), interventions: [], what: '' }),
-        ablations.length ? this.runs.run(model, ids, { capture: [], interventions: toEngine(ablations, model.hooks), what: `with the ablations ${formatInterventions(ablations)}` }) : null,
+        ablations.length ? this.runs.run(model, ids, { capture: [], interventions: toEngine(ablations, model.info.ablation_units), what: `with the ablations ${formatInterventions(ablations)}` }) : null,
         this.runs.answerId(model, item),
       ]);
       if (gen !== this.generation) return;
@@ -306,12 +306,12 @@ export class App {
     }
     this.data.parity = { loading: true };
     this.render();
-    const dims = { nLayers: model.info.n_layers, nHeads: model.info.n_heads };
+    const dims = { nLayers: model.info.n_layers, nHeads: model.info.n_heads, hooks: model.hooks };
     try {
       await this.ort.ensure(model.key, () => fetchOnnx(this.base, model.onnx), dims);
       const [clean, ablated] = await Promise.all([
         this.ort.run(ids, [], dims),
-        ablations.length ? this.ort.run(ids, ablations, dims) : null,
+        ablations.length ? this.ort.run(ids, toEngine(ablations, model.info.ablation_units), dims) : null,
       ]);
       if (gen !== this.generation) return;
       const wasm = this.data;

@@ -17,7 +17,7 @@ SHA = "0123456789abcdef" * 4
 
 VALID = {
     "format": "strata-report",
-    "version": 1,
+    "version": 2,
     "engine_version": "0.1.0",
     "model": {"id": "tiny-gpt2-world", "weights_sha256": SHA,
               "config": {"model_type": "gpt2", "n_layers": 4, "d_model": 128}},
@@ -57,8 +57,8 @@ def files():
         "not-object": [VALID],
         "format-wrong": changed(["format"], "strata-suite"),
         "format-missing": changed(["format"], REMOVE),
-        "version-newer": changed(["version"], 2),
-        "version-string": changed(["version"], "1"),
+        "version-newer": changed(["version"], 3),
+        "version-string": changed(["version"], "2"),
         "engine-version-empty": changed(["engine_version"], ""),
         "unknown-field": changed(["created"], "2026-11-25T12:00:00Z"),
         "model-missing": changed(["model"], REMOVE),

@@ -22,6 +22,13 @@ export class HookTable {
     return name;
   }
 
+  // {part, layer} of a name in the table (layer null for a global hook), or null.
+  locate(name) {
+    if (this.global.has(name)) return { part: name, layer: null };
+    const m = /^blocks\.(\d+)\.(.+)$/.exec(name);
+    return m && this.byPart.get(m[2])?.[Number(m[1])] === name ? { part: m[2], layer: Number(m[1]) } : null;
+  }
+
   all(part) {
     return (this.byPart.get(part) ?? []).filter(Boolean);
   }

@@ -4,10 +4,11 @@
 //
 //   const ort = new OrtBackend();
 //   await ort.load(key, onnxBytes, {nLayers, nHeads})   once per model
-//   await ort.run(key, ids, ablations)  -> {logits: {shape, data}, attentions: {shape, data}}
+//   await ort.run(ids, sites, {nLayers, nHeads, hooks})  -> {logits: {shape, data}, attentions: {shape, data}}
 //
-// Ablations use the page's compact list (state/interventions.js) and become the
-// graph's head_mask and mlp_mask inputs.
+// Ablations arrive as the engine's zeroed sites (state/interventions.js
+// toEngine) and become the graph's head_mask and mlp_mask inputs, so both
+// backends ablate exactly the same units.
 export class OrtBackend {
   constructor() {
     this.worker = null;
@@ -66,20 +67,28 @@ export class OrtBackend {
     await this.loading.promise;
   }
 
-  run(ids, ablations, { nLayers, nHeads }) {
-    const { headMask, mlpMask } = masks(ablations, nLayers, nHeads);
+  run(ids, sites, dims) {
+    const { headMask, mlpMask } = masks(sites, dims);
     return this.#call({ type: 'run', ids: Int32Array.from(ids), headMask, mlpMask });
   }
 }
 
-// The page's ablations as ONNX masks: 1 keeps a head or MLP, 0 switches it off.
-export function masks(ablations, nLayers, nHeads) {
+// Zeroed sites as ONNX masks (1 keeps a head or MLP, 0 switches it off): a
+// head's hook_z (one head, or every head without `head`) and an MLP's
+// hook_mlp_out are what the graph's masks can express; anything else is refused.
+export function masks(sites, { nLayers, nHeads, hooks }) {
   const headMask = new Float32Array(nLayers * nHeads).fill(1);
   const mlpMask = new Float32Array(nLayers).fill(1);
-  for (const a of ablations) {
-    if (a.kind === 'head') headMask[a.layer * nHeads + a.head] = 0;
-    if (a.kind === 'layer') headMask.fill(0, a.layer * nHeads, (a.layer + 1) * nHeads);
-    if (a.kind === 'mlp' || a.kind === 'layer') mlpMask[a.layer] = 0;
+  for (const site of sites) {
+    const where = hooks.locate(site.hook);
+    if (site.op === 'zero' && where?.part === 'attn.hook_z' && !site.positions) {
+      if (Number.isInteger(site.head)) headMask[where.layer * nHeads + site.head] = 0;
+      else headMask.fill(0, where.layer * nHeads, (where.layer + 1) * nHeads);
+    } else if (site.op === 'zero' && where?.part === 'hook_mlp_out' && !site.positions && !site.neurons) {
+      mlpMask[where.layer] = 0;
+    } else {
+      throw new Error(`the ONNX model cannot ablate ${site.hook}${site.neurons ? ' neurons' : ''} (only heads at attn.hook_z and MLPs at hook_mlp_out, zeroed at every position)`);
+    }
   }
   return { headMask, mlpMask };
 }

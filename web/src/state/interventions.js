@@ -2,8 +2,9 @@
 // "m0" zeroes the MLP of layer 0 (at hook_mlp_out), "L3" zeroes all of layer 3
 // (every head and the MLP). Entries are joined by commas; at most MAX_ABLATIONS.
 //
-// toEngine() turns them into the engine's intervention list; hook names come from
-// the model's own hook table (hooks.js), never spelled here.
+// toEngine() turns them into the engine's intervention list. What a unit
+// overwrites is the engine's to say (info.ablation_units, from ablation.h: the
+// sites a sweep's unit of the same name overwrites); the page never decides it.
 
 export const MAX_ABLATIONS = 64;
 
@@ -57,15 +58,13 @@ export function fitAblations(list, nLayers, nHeads) {
   return { kept, dropped };
 }
 
-export function toEngine(list, hooks) {
-  const out = [];
-  for (const a of list) {
-    if (a.kind === 'head' || a.kind === 'layer') {
-      const z = { hook: hooks.name('attn.hook_z', a.layer), op: 'zero' };
-      if (a.kind === 'head') z.head = a.head;
-      out.push(z);
-    }
-    if (a.kind === 'mlp' || a.kind === 'layer') out.push({ hook: hooks.name('hook_mlp_out', a.layer), op: 'zero' });
-  }
-  return out;
+// The sites the engine lists for an ablation: [{hook, head?}].
+export function ablationSites(a, units) {
+  const unit = units.find((u) => u.level === a.kind && u.layer === a.layer && (a.kind !== 'head' || u.head === a.head));
+  if (!unit) throw new Error(`${describeAblation(a)} is not in this model`);
+  return unit.sites;
+}
+
+export function toEngine(list, units) {
+  return list.flatMap((a) => ablationSites(a, units).map((site) => ({ ...site, op: 'zero' })));
 }

@@ -9,6 +9,8 @@ import { predictionTable } from '../ui/predictions.js';
 import { analysisResult, unitGrid } from './common.js';
 
 export const id = 'ablation';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Ablation', 'ablation']];
 export const title = 'Ablation';
 export const analyses = ['ablation'];
 

@@ -7,6 +7,8 @@ import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
 import { analysisResult, focusSettings, positionLabels } from './common.js';
 
 export const id = 'flow';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Attention rollout and attention flow', 'attention-rollout-and-attention-flow']];
 export const title = 'Attention flow';
 export const analyses = ['attention-flow'];
 

@@ -5,6 +5,8 @@ import { attentionDetail, attentionGrid } from '../charts/heatmap.js';
 import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
 
 export const id = 'attention';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Attention patterns', 'attention-patterns']];
 export const title = 'Attention';
 
 const EXPLAIN = 'Each attention head lets every token look back at earlier tokens and copy information '

@@ -9,6 +9,8 @@ import { clear, el, explanation, fixed } from '../ui/dom.js';
 import { analysisResult, focusSettings, unitGrid } from './common.js';
 
 export const id = 'attribution';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Direct logit attribution', 'direct-logit-attribution']];
 export const title = 'Attribution';
 export const analyses = ['attribution'];
 

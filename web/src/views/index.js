@@ -21,6 +21,7 @@ export function mountView(main, view, actions) {
   const problem = el('div', { class: 'view-problem', id: 'view-problem' });
   main.append(problem);
   const inner = view.mount(main, actions);
+  if (view.methods) main.querySelector('h2')?.after(methodLinks(view.methods));
   let lost = null;  // the focused control, until a redraw brings it back
   return {
     update(data) {
@@ -40,6 +41,14 @@ export function mountView(main, view, actions) {
       }
     },
   };
+}
+
+// Links to the sections of the methods page that define what a view shows; they
+// open in a new tab so the view and its link stay as they are.
+function methodLinks(methods) {
+  const links = methods.flatMap(([text, section], i) => [i ? ' · ' : '',
+    el('a', { href: `./methods.html#${section}`, target: '_blank', rel: 'noopener', text })]);
+  return el('p', { class: 'method-links' }, ['How it is computed: ', ...links]);
 }
 
 // Views redraw their controls on every update; the control that had the keyboard

@@ -7,6 +7,8 @@ import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
 import { analysisResult, focusSettings, positionLabels } from './common.js';
 
 export const id = 'lens';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Logit lens', 'logit-lens'], ['Tuned lens', 'tuned-lens']];
 export const title = 'Logit lens';
 export const analyses = ['logit-lens', 'tuned-lens'];
 

@@ -8,6 +8,8 @@ import { clear, el, explanation } from '../ui/dom.js';
 import { analysisResult } from './common.js';
 
 export const id = 'neurons';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Neurons', 'neurons']];
 export const title = 'Neurons';
 export const analyses = ['neurons'];
 

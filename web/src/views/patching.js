@@ -8,6 +8,8 @@ import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
 import { analysisResult, checkedCount, unitGrid } from './common.js';
 
 export const id = 'patching';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['Activation patching', 'activation-patching'], ['Causal tracing', 'causal-tracing']];
 export const title = 'Patching';
 export const analyses = ['patching'];
 

@@ -13,6 +13,8 @@ import { circuitsSection } from './circuits.js';
 import { studyNulls, studyTotals } from './study.js';
 
 export const id = 'study';
+// Sections of docs/methods.md (the site's methods.html) that define what the view shows.
+export const methods = [['The study', 'the-study-strata-is-built-around'], ['Its statistics', 'the-studys-statistics'], ['Null contrasts', 'null-contrasts'], ['Circuits', 'circuits-and-selective-impairment'], ['Percentile bootstrap', 'percentile-bootstrap']];
 export const title = 'Recall vs reasoning';
 export const analyses = ['study', 'circuits'];
 
@@ -143,7 +145,7 @@ function causalLayers(box, ablation, partial, actions) {
     rows: units.map((u) => ({ layer: u.layer, ...Object.fromEntries(fam.map((f) => [`drop_${f}`, u.drop.by_family[f]])) })),
   };
   box.append(figure({ title: 'Causal: layers', name: 'study-causal-layers', chart, onError: actions.notify,
-    caption: `Accuracy lost when the whole layer is zeroed, over ${itemCount(ablation)} items`
+    caption: `Accuracy lost when a layer's heads and MLP are zeroed, over ${itemCount(ablation)} items`
       + (partial ? ' (a first look on the first items of each kind; the whole sweep replaces it when done).' : '.') }));
 }
 
