@@ -1,5 +1,6 @@
 // Ablation sweeps: knock out one component at a time and measure exact-match
 // accuracy on the suite's items.
+// What it can and cannot show: docs/methods.md, "Ablation".
 //
 // Components (levels) and the sites each one overwrites, at every position:
 //   layer   the whole layer: every head (blocks.{l}.attn.hook_z) and the MLP

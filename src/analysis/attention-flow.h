@@ -1,6 +1,7 @@
 // Attention rollout and attention flow (Abnar & Zuidema 2020): how much each
 // input token can reach a position through the stack of attention layers,
 // with the residual connection counted as attention to oneself.
+// What it can and cannot show: docs/methods.md, "Attention rollout and attention flow".
 //
 //   Â_l = rownorm(mean_heads(A_l) + I)                (pos, pos), rows sum to 1
 //   rollout:  R_0 = Â_0,  R_l = Â_l · R_{l−1}         R_{n_layers−1}[p, j]: input j's share in output p

@@ -1,6 +1,7 @@
 // Direct logit attribution: how much each component's output, added to the
 // residual stream, pushes the answer logit (and the answer-minus-foil logit
 // difference) at one position, read directly through the final norm and W_U.
+// What it can and cannot show: docs/methods.md, "Direct logit attribution".
 //
 // The final residual at position p is exactly the sum of
 //   embed (token embedding), pos_embed (gpt2), for every layer: each head's

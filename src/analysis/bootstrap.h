@@ -1,5 +1,6 @@
 // Percentile bootstrap confidence intervals (Efron 1979; Efron & Tibshirani
 // 1993, ch. 13).
+// What it can and cannot show: docs/methods.md, "Percentile bootstrap".
 //
 // B resamples of n items, drawn with replacement: SeededRandom(seed) draws
 // each resample's n indices with index(n), resample after resample. Each

@@ -1,6 +1,7 @@
 // Causal tracing (Meng et al. 2022, "Locating and Editing Factual
 // Associations in GPT"): corrupt the subject, then restore one clean state at
 // a time and see how much of the answer's probability comes back.
+// What it can and cannot show: docs/methods.md, "Causal tracing".
 //
 // For every traced item (its meta.subject_positions name the subject's tokens):
 //   clean run       p_clean   = P(answer) at the last position

@@ -1,6 +1,7 @@
 // Circuits and selective impairment, as a pre-registered test: search for a
 // recall circuit and a reasoning circuit on one set of items, choose their
 // size on a second, and judge them on a third, against random circuits.
+// What it can and cannot show: docs/methods.md, "Circuits and selective impairment".
 //
 // Effect of ablating a circuit, per family F (circuit-scoring.h):
 //   LD        = logit(answer) − logit(foil), the foil being the corrupt

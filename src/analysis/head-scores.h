@@ -7,6 +7,7 @@
 // averaged over n_sequences sequences. Tokens are drawn uniformly from
 // [token_min, token_max) with a seeded std::mt19937, by rejection on its raw
 // 32-bit output, so the same seed gives the same tokens on every platform.
+// What it can and cannot show: docs/methods.md, "Head scores".
 #pragma once
 
 #include <cstdint>

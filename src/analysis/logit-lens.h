@@ -1,5 +1,6 @@
 // Logit lens: what the model would predict if the residual stream stopped at
 // a layer boundary and went straight to the unembedding.
+// What it can and cannot show: docs/methods.md, "Logit lens".
 //
 //   p_l = softmax(W_U · Norm_final(h_l))
 //

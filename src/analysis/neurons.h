@@ -1,6 +1,7 @@
 // The most task-specific MLP neurons of each layer and how their activations
 // are distributed on recall and on reasoning items: the data of the page's
 // neurons view.
+// What it can and cannot show: docs/methods.md, "Neurons".
 //
 // Each neuron's activation a is read at the last prompt token (study-features.h:
 // the gate activation by default); recall and reasoning items are compared as

@@ -1,6 +1,7 @@
 // Activation patching (denoising): run an item's clean prompt and its corrupt
 // prompt (same length, another answer); copy one activation of the clean run
 // into the corrupt run and see how much of the clean behaviour comes back.
+// What it can and cannot show: docs/methods.md, "Activation patching".
 //
 //   LD         = logit(answer) − logit(corrupt_answer), at the last position
 //   recovery   = (LD_patched − LD_corrupt) / (LD_clean − LD_corrupt)
