@@ -12,6 +12,7 @@
 #include "analysis/observation-runners.h"
 #include "analysis/statistics.h"
 #include "base/error.h"
+#include "base/sha256.h"
 
 namespace strata {
 
@@ -111,28 +112,36 @@ json tuned_above_logit(const std::map<std::string, TunedLensQuality>& fit,
   return out;
 }
 
-}  // namespace
+struct FitMemo {
+  std::string key;  // fit_key() of the run, "" while none is kept
+  TunedLensRun run;  // without the focus item's parts
+};
 
-TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
-  const std::string name = "tuned-lens";
-  json settings = request.settings;
-  const std::optional<Case> focus = take_focus(request, settings, name, false);
-  SettingsReader reader(settings, name);
+// SHA-256 of everything a suite fit is computed from: the weights, the
+// settings, and per kind its family and the fitting and held-out items
+// (ids, tokens, answers, foils).
+std::string fit_key(const Model& model, const TunedLensFitSettings& fit_settings, int fit_items_per_kind,
+                    double heldout_fraction, const std::map<std::string, KindCases>& by_kind,
+                    const std::map<std::string, KindSplit>& split) {
+  const auto cases_json = [](const std::vector<const Case*>& cases) {
+    json out = json::array();
+    for (const Case* c : cases) out.push_back({c->id, c->tokens, c->answer, c->foil.value_or(-1)});
+    return out;
+  };
+  json key = {{"weights", model.weights_sha256},
+              {"settings", {static_cast<int>(fit_settings.objective), fit_settings.ridge, fit_settings.steps,
+                            fit_settings.learning_rate, fit_items_per_kind, heldout_fraction}}};
+  for (const auto& [kind, s] : split)
+    key["kinds"][kind] = {by_kind.at(kind).family, cases_json(s.fit), cases_json(s.heldout)};
+  const std::string text = key.dump();
+  return sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+// The fit on the split and its quality per kind: the result without the focus item.
+TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSettings& fit_settings,
+                          int fit_items_per_kind, double heldout_fraction,
+                          const std::map<std::string, KindCases>& by_kind, const std::map<std::string, KindSplit>& split) {
   const Model& model = request.session.model();
-  TunedLensFitSettings fit_settings;
-  fit_settings.objective = reader.get_choice("objective", "kl", {"kl", "least-squares"}) == "kl"
-                               ? TunedLensObjective::Kl
-                               : TunedLensObjective::LeastSquares;
-  fit_settings.ridge = reader.get_double("ridge", 1e-3, 0.0, 1e6);
-  fit_settings.steps = reader.get_int("steps", 250, 0, 5000);
-  fit_settings.learning_rate = reader.get_double("learning_rate", 1e-3, 1e-7, 1.0);
-  const int fit_items_per_kind = reader.get_int("fit_items_per_kind", 32, 1, 1 << 20);
-  const double heldout_fraction = reader.get_double("heldout_fraction", 0.2, 0.05, 0.5);
-  const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
-  const auto by_kind = suite_cases(request, reader, name);
-  reader.finish();
-
-  const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, fit_items_per_kind, request.seed);
   std::vector<const Case*> fit_cases;
   std::map<std::string, KindCases> heldout_by_kind;
   json fit_items = json::object();
@@ -173,8 +182,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   heldout_json["by_kind"] = heldout_kl;
   heldout_json["tuned_above_logit"] = tuned_above_logit(fit_quality, heldout_quality);
 
-  out.result = {{"mode", focus ? "prompt" : "suite"},
-                {"fit_method", fit_name(fit_settings)},
+  out.result = {{"fit_method", fit_name(fit_settings)},
                 {"settings",
                  {{"objective", fit_settings.objective == TunedLensObjective::Kl ? "kl" : "least-squares"},
                   {"ridge", fit_settings.ridge},
@@ -187,6 +195,45 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
                 {"heldout", heldout_json},
                 {"by_kind_items", "heldout"},
                 {"by_kind", lens_by_kind(request, heldout_by_kind, &out.lens, "tuned lens", 0.85)}};
+  return out;
+}
+
+}  // namespace
+
+TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
+  const std::string name = "tuned-lens";
+  json settings = request.settings;
+  const std::optional<Case> focus = take_focus(request, settings, name, false);
+  SettingsReader reader(settings, name);
+  const Model& model = request.session.model();
+  TunedLensFitSettings fit_settings;
+  fit_settings.objective = reader.get_choice("objective", "kl", {"kl", "least-squares"}) == "kl"
+                               ? TunedLensObjective::Kl
+                               : TunedLensObjective::LeastSquares;
+  fit_settings.ridge = reader.get_double("ridge", 1e-3, 0.0, 1e6);
+  fit_settings.steps = reader.get_int("steps", 250, 0, 5000);
+  fit_settings.learning_rate = reader.get_double("learning_rate", 1e-3, 1e-7, 1.0);
+  const int fit_items_per_kind = reader.get_int("fit_items_per_kind", 32, 1, 1 << 20);
+  const double heldout_fraction = reader.get_double("heldout_fraction", 0.2, 0.05, 0.5);
+  const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
+  const auto by_kind = suite_cases(request, reader, name);
+  reader.finish();
+
+  const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, fit_items_per_kind, request.seed);
+  // The fit depends on the model, the settings and the prompts drawn, never on
+  // the item in focus: the page asks once per item it shows, so the last fit is
+  // kept and reused when everything it was computed from is the same again.
+  const std::string key = fit_key(model, fit_settings, fit_items_per_kind, heldout_fraction, by_kind, split);
+  thread_local FitMemo memo;  // a page worker and the command line each run one engine per thread
+  if (memo.key != key) {
+    memo.key.clear();
+    memo.run = fit_on_split(request, fit_settings, fit_items_per_kind, heldout_fraction, by_kind, split);
+    memo.key = key;
+  } else {
+    request.report(0.85, "tuned lens: fitted before on these items, reused");
+  }
+  TunedLensRun out = memo.run;
+  out.result["mode"] = focus ? "prompt" : "suite";
   if (focus) {
     out.result["case"] = case_json(request.session, *focus);
     out.result["lens"] = to_json(tuned_lens(model, out.lens, focus->tokens, *view));

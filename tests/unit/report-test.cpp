@@ -2,6 +2,7 @@
 // format: what a report holds, that it reads back, that the same inputs give
 // the same bytes, and that every malformed report and bad setting is refused
 // with one line naming the field.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -213,6 +214,29 @@ TEST_CASE("tuned lens: fitted on items of every kind, held-out KL per kind besid
   // The lens saved from the same fit is the one the result describes.
   const TunedLensRun fit = fit_suite_tuned_lens({shipped_session(), &small_suite(), 0, {{"steps", 20}}, {}});
   CHECK(fit.result == r);
+}
+
+TEST_CASE("the tuned lens keeps its last fit: another item in focus reuses it, with a fresh fit's bytes", "[runners]") {
+  std::vector<std::string> stages;
+  const auto focused = [&](const std::string& item, int steps) {
+    stages.clear();
+    const AnalysisRequest request{shipped_session(), &small_suite(), 3, {{"steps", steps}, {"item", item}},
+                                  [&](double, const std::string& stage) { stages.push_back(stage); }};
+    return analysis_named("tuned-lens", "test").run(request);
+  };
+  const auto fitted = [&] { return std::count(stages.begin(), stages.end(), "tuned lens: fitting") == 1; };
+  const std::string a = small_suite().items.front().id, b = small_suite().items.back().id;
+  focused(a, 20);
+  CHECK(fitted());
+  const json reused = focused(b, 20);
+  CHECK_FALSE(fitted());
+  CHECK(std::count(stages.begin(), stages.end(), "tuned lens: fitted before on these items, reused") == 1);
+  CHECK(reused["case"]["item"] == b);
+  focused(a, 21);  // other settings: a fit of their own
+  CHECK(fitted());
+  const json fresh = focused(b, 20);
+  CHECK(fitted());
+  CHECK(reused.dump() == fresh.dump());
 }
 
 TEST_CASE("head scores draw their sequences from the request's seed", "[runners]") {
