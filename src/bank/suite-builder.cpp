@@ -97,7 +97,7 @@ class Builder {
         std::vector<size_t> partners;
         for (size_t g = 0; g < facts.size(); ++g) {
           if (g == f || facts[g].kind != name || !one_token(facts[g].answer)) continue;
-          if (encode_(facts[g].answer) == encode_(fact.answer)) continue;
+          if (facts[g].answer == fact.answer) continue;  // byte-level BPE is lossless: other text, other tokens
           if (encode_(fill_template(tmpl, facts[g].subject)).size() == ids.size()) partners.push_back(g);
         }
         if (partners.empty()) { drop(name, "no_corruption"); continue; }
@@ -116,7 +116,6 @@ class Builder {
     const std::string& kind = item.kind;
     if (!one_token(item.answer)) return drop(kind, "answer_not_one_token");
     if (!one_token(item.corrupt_answer)) return drop(kind, "corrupt_answer_not_one_token");
-    if (encode_(item.answer) == encode_(item.corrupt_answer)) return drop(kind, "same_answer");
     const size_t length = encode_(item.prompt).size();
     if (encode_(item.corrupt_prompt).size() != length) return drop(kind, "corrupt_length_differs");
     candidates_.push_back({kind, "reasoning", item.prompt, item.answer, item.corrupt_prompt, item.corrupt_answer,

@@ -17,8 +17,6 @@
 //                                 same template has a prompt of the same token
 //                                 length and another one-token answer
 //   corrupt_answer_not_one_token  reasoning: the corrupt answer is not one token
-//   same_answer                   reasoning: answer and corrupt answer encode
-//                                 to the same token
 //   corrupt_length_differs        reasoning: the corrupt prompt's token length
 //                                 is not the prompt's
 // A recall candidate's corruption is drawn uniformly (seeded) among the facts
