@@ -1,5 +1,5 @@
-// Writes models/nl-bank/bank.json: the recall facts of facts.mjs with their
-// kinds' templates, and the reasoning items made here from names, words and
+// Writes models/nl-bank/bank.json: the lead-ins, the recall facts of facts.mjs
+// with their kinds' templates, and the reasoning items made here from names, words and
 // numbers with a fixed seed (the same bytes on every run). README.md beside
 // this file describes the kinds and the file's format.
 //
@@ -137,29 +137,29 @@ const makeArithmetic = () => distinctItems(() => {
   };
 });
 
+// Sentences without facts put before any prompt, of one to sixteen words, so
+// that prompts of every kind reach a common token length.
+const LEAD_INS = ['', 'Question: ', 'Quiz question: ', 'Answer this question. ', 'Please answer this question. ',
+  'Here is a simple question. ', 'Read this and answer the question. ', 'Here is a short question for you. ',
+  'Here is the next question for you to answer. ', 'Read the following text and then answer the question. ',
+  'Read the following text carefully and then answer the question. ',
+  'Here is a short question. Read it and then give the answer. ',
+  'Here is a short question. Read it carefully and then give the answer. ',
+  'Here is a short question for you. Read it carefully and then give the answer. ',
+  'Here is a short question for you to answer. Read it carefully and then give the answer. '];
+
 const facts = (kind, list) => list.map(([subject, answer]) => ({ kind, subject, answer: ` ${answer}` }));
 
 export function makeBank() {
   return {
     format: 'strata-nl-bank',
     version: 1,
+    lead_ins: LEAD_INS,
     kinds: {
-      capital: { family: 'recall', templates: [
-        'The capital of {subject} is',
-        'Every country has a capital city. The capital of {subject} is',
-        'Every country in the world has a capital city, where its government sits. The capital of {subject} is'] },
-      language: { family: 'recall', templates: [
-        'The official language of {subject} is',
-        'Most countries have an official language. The official language of {subject} is',
-        'Most countries in the world have an official language, used by their government. The official language of {subject} is'] },
-      field: { family: 'recall', templates: [
-        '{subject} is famous for work in the field of',
-        'Many people are remembered for their work. {subject} is famous for work in the field of',
-        'Many people in history are remembered for the work they did. {subject} is famous for work in the field of'] },
-      landmark: { family: 'recall', templates: [
-        '{subject} is in the city of',
-        'Many visitors come to see famous places. {subject} is in the city of',
-        'Every year many visitors travel to see the famous places of the world. {subject} is in the city of'] },
+      capital: { family: 'recall', template: 'The capital of {subject} is' },
+      language: { family: 'recall', template: 'The official language of {subject} is' },
+      field: { family: 'recall', template: '{subject} is famous for work in the field of' },
+      landmark: { family: 'recall', template: '{subject} is in the city of' },
       compare: { family: 'reasoning', chance: 1 / 3 },
       lookup: { family: 'reasoning', chance: 1 / 3 },
       arithmetic: { family: 'reasoning' },
@@ -175,7 +175,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const bank = makeBank();
   // One fact or item per line, so that a change to the bank reads well in a diff.
   const lines = (list) => list.map((x) => `  ${JSON.stringify(x)}`).join(',\n');
-  const head = JSON.stringify({ format: bank.format, version: bank.version, kinds: bank.kinds }, null, 1);
+  const head = JSON.stringify({ format: bank.format, version: bank.version, lead_ins: bank.lead_ins, kinds: bank.kinds },
+    null, 1);
   writeFileSync(out, `${head.slice(0, -2)},\n"facts": [\n${lines(bank.facts)}\n],\n"items": [\n${lines(bank.items)}\n]}\n`);
   console.log(`${out}: ${bank.facts.length} facts, ${bank.items.length} reasoning items`);
 }

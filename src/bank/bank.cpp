@@ -37,17 +37,10 @@ BankKind parse_kind(const json& spec, const std::string& where) {
   BankKind kind;
   kind.family = text_field(spec, "family", where);
   if (kind.family == "recall") {
-    const json& templates = array_field(spec, "templates", where);
-    if (templates.empty()) fail_expected(where + ": templates", "at least one template", "none");
-    for (size_t i = 0; i < templates.size(); ++i) {
-      const std::string at = where + ": templates[" + std::to_string(i) + "]";
-      if (!templates[i].is_string()) fail_expected(at, "a string", json_type_name(templates[i]));
-      const std::string t = templates[i].get<std::string>();
-      const size_t first = t.find(kSubject);
-      if (first == std::string::npos || t.find(kSubject, first + 1) != std::string::npos)
-        fail_expected(at, "a string holding {subject} once", "\"" + t + "\"");
-      kind.templates.push_back(t);
-    }
+    kind.template_text = text_field(spec, "template", where);
+    const size_t first = kind.template_text.find(kSubject);
+    if (first == std::string::npos || kind.template_text.find(kSubject, first + 1) != std::string::npos)
+      fail_expected(where + ": template", "a string holding {subject} once", "\"" + kind.template_text + "\"");
   } else if (kind.family == "reasoning") {
     if (spec.contains("chance")) {
       kind.chance = json_get_number(spec, "chance", where);
@@ -84,6 +77,15 @@ Bank parse_bank(const std::string& json_text, const std::string& label) {
   json_get_int(j, "version", label, 1, 1);
   Bank bank;
   bank.label = label;
+  const json& lead_ins = array_field(j, "lead_ins", label);
+  if (lead_ins.empty()) fail_expected(label + ": lead_ins", "at least one lead-in (\"\" for none)", "none");
+  for (size_t i = 0; i < lead_ins.size(); ++i) {
+    const std::string where = label + ": lead_ins[" + std::to_string(i) + "]";
+    if (!lead_ins[i].is_string()) fail_expected(where, "a string", json_type_name(lead_ins[i]));
+    const std::string text = lead_ins[i].get<std::string>();
+    if (!text.empty() && text.back() != ' ') fail_expected(where, "\"\" or text ending in a space", "\"" + text + "\"");
+    bank.lead_ins.push_back(text);
+  }
   if (!j.contains("kinds") || !j["kinds"].is_object() || j["kinds"].empty())
     throw Error(label + ": kinds: expected an object of at least one kind");
   for (const auto& [name, spec] : j["kinds"].items()) bank.kinds[name] = parse_kind(spec, label + ": kinds: \"" + name + "\"");

@@ -3,16 +3,20 @@
 // (suite-builder.h). Its format:
 //
 //   {"format": "strata-nl-bank", "version": 1,
-//    "kinds": {"<kind>": {"family": "recall", "templates": ["The capital of {subject} is", ...]}
+//    "lead_ins": ["", "Question: ", ...],
+//    "kinds": {"<kind>": {"family": "recall", "template": "The capital of {subject} is"}
 //              | {"family": "reasoning", "chance": 0.333}},              (chance optional)
 //    "facts": [{"kind", "subject", "answer"}],                           (recall kinds)
 //    "items": [{"kind", "prompt", "answer", "corrupt_prompt", "corrupt_answer", "meta": {...}}]}
 //                                                                        (reasoning kinds)
 //
-// A recall kind's templates each hold "{subject}" once; a fact's prompt is a
-// template with the fact's subject in it. Answers are written as they follow
-// the prompt, with their leading space (" Paris"). A reasoning item carries
-// its own corruption: a prompt whose stated facts give another answer.
+// A lead-in is a sentence without facts put before a prompt of any kind (so
+// that every kind reaches a common token length): "" or text ending in a
+// space. A recall kind's template holds "{subject}" once; a fact's prompt is
+// a lead-in and the template with the fact's subject in it. Answers are
+// written as they follow the prompt, with their leading space (" Paris"). A
+// reasoning item carries its own corruption: a prompt whose stated facts give
+// another answer.
 // Malformed banks get one line naming the kind, fact or item and the field.
 #pragma once
 
@@ -26,7 +30,7 @@ namespace strata {
 
 struct BankKind {
   std::string family;                  // recall | reasoning
-  std::vector<std::string> templates;  // recall: each holds "{subject}" once
+  std::string template_text;           // recall: holds "{subject}" once
   double chance = 0;                   // reasoning, optional: in (0, 1]; 0 when not stated
 };
 
@@ -47,6 +51,7 @@ struct BankItem {
 
 struct Bank {
   std::string label;  // the file it was read from, for messages
+  std::vector<std::string> lead_ins;
   std::map<std::string, BankKind> kinds;
   std::vector<BankFact> facts;
   std::vector<BankItem> items;

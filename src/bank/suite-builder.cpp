@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -18,15 +19,15 @@ using Tokens = std::vector<int32_t>;
 
 struct Candidate {
   std::string kind;
-  std::string family;
+  bool recall = false;
   std::string prompt, answer, corrupt_prompt, corrupt_answer;
   json meta;
   size_t length = 0;
-  int fact = -1;  // recall: index into bank.facts
+  size_t source = 0;  // the fact (recall) or item (reasoning) index in the bank
 };
 
-// Encodes each distinct text once (recall prompts are encoded again as
-// corruptions of each other).
+// Encodes each distinct text once (recall prompts come back as each other's
+// corruptions).
 class Encoder {
  public:
   explicit Encoder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
@@ -53,16 +54,16 @@ void shuffle(std::vector<T>& list, SeededRandom& random) {  // Fisher–Yates on
 class Builder {
  public:
   Builder(const SuiteSource& source, uint64_t seed)
-      : source_(source), encode_(source.tokenizer), seed_(seed), random_(derived_seed(seed, 0)) {
-    for (const auto& [name, kind] : source.bank.kinds) dropped_[name] = json::object();
+      : source_(source), bank_(source.bank), encode_(source.tokenizer), seed_(seed), random_(derived_seed(seed, 0)) {
+    for (const auto& [name, kind] : bank_.kinds) dropped_[name] = json::object();
   }
 
   json build() {
-    for (const auto& [name, kind] : source_.bank.kinds) {
-      if (kind.family == "recall") add_recall(name, kind);
+    for (size_t l = 0; l < bank_.lead_ins.size(); ++l) {
+      for (size_t f = 0; f < bank_.facts.size(); ++f) add_fact(f, l);
+      for (size_t i = 0; i < bank_.items.size(); ++i) add_item(i, l);
     }
-    for (const BankItem& item : source_.bank.items) add_reasoning(item);
-    match();
+    match(choose_length());
     return suite();
   }
 
@@ -74,96 +75,114 @@ class Builder {
 
   bool one_token(const std::string& text) { return encode_(text).size() == 1; }
 
-  void add_recall(const std::string& name, const BankKind& kind) {
-    const std::vector<BankFact>& facts = source_.bank.facts;
-    for (size_t t = 0; t < kind.templates.size(); ++t) {
-      const std::string& tmpl = kind.templates[t];
-      const std::string before = tmpl.substr(0, tmpl.find("{subject}"));
-      for (size_t f = 0; f < facts.size(); ++f) {
-        const BankFact& fact = facts[f];
-        if (fact.kind != name) continue;
-        const std::string prompt = fill_template(tmpl, fact.subject);
-        const Tokens ids = encode_(prompt);
-        if (!one_token(fact.answer)) { drop(name, "answer_not_one_token"); continue; }
-        // The text before the subject without its last space: the space
-        // belongs to the subject's first token in byte-level BPE.
-        const std::string lead = !before.empty() && before.back() == ' ' ? before.substr(0, before.size() - 1) : before;
-        const Tokens lead_ids = lead.empty() ? Tokens{} : encode_(lead);
-        const Tokens through_subject = encode_(before + fact.subject);
-        if (!is_prefix(lead_ids, ids) || !is_prefix(through_subject, ids) || through_subject.size() <= lead_ids.size()) {
-          drop(name, "subject_not_aligned");
-          continue;
-        }
-        std::vector<size_t> partners;
-        for (size_t g = 0; g < facts.size(); ++g) {
-          if (g == f || facts[g].kind != name || !one_token(facts[g].answer)) continue;
-          if (facts[g].answer == fact.answer) continue;  // byte-level BPE is lossless: other text, other tokens
-          if (encode_(fill_template(tmpl, facts[g].subject)).size() == ids.size()) partners.push_back(g);
-        }
-        if (partners.empty()) { drop(name, "no_corruption"); continue; }
-        const BankFact& other = facts[partners[random_.index(partners.size())]];
-        json positions = json::array();
-        for (size_t p = lead_ids.size(); p < through_subject.size(); ++p) positions.push_back(p);
-        candidates_.push_back({name, "recall", prompt, fact.answer, fill_template(tmpl, other.subject), other.answer,
-                               {{"subject", fact.subject}, {"subject_positions", positions},
-                                {"corrupt_subject", other.subject}, {"template", t}},
-                               ids.size(), static_cast<int>(f)});
-      }
+  void add_fact(size_t f, size_t l) {
+    const BankFact& fact = bank_.facts[f];
+    const std::string tmpl = bank_.lead_ins[l] + bank_.kinds.at(fact.kind).template_text;
+    const std::string before = tmpl.substr(0, tmpl.find("{subject}"));
+    const std::string prompt = fill_template(tmpl, fact.subject);
+    const Tokens& ids = encode_(prompt);
+    if (!one_token(fact.answer)) return drop(fact.kind, "answer_not_one_token");
+    // The text before the subject without its last space: in byte-level BPE
+    // the space belongs to the subject's first token.
+    const std::string lead = !before.empty() && before.back() == ' ' ? before.substr(0, before.size() - 1) : before;
+    const Tokens lead_ids = lead.empty() ? Tokens{} : encode_(lead);
+    const Tokens through_subject = encode_(before + fact.subject);
+    if (!is_prefix(lead_ids, ids) || !is_prefix(through_subject, ids) || through_subject.size() <= lead_ids.size())
+      return drop(fact.kind, "subject_not_aligned");
+    std::vector<size_t> partners;
+    for (size_t g = 0; g < bank_.facts.size(); ++g) {
+      const BankFact& other = bank_.facts[g];
+      if (g == f || other.kind != fact.kind || other.answer == fact.answer || !one_token(other.answer)) continue;
+      if (encode_(fill_template(tmpl, other.subject)).size() == ids.size()) partners.push_back(g);
     }
+    if (partners.empty()) return drop(fact.kind, "no_corruption");
+    const BankFact& other = bank_.facts[partners[random_.index(partners.size())]];
+    json positions = json::array();
+    for (size_t p = lead_ids.size(); p < through_subject.size(); ++p) positions.push_back(p);
+    candidates_.push_back({fact.kind, true, prompt, fact.answer, fill_template(tmpl, other.subject), other.answer,
+                           {{"subject", fact.subject}, {"subject_positions", positions},
+                            {"corrupt_subject", other.subject}, {"lead_in", l}},
+                           ids.size(), f});
   }
 
-  void add_reasoning(const BankItem& item) {
-    const std::string& kind = item.kind;
-    if (!one_token(item.answer)) return drop(kind, "answer_not_one_token");
-    if (!one_token(item.corrupt_answer)) return drop(kind, "corrupt_answer_not_one_token");
-    const size_t length = encode_(item.prompt).size();
-    if (encode_(item.corrupt_prompt).size() != length) return drop(kind, "corrupt_length_differs");
-    candidates_.push_back({kind, "reasoning", item.prompt, item.answer, item.corrupt_prompt, item.corrupt_answer,
-                           item.meta, length, -1});
+  void add_item(size_t i, size_t l) {
+    const BankItem& item = bank_.items[i];
+    const std::string prompt = bank_.lead_ins[l] + item.prompt;
+    const std::string corrupt_prompt = bank_.lead_ins[l] + item.corrupt_prompt;
+    if (!one_token(item.answer)) return drop(item.kind, "answer_not_one_token");
+    if (!one_token(item.corrupt_answer)) return drop(item.kind, "corrupt_answer_not_one_token");
+    const size_t length = encode_(prompt).size();
+    if (encode_(corrupt_prompt).size() != length) return drop(item.kind, "corrupt_length_differs");
+    json meta = item.meta;
+    meta["lead_in"] = l;
+    candidates_.push_back({item.kind, false, prompt, item.answer, corrupt_prompt, item.corrupt_answer, meta, length, i});
   }
 
-  // Candidates of one family at one length, shuffled within each kind and
-  // interleaved round-robin over the kinds in name order.
-  std::vector<size_t> interleaved(const std::vector<size_t>& at_length, const std::string& family) {
+  // The length with the most kinds, then the most pairs, then the shortest.
+  size_t choose_length() {
+    struct At {
+      std::set<std::string> kinds;
+      std::set<size_t> facts, items;
+    };
+    std::map<size_t, At> at;
+    for (const Candidate& c : candidates_) {
+      At& a = at[c.length];
+      a.kinds.insert(c.kind);
+      (c.recall ? a.facts : a.items).insert(c.source);
+    }
+    size_t best = 0;
+    std::tuple<size_t, size_t> best_score{0, 0};
+    for (const auto& [length, a] : at) {
+      lengths_[std::to_string(length)] = {{"kinds", a.kinds.size()}, {"recall", a.facts.size()}, {"reasoning", a.items.size()}};
+      const std::tuple<size_t, size_t> score{a.kinds.size(), std::min(a.facts.size(), a.items.size())};
+      if (score > best_score) best = length, best_score = score;  // strictly more: ties keep the shorter
+    }
+    if (std::get<1>(best_score) == 0)
+      throw Error(source_.tokenizer_label + ": no token length has both a recall and a reasoning item of the bank "
+                  "left (dropped: " + dropped_.dump() + ")");
+    return best;
+  }
+
+  // Candidates of one family at the length, shuffled within each kind,
+  // interleaved round-robin over the kinds in name order, each fact or item once.
+  std::vector<size_t> interleaved(size_t length, bool recall) {
     std::map<std::string, std::vector<size_t>> by_kind;
-    for (size_t c : at_length)
-      if (candidates_[c].family == family) by_kind[candidates_[c].kind].push_back(c);
+    for (size_t c = 0; c < candidates_.size(); ++c)
+      if (candidates_[c].length == length && candidates_[c].recall == recall) by_kind[candidates_[c].kind].push_back(c);
     for (auto& [kind, list] : by_kind) shuffle(list, random_);
     std::vector<size_t> out;
+    std::set<size_t> sources;
     for (size_t round = 0;; ++round) {
       bool any = false;
-      for (const auto& [kind, list] : by_kind)
-        if (round < list.size()) out.push_back(list[round]), any = true;
+      for (const auto& [kind, list] : by_kind) {
+        if (round >= list.size()) continue;
+        any = true;
+        const Candidate& c = candidates_[list[round]];
+        if (sources.insert(c.source).second) out.push_back(list[round]);
+        else drop(c.kind, "duplicate");
+      }
       if (!any) return out;
     }
   }
 
-  void match() {
-    std::map<size_t, std::vector<size_t>> by_length;
-    for (size_t c = 0; c < candidates_.size(); ++c) by_length[candidates_[c].length].push_back(c);
-    std::set<int> used_facts;
-    for (const auto& [length, at_length] : by_length) {
-      std::vector<size_t> recall;
-      for (size_t c : interleaved(at_length, "recall")) {
-        if (used_facts.count(candidates_[c].fact)) drop(candidates_[c].kind, "fact_already_used");
-        else recall.push_back(c), used_facts.insert(candidates_[c].fact);
+  void match(size_t length) {
+    length_ = length;
+    for (const Candidate& c : candidates_)
+      if (c.length != length) drop(c.kind, "other_length");
+    const std::vector<size_t> recall = interleaved(length, true);
+    const std::vector<size_t> reasoning = interleaved(length, false);
+    const size_t n = std::min(recall.size(), reasoning.size());
+    for (const std::vector<size_t>* family : {&recall, &reasoning}) {
+      for (size_t i = 0; i < family->size(); ++i) {
+        if (i < n) selected_.push_back((*family)[i]);
+        else drop(candidates_[(*family)[i]].kind, "unmatched");
       }
-      const std::vector<size_t> reasoning = interleaved(at_length, "reasoning");
-      const size_t n = std::min(recall.size(), reasoning.size());
-      for (size_t i = n; i < recall.size(); ++i) {
-        used_facts.erase(candidates_[recall[i]].fact);  // free for another template at a longer length
-        drop(candidates_[recall[i]].kind, "unmatched_length");
-      }
-      for (size_t i = n; i < reasoning.size(); ++i) drop(candidates_[reasoning[i]].kind, "unmatched_length");
-      for (size_t i = 0; i < n; ++i) selected_.push_back(recall[i]), selected_.push_back(reasoning[i]);
-      if (n > 0) by_length_[std::to_string(length)] = {{"recall", n}, {"reasoning", n}};
     }
   }
 
   json suite() {
-    const Bank& bank = source_.bank;
     json kinds = json::object(), items = json::array(), kept = json::object();
-    for (const auto& [name, kind] : bank.kinds) {
+    for (const auto& [name, kind] : bank_.kinds) {
       std::vector<size_t> of_kind;
       for (size_t c : selected_)
         if (candidates_[c].kind == name) of_kind.push_back(c);
@@ -176,30 +195,28 @@ class Builder {
         const Candidate& c = candidates_[of_kind[i]];
         char id[32];
         std::snprintf(id, sizeof id, "-%03zu", i);
-        items.push_back({{"id", name + id}, {"kind", name}, {"family", c.family},
-                         {"split", c.family == "recall" ? "trained" : "heldout"}, {"prompt", c.prompt},
-                         {"answer", c.answer}, {"corrupt_prompt", c.corrupt_prompt},
-                         {"corrupt_answer", c.corrupt_answer}, {"meta", c.meta}});
+        items.push_back({{"id", name + id}, {"kind", name}, {"family", kind.family},
+                         {"split", c.recall ? "trained" : "heldout"}, {"prompt", c.prompt}, {"answer", c.answer},
+                         {"corrupt_prompt", c.corrupt_prompt}, {"corrupt_answer", c.corrupt_answer}, {"meta", c.meta}});
       }
     }
-    if (items.empty())
-      throw Error(source_.tokenizer_label + ": no item of the bank survives for this tokenizer (dropped: " +
-                  dropped_.dump() + ")");
-    const json build = {{"bank", bank.label}, {"bank_sha256", source_.bank_sha256},
+    const json build = {{"bank", bank_.label}, {"bank_sha256", source_.bank_sha256},
                         {"tokenizer", source_.tokenizer_label}, {"tokenizer_sha256", source_.tokenizer_sha256},
-                        {"seed", seed_}, {"kept", kept}, {"dropped", dropped_}, {"by_length", by_length_}};
-    return {{"format", "strata-suite"}, {"version", 1}, {"seed", seed_}, {"kinds", kinds}, {"items", items},
-            {"build", build}};
+                        {"seed", seed_}, {"kept", kept}, {"dropped", dropped_}, {"lengths", lengths_}};
+    return {{"format", "strata-suite"}, {"version", 1}, {"seed", seed_}, {"prompt_tokens", length_},
+            {"kinds", kinds}, {"items", items}, {"build", build}};
   }
 
   const SuiteSource& source_;
+  const Bank& bank_;
   Encoder encode_;
   uint64_t seed_;
   SeededRandom random_;
   std::vector<Candidate> candidates_;
   std::vector<size_t> selected_;
+  size_t length_ = 0;
   json dropped_ = json::object();
-  json by_length_ = json::object();
+  json lengths_ = json::object();
 };
 
 }  // namespace

@@ -2,9 +2,10 @@
 // (bank.h) for one byte-level BPE tokenizer, so that the analyses compare
 // recall and reasoning prompts of the same token lengths.
 //
-// Candidates. Recall: every fact under every template of its kind (prompt =
-// template with the subject). Reasoning: every bank item. Every text is
-// encoded with the tokenizer as it stands (no BOS or other added token).
+// Candidates. Every fact and every reasoning item under every lead-in of the
+// bank: recall prompt = lead-in + template with the subject; reasoning prompt
+// (and corrupt prompt) = lead-in + the item's. Texts are encoded with the
+// tokenizer as they stand (no BOS or other added token).
 //
 // Filters, in this order; a candidate that fails one is dropped and counted
 // under that reason and its kind:
@@ -14,30 +15,33 @@
 //                                 to a prefix of the prompt's tokens (so the
 //                                 subject has no token positions of its own)
 //   no_corruption                 recall: no other fact of the kind under the
-//                                 same template has a prompt of the same token
+//                                 same lead-in has a prompt of the same token
 //                                 length and another one-token answer
 //   corrupt_answer_not_one_token  reasoning: the corrupt answer is not one token
 //   corrupt_length_differs        reasoning: the corrupt prompt's token length
 //                                 is not the prompt's
 // A recall candidate's corruption is drawn uniformly (seeded) among the facts
-// that qualify under the third rule.
+// that qualify under the third rule. (The bank refuses an item whose two
+// answers are the same text; byte-level BPE encodes other text to other
+// tokens.)
 //
-// Matching (fixed before it met any tokenizer; no setting but the seed):
-// token lengths are taken in ascending order. At length L, the candidates
-// left of each family are shuffled within each kind (seeded) and interleaved
-// round-robin over the kinds in name order; recall candidates whose fact is
-// already in the suite (at a shorter length, or earlier in this list) are
-// left out. With n_L = min(recall left, reasoning left), the first n_L of
-// each family go into the suite; the rest are dropped as
-//   unmatched_length              no candidate of the other family was left
-//                                 at this length
-//   fact_already_used             recall: the fact is in the suite, or came
-//                                 earlier in this length's list, under
-//                                 another template
-// So each length holds as many recall items as reasoning items, each fact is
-// used at most once, and the kinds of a family share each length as evenly as
-// the candidates allow. Counts are per candidate (a fact under one template
-// is one candidate).
+// Matching (fixed before it met any tokenizer; no setting but the seed). The
+// sweeps need one prompt length for every item (io/suite.h), so the suite has
+// one: of the token lengths with candidates left, the one at which the most
+// kinds have candidates, then the most pairs (the fewer of the distinct facts
+// and distinct reasoning items there), then the shortest. At that length the
+// candidates of each family are shuffled within each kind (seeded) and
+// interleaved round-robin over the kinds in name order, leaving out a fact or
+// item already earlier in the list (under another lead-in); with n = the
+// shorter list's length, the first n of each family go into the suite. The
+// other candidates are dropped as
+//   other_length                  their prompt has another token length
+//   duplicate                     their fact or item is earlier in the list
+//   unmatched                     past the first n of their family
+// So the suite holds as many recall as reasoning items, all of one token
+// length, each fact and item at most once, the kinds of a family as evenly
+// as the candidates allow. Counts are per candidate (a fact or item under one
+// lead-in is one candidate).
 //
 // The suite: items of each kind in a seeded random order, ids
 // "<kind>-<NNN>"; split "trained" for recall items (their facts are in the
@@ -45,12 +49,14 @@
 // "heldout" for reasoning items (their bindings are invented per prompt), the
 // splits the analyses take by default for each family (docs/methods.md,
 // "Items"). Recall items' meta: subject, subject_positions, corrupt_subject,
-// template (its index); reasoning items keep the bank's meta. Beside the
-// format's fields, "build" records what was built from and the counts (the
-// suite parser ignores it):
+// lead_in (its index); reasoning items' meta: the bank's, and lead_in.
+// "prompt_tokens" is the common length, as in the shipped suites. Beside the
+// format's fields, "build" records what it was built from and the counts
+// (the suite parser ignores both):
 //   {"bank": label, "bank_sha256", "tokenizer": label, "tokenizer_sha256",
 //    "seed", "kept": {kind: n}, "dropped": {kind: {reason: n}},
-//    "by_length": {"<L>": n per family}}
+//    "lengths": {"<L>": {"kinds", "recall", "reasoning"}}}   (distinct facts
+//                                  and items with a candidate left at L)
 #pragma once
 
 #include <cstdint>

@@ -47,10 +47,11 @@ Tokenizer letters_bpe() {
 }
 
 // Token lengths under letters_bpe: one per letter, one per other byte but a
-// space before a letter. "c ab i": c, " a", b, " i" = 4.
+// space before a letter. "c ab i": c, " a", b, " i" = 4; a lead-in "k " or
+// "m " adds one.
 json small_bank() {
-  return json::parse(R"({"format": "strata-nl-bank", "version": 1,
-    "kinds": {"cap": {"family": "recall", "templates": ["c {subject} i", "{subject} i"]},
+  return json::parse(R"({"format": "strata-nl-bank", "version": 1, "lead_ins": ["", "k ", "m "],
+    "kinds": {"cap": {"family": "recall", "template": "c {subject} i"},
               "rea": {"family": "reasoning", "chance": 0.5}},
     "facts": [{"kind": "cap", "subject": "ab", "answer": " p"},
               {"kind": "cap", "subject": "cd", "answer": " q"},
@@ -64,7 +65,8 @@ json small_bank() {
               {"kind": "rea", "prompt": "z y x w", "answer": " s", "corrupt_prompt": "z w x y", "corrupt_answer": " t"},
               {"kind": "rea", "prompt": "w y x z", "answer": " s", "corrupt_prompt": "w y x", "corrupt_answer": " t"},
               {"kind": "rea", "prompt": "w x y z", "answer": " s", "corrupt_prompt": "w x y q", "corrupt_answer": " tt"},
-              {"kind": "rea", "prompt": "q r s", "answer": " uv", "corrupt_prompt": "q r t", "corrupt_answer": " u"}]})");
+              {"kind": "rea", "prompt": "q r s", "answer": " uv", "corrupt_prompt": "q r t", "corrupt_answer": " u"},
+              {"kind": "rea", "prompt": "y z x w", "answer": " q", "corrupt_prompt": "w z x y", "corrupt_answer": " r"}]})");
 }
 
 json build(const json& bank_json, uint64_t seed) {
@@ -81,52 +83,53 @@ int dropped(const json& suite, const std::string& kind, const std::string& reaso
 
 TEST_CASE("the filters drop what cannot be matched, counted by reason and kind", "[nl-suite]") {
   const json suite = build(small_bank(), 0);
-  CHECK(dropped(suite, "cap", "answer_not_one_token") == 2);  // " tu", under both templates
-  CHECK(dropped(suite, "cap", "no_corruption") == 2);         // "ghi" is the only subject of its length
-  CHECK(dropped(suite, "rea", "answer_not_one_token") == 1);
-  CHECK(dropped(suite, "rea", "corrupt_answer_not_one_token") == 1);
-  CHECK(dropped(suite, "rea", "corrupt_length_differs") == 1);
-  // Every candidate is kept or dropped once: 6 facts × 2 templates, 7 items.
+  const json expected = json::parse(R"({
+    "cap": {"answer_not_one_token": 3, "no_corruption": 3, "other_length": 8},
+    "rea": {"answer_not_one_token": 3, "corrupt_answer_not_one_token": 3, "corrupt_length_differs": 3,
+            "other_length": 9, "duplicate": 1, "unmatched": 1}})");
+  CHECK(suite["build"]["dropped"] == expected);
+  CHECK(suite["build"]["kept"] == json::parse(R"({"cap": 4, "rea": 4})"));
+  // Every candidate is kept or dropped once: 6 facts and 8 items under 3 lead-ins.
   int total = 0;
   for (const auto& [kind, n] : suite["build"]["kept"].items()) total += n.get<int>();
   for (const auto& [kind, reasons] : suite["build"]["dropped"].items())
     for (const auto& [reason, n] : reasons.items()) total += n.get<int>();
-  CHECK(total == 12 + 7);
+  CHECK(total == (6 + 8) * 3);
 }
 
-TEST_CASE("every length holds as many recall as reasoning items, each fact once", "[nl-suite]") {
+TEST_CASE("one token length, the most kinds and pairs, the shortest on a tie", "[nl-suite]") {
   static const Tokenizer tokenizer = letters_bpe();
   for (uint64_t seed : {0, 1, 2, 3, 4, 5, 6, 7}) {
     const json built = build(small_bank(), seed);
+    // Length 3: one reasoning item; 4: four facts, five items; 5: four facts, four items.
+    CHECK(built["build"]["lengths"] == json::parse(R"({"3": {"kinds": 1, "recall": 0, "reasoning": 1},
+                                                         "4": {"kinds": 2, "recall": 4, "reasoning": 5},
+                                                         "5": {"kinds": 2, "recall": 4, "reasoning": 4}})"));
+    CHECK(built["prompt_tokens"] == 4);
     const Suite suite = parse_suite(built.dump(), "suite.json");
-    std::map<size_t, int> balance;  // length -> recall minus reasoning
-    std::set<std::string> subjects;
+    REQUIRE(suite.items.size() == 8);
+    std::map<std::string, int> family;
+    std::set<std::string> sources;
     for (const SuiteItem& item : suite.items) {
-      const size_t length = tokenizer.encode(item.prompt).size();
-      CHECK(tokenizer.encode(item.corrupt_prompt).size() == length);
+      const std::vector<int32_t> ids = tokenizer.encode(item.prompt);
+      CHECK(ids.size() == 4);
+      CHECK(tokenizer.encode(item.corrupt_prompt).size() == 4);
       CHECK(tokenizer.encode(item.answer).size() == 1);
       CHECK(tokenizer.encode(item.corrupt_answer).size() == 1);
       CHECK(item.answer != item.corrupt_answer);
-      balance[length] += item.family == "recall" ? 1 : -1;
+      ++family[item.family];
+      CHECK(item.split == (item.family == "recall" ? "trained" : "heldout"));
+      // Each fact and each item once: the subject, or the prompt without its lead-in.
+      const std::string lead_in = small_bank()["lead_ins"][item.meta["lead_in"].get<size_t>()];
+      CHECK(sources.insert(item.family == "recall" ? item.meta["subject"].get<std::string>()
+                                                   : item.prompt.substr(lead_in.size())).second);
       if (item.family == "recall") {
-        CHECK(item.split == "trained");
-        CHECK(subjects.insert(item.meta["subject"].get<std::string>()).second);
         std::vector<int32_t> subject_ids;
-        const std::vector<int32_t> ids = tokenizer.encode(item.prompt);
         for (const json& p : item.meta["subject_positions"]) subject_ids.push_back(ids.at(p.get<size_t>()));
-        const std::string subject = tokenizer.decode(subject_ids);
-        CHECK((subject == item.meta["subject"].get<std::string>() || subject == " " + item.meta["subject"].get<std::string>()));
-      } else {
-        CHECK(item.split == "heldout");
+        CHECK(tokenizer.decode(subject_ids) == " " + item.meta["subject"].get<std::string>());
       }
     }
-    for (const auto& [length, b] : balance) CHECK(b == 0);
-    // Length 3: one reasoning item ("x y z"), and "{subject} i" of ab, cd, ef, lm; length 4: three
-    // reasoning items and "c {subject} i" of the facts not taken at length 3.
-    CHECK(built["build"]["by_length"] == json::parse(R"({"3": {"recall": 1, "reasoning": 1},
-                                                           "4": {"recall": 3, "reasoning": 3}})"));
-    CHECK(dropped(built, "cap", "fact_already_used") == 1);
-    CHECK(dropped(built, "cap", "unmatched_length") == 3);
+    CHECK(family == std::map<std::string, int>{{"reasoning", 4}, {"recall", 4}});
     CHECK(suite.kinds.at("rea").chance == 0.5);
   }
 }
@@ -154,8 +157,8 @@ TEST_CASE("a malformed bank is refused, naming the field", "[nl-suite]") {
   json b = small_bank();
   b["format"] = "strata-suite";
   refuse(b, "bank.json: format: expected \"strata-nl-bank\"");
-  b = small_bank(), b["kinds"]["cap"]["templates"][0] = "no subject";
-  refuse(b, "bank.json: kinds: \"cap\": templates[0]: expected a string holding {subject} once");
+  b = small_bank(), b["kinds"]["cap"]["template"] = "no subject";
+  refuse(b, "bank.json: kinds: \"cap\": template: expected a string holding {subject} once");
   b = small_bank(), b["kinds"]["cap"]["family"] = "mixed";
   refuse(b, "bank.json: kinds: \"cap\": family: expected recall | reasoning");
   b = small_bank(), b["facts"][0]["kind"] = "rea";
@@ -168,8 +171,10 @@ TEST_CASE("a malformed bank is refused, naming the field", "[nl-suite]") {
   refuse(b, "bank.json: items[0]: missing field \"corrupt_prompt\"");
   b = small_bank(), b["items"][1]["prompt"] = "x y z";
   refuse(b, "bank.json: items[1]: prompt appears twice");
-  b = small_bank(), b["kinds"]["cap"]["templates"] = json::array();
-  refuse(b, "bank.json: kinds: \"cap\": templates: expected at least one template");
+  b = small_bank(), b["lead_ins"][1] = "k";
+  refuse(b, "bank.json: lead_ins[1]: expected \"\" or text ending in a space");
+  b = small_bank(), b["lead_ins"] = json::array();
+  refuse(b, "bank.json: lead_ins: expected at least one lead-in");
 }
 
 TEST_CASE("the shipped bank holds at least 200 facts and 200 items of each reasoning kind", "[nl-suite]") {
