@@ -1,6 +1,6 @@
 // A prompt suite (io/suite.h's format) built from the natural-language bank
 // (bank.h) for one byte-level BPE tokenizer, so that the analyses compare
-// recall and reasoning prompts of the same token lengths.
+// recall and reasoning prompts of one token length.
 //
 // Candidates. Every fact and every reasoning item under every lead-in of the
 // bank: recall prompt = lead-in + template with the subject; reasoning prompt
@@ -25,7 +25,7 @@
 // answers are the same text; byte-level BPE encodes other text to other
 // tokens.)
 //
-// Matching (fixed before it met any tokenizer; no setting but the seed). The
+// Matching (the same for every tokenizer; no setting but the seed). The
 // sweeps need one prompt length for every item (io/suite.h), so the suite has
 // one: of the token lengths with candidates left, the one at which the most
 // kinds have candidates, then the most pairs (the fewer of the distinct facts
