@@ -147,7 +147,8 @@ void suite(const Args& args) {
                                     static_cast<uint64_t>(args.get_int("seed", 0, 0, 1 << 30)));
   write_file_bytes(out_path, built.dump() + "\n");
   const json& build = built["build"];
-  std::cerr << out_path << ": " << built["items"].size() << " items\n";
+  std::cerr << out_path << ": " << built["items"].size() << " items, prompts of " << built["prompt_tokens"]
+            << " tokens\n";
   for (const auto& [kind, n] : build["kept"].items()) {
     std::cerr << "  " << kind << " (" << bank.kinds.at(kind).family << "): kept " << n;
     for (const auto& [reason, count] : build["dropped"][kind].items()) std::cerr << ", " << reason << " " << count;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { makeBank } from '../../models/nl-bank/make-bank.mjs';
-import { root, strata } from './helpers.mjs';
+import { loadEngineModule, readModelFiles, root, strata } from './helpers.mjs';
 import { makeGpt2Tokenizer } from './make-gpt2-tokenizer.mjs';
 
 const require = createRequire(import.meta.url);
@@ -65,7 +65,7 @@ for (const t of tokenizers) {
     const out = join(work, `suite-${t.name}.json`);
     const r = strata('suite', '--tokenizer', t.path, '--out', out, '--bank', bankPath, '--seed', '0');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /items\n/);
+    assert.match(r.stderr, /: \d+ items, prompts of \d+ tokens\n/);
     const suite = JSON.parse(readFileSync(out, 'utf8'));
     built[t.name] = { suite, out };
     assert.equal(suite.format, 'strata-suite');
@@ -185,9 +185,10 @@ function writeRandomGpt2(dir) {
   writeFileSync(join(dir, 'tokenizer.json'), readFileSync(gpt2Path));
 }
 
+const model = join(work, 'random-gpt2');
+writeRandomGpt2(model);
+
 test('the GPT-2 suite runs through eval and the analyses unchanged', () => {
-  const model = join(work, 'random-gpt2');
-  writeRandomGpt2(model);
   const suite = built['GPT-2'].out;
   const evaluated = strata('eval', '--model', model, '--suite', suite, '--json');
   assert.equal(evaluated.status, 0, evaluated.stderr);
@@ -199,4 +200,31 @@ test('the GPT-2 suite runs through eval and the analyses unchanged', () => {
     '--out', report, '--seed', '0', '--settings', settings);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(strata('check-report', '--report', report).status, 0);
+});
+
+test('the wasm engine builds the same suite for the loaded model as the command line', async () => {
+  const Module = await loadEngineModule();
+  const engine = new Module.Engine();
+  try {
+    const files = readModelFiles(model);
+    const bankText = readFileSync(bankPath, 'utf8');
+    assert.equal(engine.buildSuite(bankText, 0).error, 'no model is loaded');
+    assert.equal(engine.load(files.config, files.weights, files.tokenizer).ok, true);
+    const r = engine.buildSuite(bankText, 0);
+    assert.equal(r.ok, true, r.error);
+    const fromEngine = JSON.parse(r.suite);
+    const fromCli = JSON.parse(readFileSync(built['GPT-2'].out, 'utf8'));
+    // The same suite, byte for byte but the labels the files go by (the page has no paths).
+    assert.deepEqual([fromEngine.build.bank, fromEngine.build.tokenizer], ['bank.json', 'tokenizer.json']);
+    fromEngine.build.bank = fromCli.build.bank;
+    fromEngine.build.tokenizer = fromCli.build.tokenizer;
+    assert.deepEqual(fromEngine, fromCli);
+    assert.equal(engine.loadSuite(r.suite).ok, true);
+    const bad = engine.buildSuite('{"format": "x"}', 0);
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /^bank\.json: /);
+    assert.equal(engine.buildSuite(bankText, -1).ok, false);
+  } finally {
+    engine.delete();
+  }
 });
