@@ -60,7 +60,12 @@ class Builder {
 
   json build() {
     for (size_t l = 0; l < bank_.lead_ins.size(); ++l) {
-      for (size_t f = 0; f < bank_.facts.size(); ++f) add_fact(f, l);
+      // Each fact's prompt length under this lead-in (0: its answer is not one
+      // token), so that finding corruptions compares numbers, not texts.
+      std::vector<size_t> lengths(bank_.facts.size(), 0);
+      for (size_t f = 0; f < bank_.facts.size(); ++f)
+        if (one_token(bank_.facts[f].answer)) lengths[f] = encode_(fact_prompt(f, l)).size();
+      for (size_t f = 0; f < bank_.facts.size(); ++f) add_fact(f, l, lengths);
       for (size_t i = 0; i < bank_.items.size(); ++i) add_item(i, l);
     }
     match(choose_length());
@@ -75,13 +80,18 @@ class Builder {
 
   bool one_token(const std::string& text) { return encode_(text).size() == 1; }
 
-  void add_fact(size_t f, size_t l) {
+  std::string fact_template(size_t f, size_t l) const {
+    return bank_.lead_ins[l] + bank_.kinds.at(bank_.facts[f].kind).template_text;
+  }
+  std::string fact_prompt(size_t f, size_t l) const { return fill_template(fact_template(f, l), bank_.facts[f].subject); }
+
+  void add_fact(size_t f, size_t l, const std::vector<size_t>& lengths) {
     const BankFact& fact = bank_.facts[f];
-    const std::string tmpl = bank_.lead_ins[l] + bank_.kinds.at(fact.kind).template_text;
+    if (lengths[f] == 0) return drop(fact.kind, "answer_not_one_token");
+    const std::string tmpl = fact_template(f, l);
     const std::string before = tmpl.substr(0, tmpl.find("{subject}"));
     const std::string prompt = fill_template(tmpl, fact.subject);
-    const Tokens& ids = encode_(prompt);
-    if (!one_token(fact.answer)) return drop(fact.kind, "answer_not_one_token");
+    const Tokens ids = encode_(prompt);
     // The text before the subject without its last space: in byte-level BPE
     // the space belongs to the subject's first token.
     const std::string lead = !before.empty() && before.back() == ' ' ? before.substr(0, before.size() - 1) : before;
@@ -92,8 +102,7 @@ class Builder {
     std::vector<size_t> partners;
     for (size_t g = 0; g < bank_.facts.size(); ++g) {
       const BankFact& other = bank_.facts[g];
-      if (g == f || other.kind != fact.kind || other.answer == fact.answer || !one_token(other.answer)) continue;
-      if (encode_(fill_template(tmpl, other.subject)).size() == ids.size()) partners.push_back(g);
+      if (lengths[g] == ids.size() && other.kind == fact.kind && other.answer != fact.answer) partners.push_back(g);
     }
     if (partners.empty()) return drop(fact.kind, "no_corruption");
     const BankFact& other = bank_.facts[partners[random_.index(partners.size())]];
