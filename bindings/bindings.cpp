@@ -23,6 +23,10 @@
 //       analysis given in "results" (what engine.analyze returned for those settings and seed) is
 //       written as it is instead of run again; the report is then validated as parseReport does
 //   engine.parseReport(text)                       -> {ok, error?, report: jsonText}   (validated)
+//   engine.buildSuite(bankText, seed)              -> {ok, error?, suite: jsonText}
+//       a natural-language suite from the bank (models/nl-bank/bank.json) for the loaded model's
+//       tokenizer (byte-level BPE), as `strata suite` writes it (src/bank/suite-builder.h), its
+//       build.tokenizer "tokenizer.json"; not loaded: hand it to loadSuite
 // Every method catches every C++ exception and returns {ok: false, error}:
 // nothing is thrown across the boundary.
 #include <emscripten/bind.h>
@@ -32,6 +36,7 @@
 
 #include "analysis/ablation.h"
 #include "analysis/registry.h"
+#include "bank/suite-builder.h"
 #include "base/error.h"
 #include "base/sha256.h"
 #include "conversions.h"
@@ -69,7 +74,9 @@ class Engine {
       files.config_json = config_json;
       files.safetensors = bytes_from_js(weights);
       if (tokenizer_json.isString()) files.tokenizer_json = tokenizer_json.as<std::string>();
+      const std::string tokenizer_sha256 = files.tokenizer_json ? sha256_of(*files.tokenizer_json) : "";
       session_ = std::make_unique<Session>(load_model(std::move(files)));
+      tokenizer_sha256_ = tokenizer_sha256;
       val out = ok_result();
       nlohmann::json info = session_->info();
       info["ablation_units"] = ablation_units_json(session_->model().config);
@@ -119,7 +126,7 @@ class Engine {
     return guarded([&] {
       suite_.reset();
       auto suite = std::make_unique<Suite>(parse_suite(text, "suite.json"));
-      suite_sha256_ = sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+      suite_sha256_ = sha256_of(text);
       suite_ = std::move(suite);
       val out = ok_result();
       out.set("summary", suite_summary(*suite_, suite_sha256_).dump());
@@ -163,7 +170,24 @@ class Engine {
     });
   }
 
+  val buildSuite(const std::string& bank_text, int seed) {
+    return guarded([&] {
+      const std::optional<Tokenizer>& tokenizer = session().model().tokenizer;
+      if (!tokenizer) throw Error("the loaded model has no tokenizer.json to build a suite for");
+      if (seed < 0) fail_expected("buildSuite: seed", "a non-negative integer", std::to_string(seed));
+      const Bank bank = parse_bank(bank_text, "bank.json");
+      const nlohmann::json suite = build_nl_suite(
+          {bank, sha256_of(bank_text), *tokenizer, "tokenizer.json", tokenizer_sha256_}, static_cast<uint64_t>(seed));
+      val out = ok_result();
+      out.set("suite", suite.dump() + "\n");  // the bytes `strata suite` writes
+      return out;
+    });
+  }
+
  private:
+  static std::string sha256_of(const std::string& text) {
+    return sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  }
   const Session& session() const {
     if (!session_) throw Error("no model is loaded");
     return *session_;
@@ -171,6 +195,7 @@ class Engine {
   std::unique_ptr<Session> session_;
   std::unique_ptr<Suite> suite_;
   std::string suite_sha256_;
+  std::string tokenizer_sha256_;  // of the loaded model's tokenizer.json, "" without one
 };
 
 }  // namespace
@@ -187,6 +212,7 @@ EMSCRIPTEN_BINDINGS(strata) {
       .function("listAnalyses", &Engine::listAnalyses)
       .function("analyze", &Engine::analyze)
       .function("report", &Engine::report)
-      .function("parseReport", &Engine::parseReport);
+      .function("parseReport", &Engine::parseReport)
+      .function("buildSuite", &Engine::buildSuite);
   emscripten::constant("version", std::string(STRATA_VERSION));
 }

@@ -22,7 +22,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 models=("$@")
-[ ${#models[@]} -gt 0 ] || models=($(ls -d models/*/ | xargs -n1 basename | grep -v '^recipe$'))
+[ ${#models[@]} -gt 0 ] || models=($(for d in models/*/; do [ -f "$d/config.json" ] && basename "$d"; done))
 analyses=$("$strata" analyze --list | awk '{print $1}')
 only=${STRATA_BENCH_ANALYSES:-}
 [ -z "$only" ] || analyses=$(tr ',' '\n' <<<"$only")

@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "analysis/evaluate.h"
+#include "bank/suite-builder.h"
 #include "cli/analyze-command.h"
 #include "base/error.h"
+#include "base/sha256.h"
 #include "io/files.h"
 #include "io/suite.h"
 #include "io/json-reader.h"
@@ -127,6 +129,33 @@ void check_report(const Args& args) {
             << report["analyses"].size() << " analyses)\n";
 }
 
+std::string sha256_of(const std::string& text) {
+  return sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+// Builds a natural-language suite from the bank for one tokenizer; the counts
+// of kept and dropped items go to stderr.
+void suite(const Args& args) {
+  const std::string tokenizer_path = args.required("tokenizer");
+  const std::string bank_path = args.get("bank", "models/nl-bank/bank.json");
+  const std::string out_path = args.required("out");
+  const std::string tokenizer_text = read_file_text(tokenizer_path);
+  const std::string bank_text = read_file_text(bank_path);
+  const Tokenizer tokenizer = Tokenizer::from_json(tokenizer_text, tokenizer_path);
+  const Bank bank = parse_bank(bank_text, bank_path);
+  const json built = build_nl_suite({bank, sha256_of(bank_text), tokenizer, tokenizer_path, sha256_of(tokenizer_text)},
+                                    static_cast<uint64_t>(args.get_int("seed", 0, 0, 1 << 30)));
+  write_file_bytes(out_path, built.dump() + "\n");
+  const json& build = built["build"];
+  std::cerr << out_path << ": " << built["items"].size() << " items, prompts of " << built["prompt_tokens"]
+            << " tokens\n";
+  for (const auto& [kind, n] : build["kept"].items()) {
+    std::cerr << "  " << kind << " (" << bank.kinds.at(kind).family << "): kept " << n;
+    for (const auto& [reason, count] : build["dropped"][kind].items()) std::cerr << ", " << reason << " " << count;
+    std::cerr << "\n";
+  }
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -141,6 +170,8 @@ const std::vector<Command>& commands() {
       {"eval", "strata eval --model DIR [--suite FILE] [--json] [--items]", {{"model", "suite"}, {"json", "items"}}, eval},
       analyze_command(),
       {"check-report", "strata check-report --report FILE", {{"report"}, {}}, check_report},
+      {"suite", "strata suite --tokenizer FILE --out FILE [--bank FILE] [--seed N]",
+       {{"tokenizer", "out", "bank", "seed"}, {}}, suite},
   };
   return list;
 }

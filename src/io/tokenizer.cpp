@@ -442,6 +442,8 @@ std::optional<int32_t> Tokenizer::token_to_id(const std::string& token) const {
 
 int32_t Tokenizer::vocab_size() const { return impl_->vocab_size; }
 
+bool Tokenizer::is_byte_level_bpe() const { return impl_->kind == ModelKind::bpe && impl_->byte_level; }
+
 namespace {
 
 // A token's bytes through the inverse byte map; a token with a code point

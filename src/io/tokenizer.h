@@ -34,6 +34,7 @@ class Tokenizer {
   const std::string& token(int32_t id) const;                // the vocab entry as written in the file
   std::optional<int32_t> token_to_id(const std::string& token) const;
   int32_t vocab_size() const;  // 1 + the largest id, added tokens included
+  bool is_byte_level_bpe() const;  // a BPE model over GPT-2's byte map (GPT-2, Qwen2), not WordLevel
 
   struct Impl;
 
