@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the complete static site to web/dist (or STRATA_SITE_DIR): the page (Vite build of web/), the
 # methods page (docs/methods.md as methods.html), the engine module copied unchanged into
-# $site/engine/, and the shipped models.
+# $site/engine/, the shipped models and the natural-language bank.
 #
 #   bash scripts/build-site.sh
 #
@@ -41,4 +41,7 @@ if [ -f "$models_dir/manifest.json" ]; then
 else
   echo "build-site: no $models_dir/manifest.json; the site has no shipped models" >&2
 fi
+# The natural-language bank, for suites built in the page (web/src/models/nl-suite.js).
+mkdir -p "$site/models/nl-bank"
+cp models/nl-bank/bank.json "$site/models/nl-bank/"
 echo "site written to $site"

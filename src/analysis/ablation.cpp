@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 #include "base/error.h"
 
 namespace strata {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 
 namespace strata {
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <set>
 
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 #include "base/error.h"
 
 namespace strata {

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "analysis/circuit-evaluation.h"
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 #include "base/error.h"
 
 namespace strata {

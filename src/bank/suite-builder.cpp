@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analysis/seeded-random.h"  // header-only: draws that are the same natively and in wasm
+#include "base/seeded-random.h"  // header-only: draws that are the same natively and in wasm
 #include "base/error.h"
 
 namespace strata {

@@ -26,9 +26,14 @@ void rms_norm(const Mat& x, const RowVec& w, float eps, Mat& out) {
   }
 }
 
+// An Eigen array expression, so that tanh runs vectorised (Eigen's packet tanh,
+// a few ulp from std::tanh): a scalar std::tanh per element made GPT-2's forward
+// 1.6x LLaMA's at the same widths. (SiLU's scalar std::exp below measured faster
+// in wasm than Eigen's packet exp, so it stays scalar.)
 void gelu_new_inplace(Mat& x) {
   const float k = std::sqrt(2.0f / static_cast<float>(M_PI));
-  x = x.unaryExpr([k](float v) { return 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v))); });
+  auto v = x.array();
+  x = (0.5f * v * (1.0f + (k * (v + 0.044715f * v.cube())).tanh())).matrix();
 }
 
 void silu_inplace(Mat& x) {

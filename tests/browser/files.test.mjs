@@ -1,12 +1,17 @@
 // Opening model files in the page: a dropped Hugging Face folder loads under the
 // SHA-256 of its weights; broken files give a message naming the problem and the
-// page keeps working; a crashed engine worker is replaced.
+// page keeps working; a crashed engine worker is replaced. A GPT-2 dropped
+// without a suite gets the natural-language suite `strata suite` builds for its
+// tokenizer, and the engine workers analyse with it.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { strata } from '../node/helpers.mjs';
+import { makeGpt2Tokenizer } from '../node/make-gpt2-tokenizer.mjs';
+import { writeRandomGpt2 } from '../node/random-gpt2.mjs';
 import { dist, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
@@ -51,6 +56,32 @@ async function stillWorks(page) {
   const rows = await predictions(page);
   assert.ok(rows.length > 0, 'no predictions after the error');
 }
+
+test('a GPT-2 dropped without a suite gets the one strata suite builds for its tokenizer', async () => {
+  const { page } = browser;
+  const tokenizer = join(scratch, 'gpt2-tokenizer.json');
+  writeFileSync(tokenizer, JSON.stringify(makeGpt2Tokenizer()));
+  const dir = join(scratch, 'random-gpt2');
+  writeRandomGpt2(dir, tokenizer);
+  await page.setInputFiles('#model-files', ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(dir, f)));
+  const notice = await page.waitForSelector('text=/one was built from the natural-language bank/', { timeout: 120_000 });
+  const m = /: (\d+) recall and (\d+) reasoning items of (\d+) tokens \(/.exec(await notice.textContent());
+  assert.ok(m, await notice.textContent());
+  const expected = join(scratch, 'nl-suite.json');
+  const cli = strata('suite', '--tokenizer', tokenizer, '--out', expected);
+  assert.equal(cli.status, 0, cli.stderr);
+  const items = JSON.parse(readFileSync(expected, 'utf8')).items;
+  assert.equal(+m[1], items.filter((i) => i.family === 'recall').length);
+  assert.equal(+m[2], items.filter((i) => i.family === 'reasoning').length);
+  const inPage = await page.evaluate(() => window.strata.data.model.suite.items.map((i) => [i.id, i.prompt, i.answer]));
+  assert.deepEqual(inPage, items.map((i) => [i.id, i.prompt, i.answer]), 'the page built another suite than strata suite');
+  // The engine workers analyse with it: an ablation sweep over two items of each kind.
+  const sweep = await page.evaluate(() => window.strata.pool.analyze(window.strata.data.model.key, 'ablation',
+    { settings: { items_per_kind: 2, levels: ['layer'] }, seed: 1 }));
+  assert.deepEqual(sweep.result.items.kinds.map((k) => k.n), sweep.result.items.kinds.map(() => 2));
+  assert.equal(sweep.result.items.kinds.length, new Set(items.map((i) => i.kind)).size);
+  assertClean(browser);
+});
 
 test('a dropped Hugging Face folder opens under the SHA-256 of its weights', async () => {
   const { page } = browser;

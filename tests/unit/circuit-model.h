@@ -19,7 +19,7 @@
 //   random_model        the sweep model's shapes with seeded Gaussian weights.
 #pragma once
 
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 #include "sweep-model.h"
 
 namespace strata::testing {

@@ -8,7 +8,7 @@
 #include "analysis/bootstrap.h"
 #include "analysis/circuits.h"
 #include "analysis/registry.h"
-#include "analysis/seeded-random.h"
+#include "base/seeded-random.h"
 #include "base/error.h"
 #include "circuit-model.h"
 

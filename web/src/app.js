@@ -187,6 +187,7 @@ export class App {
       const { patch, cleared } = this.store.perModelReset();
       const from = this.data.model?.id;
       if (cleared && from && from !== model.id) this.notify(`Opening your model cleared ${cleared}: they belong to ${from}.`, 'info', 'switch');
+      if (model.suiteNote) this.notify(model.suiteNote.text, model.suiteNote.kind, 'suite');
       await this.update({ ...patch, model: model.id });
     } catch (error) {
       if (error instanceof SupersededError) {

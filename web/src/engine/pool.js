@@ -8,6 +8,7 @@
 //   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
 //   await pool.analyze(key, name, request, onProgress) -> {result} (request: {settings, seed}; the model's suite)
 //   await pool.report(key, request)    -> {report: text};  await pool.parseReport(text) -> {report}
+//   await pool.buildSuite(key, bank, seed) -> {suite: text}: a natural-language suite for the model's tokenizer
 //
 // Requests carry ids and are queued until a worker is free. A worker whose instance
 // dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
@@ -96,6 +97,10 @@ export class EnginePool {
 
   parseReport(text) {
     return this.#submit({ type: 'parseReport', text });
+  }
+
+  buildSuite(key, bank, seed) {
+    return this.#submit({ type: 'buildSuite', key, bank, seed });
   }
 
   // Stops one worker as a crash would (used by the browser tests).

@@ -2,7 +2,7 @@
 //
 // Protocol (see pool.js): the first message is {type: 'init', engineUrl}; the worker
 // answers {type: 'ready', version} or {type: 'failed', error}. Then requests
-// {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'crash', ...} get
+// {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'buildSuite' | 'crash', ...} get
 // {id, ok, result | error, fatal?}; a long analysis also sends {id, type: 'progress', fraction, stage}.
 // A model's suite (suite.json text, optional) comes with the model and is parsed
 // by the engine when an analysis or a report first needs it: a prediction does
@@ -102,6 +102,10 @@ const handlers = {
   parseReport({ text }) {
     if (typeof engine.parseReport !== 'function') throw engineError('this engine build cannot read reports (engine.parseReport is missing)');
     return { report: JSON.parse(unwrap(engine.parseReport(text), 'report').report) };
+  },
+  buildSuite({ bank, seed }) {
+    if (typeof engine.buildSuite !== 'function') throw engineError('this engine build cannot build suites (engine.buildSuite is missing)');
+    return { suite: unwrap(engine.buildSuite(bank, seed), 'building a suite').suite };
   },
   crash() {
     setTimeout(() => { throw new Error('the engine worker was stopped on purpose (test)'); });

@@ -4,6 +4,7 @@
 // the caller passes isCurrent(), checked after every wait, and a load that is no
 // longer wanted is cancelled in the engine pool, so the latest choice always wins.
 import { HookTable } from '../engine/hooks.js';
+import { buildNlSuite } from './nl-suite.js';
 import { fetchManifest, fetchShippedModel, readDroppedFiles } from './sources.js';
 import { vocabulary } from './vocab.js';
 
@@ -80,9 +81,10 @@ export class ModelRegistry {
       this.pool.setModel(key, files);
       const info = await this.pool.load(key);
       stop();
+      const suiteNote = files.suiteText || !files.tokenizer ? null : await this.#buildSuite(key, files, onStage, stop);
       const id = `sha256-${info.weights_sha256}`;
       const model = { id, key, name: `Your model (${info.model_type}, weights SHA-256 ${String(info.weights_sha256).slice(0, 12)}…)`, source: 'dropped', info, suite: files.suite,
-        hooks: new HookTable(info.hooks ?? []), vocab: vocabulary(files.tokenizer), onnx: null, card: null };
+        suiteNote, hooks: new HookTable(info.hooks ?? []), vocab: vocabulary(files.tokenizer), onnx: null, card: null };
       this.models.set(id, model);
       return model;
     } catch (error) {
@@ -91,6 +93,23 @@ export class ModelRegistry {
       throw error;
     } finally {
       if (this.pending.get(key) === pending) this.pending.delete(key);
+    }
+  }
+
+  // A model with a tokenizer and no suite gets one built from the bank; the
+  // workers then reload it with the suite. Returns what to tell the user.
+  async #buildSuite(key, files, onStage, stop) {
+    onStage('Building a natural-language suite for its tokenizer…');
+    try {
+      const built = await buildNlSuite(this.pool, key, this.base);
+      stop();
+      Object.assign(files, { suiteText: built.text, suite: built.suite });
+      this.pool.forgetModel(key);
+      this.pool.setModel(key, files);
+      return { kind: 'info', text: `No suite came with this model, so one was built from the natural-language bank for its tokenizer: ${built.summary}.` };
+    } catch (error) {
+      if (error instanceof SupersededError) throw error;
+      return { kind: 'warning', text: `No suite came with this model, and none could be built for its tokenizer: ${error.message}. The views that need a suite stay closed.` };
     }
   }
 }
