@@ -2,14 +2,16 @@
 // the ablations, the selected layer/head and the suite item, with a notice saying
 // what was cleared; a model load superseded by a later choice is cancelled and the
 // latest choice wins; notices about a state that went away are withdrawn; a model
-// whose output is not a number gets a message, never a silent "–".
+// whose output is not a number gets a message, never a silent "–". A running
+// analysis can be cancelled: it says so, the page goes on, and it runs again
+// when asked.
 import assert from 'node:assert/strict';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dist, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
+import { dist, openBrowser, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
 
 const manifest = requireSite();
 const [first, second] = manifest.models;
@@ -130,6 +132,26 @@ test('a notice about a model that is no longer wanted goes away, and the summary
   await page.waitForFunction(() => /Type a prompt/.test(document.querySelector('#predictions')?.textContent ?? ''));
   const summary = await page.textContent('#summary');
   assert.doesNotMatch(summary, /\bnull\b|undefined|NaN/, `the summary bar reads: ${summary}`);
+  assertClean(browser);
+});
+
+test('a running analysis can be cancelled, the page goes on, and it runs again when asked', async () => {
+  const { page } = browser;
+  await page.goto(`${server.url}#m=${first.id}&v=ablation`);
+  // The suite-wide sweep, once its workers have started on it.
+  await page.waitForFunction(() => (window.strata.data.analyses?.ablation?.progress ?? 0) > 0, null, { timeout: 120_000 });
+  await page.locator('button[data-cancel="ablation"]').first().click();
+  await page.waitForSelector('button[data-retry="ablation"]');
+  assert.match(await page.textContent('#view'), /cancelled/);
+  assert.equal(await page.evaluate(() => window.strata.data.analyses.ablation.status), 'cancelled');
+  assert.ok(!(await noticeTexts(page)).some((t) => /stopped|restarted/.test(t)), 'a cancel was reported as a crash');
+  // The page still runs the model (a head switched off, on the fresh workers),
+  // and the sweep does not start again by itself.
+  await page.click('button.component[data-ablation]');
+  await page.waitForFunction(() => window.strata.data.ablated?.logits && /[#&]x=/.test(location.hash), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => window.strata.data.analyses.ablation.status), 'cancelled');
+  await page.click('button[data-retry="ablation"]');
+  await waitForCharts(page, 'ablation');
   assertClean(browser);
 });
 

@@ -29,7 +29,7 @@ export class App {
     this.store = new StateStore();
     this.registry = new ModelRegistry(this.pool, this.base);
     this.runs = new RunService(this.pool);
-    this.scheduler = new AnalysisScheduler(this.pool, () => this.scheduleRender());
+    this.scheduler = new AnalysisScheduler(this.pool, () => this.scheduleRender(), () => this.data.model && this.startAnalyses(this.data.model));
     this.notices = new Notices(document.getElementById('notices'));
     this.reports = new ReportSession(this);
     this.generation = 0;

@@ -6,11 +6,12 @@
 // gives exactly the unsplit result. Progress is the mean of the shards'.
 export const SWEEPS = new Set(['ablation', 'patching', 'causal-tracing']);
 
-// onProgress(fraction, stage) is called as the workers report.
-export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } = {}, onProgress = null) {
+// onProgress(fraction, stage) is called as the workers report; an aborted
+// signal cancels every shard (pool.js).
+export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } = {}, onProgress = null, signal = null) {
   const count = SWEEPS.has(name) ? Math.max(1, pool.size) : 1;
   if (count === 1) {
-    const { result } = await pool.analyze(key, name, { settings, seed }, onProgress);
+    const { result } = await pool.analyze(key, name, { settings, seed }, onProgress, signal);
     return result;
   }
   const fractions = new Array(count).fill(0);
@@ -20,6 +21,7 @@ export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } =
       fractions[index] = fraction;
       onProgress?.(fractions.reduce((a, b) => a + b, 0) / count, stage);
     },
+    signal,
   )));
   return mergeShards(parts.map((p) => p.result));
 }

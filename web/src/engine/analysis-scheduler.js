@@ -7,14 +7,22 @@
 // label (fewer levels, no controls), queued ahead of it so that a view that
 // waits on a whole-suite analysis can draw something at once. Previews are
 // kept apart from the analyses (never saved in a report, never taken from one).
+//
+// A running entry can be cancelled (entry.cancel()): it stays in the cache as
+// 'cancelled', so the view does not start it again by itself, until the user
+// asks for it once more (entry.retry()).
 import { runAnalysis } from './analyses.js';
+import { CancelledError } from './pool.js';
 
 const MAX_CACHED_ANALYSES = 48;
 
 export class AnalysisScheduler {
-  constructor(pool, onChange) {
+  // onChange: an entry's progress or status changed; onRetry: a cancelled entry
+  // was asked for again (the caller asks for the view's analyses anew).
+  constructor(pool, onChange, onRetry = onChange) {
     this.pool = pool;
     this.onChange = onChange;
+    this.onRetry = onRetry;
     this.cache = new Map();
   }
 
@@ -70,13 +78,23 @@ export class AnalysisScheduler {
   #launch(model, name, settings, seed) {
     const entry = { status: 'running', name, settings, seed, progress: 0, stage: 'starting', result: null, error: null };
     const started = performance.now();
+    const controller = new AbortController();
+    entry.cancel = () => controller.abort();
+    entry.retry = () => {
+      for (const [k, v] of this.cache) if (v === entry) this.cache.delete(k);
+      this.onRetry();
+    };
     entry.promise = runAnalysis(this.pool, model.key, name, { settings, seed }, (fraction, stage) => {
       entry.progress = fraction;
       entry.stage = stage;
       this.onChange();
-    }).then((result) => {
+    }, controller.signal).then((result) => {
       Object.assign(entry, { status: 'done', result, progress: 1, ms: performance.now() - started });
     }, (error) => {
+      if (error instanceof CancelledError) {
+        entry.status = 'cancelled';
+        return;
+      }
       Object.assign(entry, { status: 'error', error: error.message });
       for (const [k, v] of this.cache) if (v === entry) this.cache.delete(k);
     }).finally(() => this.onChange());

@@ -6,7 +6,9 @@
 //   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
 //   await pool.tokenize(key, text)     -> {ids: Int32Array, tokens}
 //   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
-//   await pool.analyze(key, name, request, onProgress) -> {result} (request: {settings, seed}; the model's suite)
+//   await pool.analyze(key, name, request, onProgress, signal) -> {result} (request: {settings, seed}; the model's suite)
+//       an aborted signal drops the request if it waits, or stops the worker running it (a wasm call
+//       cannot be interrupted) and starts a fresh one; the promise rejects with CancelledError
 //   await pool.report(key, request)    -> {report: text};  await pool.parseReport(text) -> {report}
 //   await pool.buildSuite(key, bank, seed) -> {suite: text}: a natural-language suite for the model's tokenizer
 //
@@ -24,6 +26,7 @@ export function poolSize() {
 }
 
 export class EngineError extends Error {}
+export class CancelledError extends Error {}
 
 export class EnginePool {
   constructor({ engineUrl, size = poolSize() }) {
@@ -87,8 +90,8 @@ export class EnginePool {
     return this.#submit({ type: 'run', key, ids: Int32Array.from(ids), request: JSON.stringify(request), topK });
   }
 
-  analyze(key, name, request, onProgress = null) {
-    return this.#submit({ type: 'analyze', key, name, request: JSON.stringify(request), onProgress });
+  analyze(key, name, request, onProgress = null, signal = null) {
+    return this.#submit({ type: 'analyze', key, name, request: JSON.stringify(request), onProgress }, signal);
   }
 
   report(key, request) {
@@ -192,12 +195,32 @@ export class EnginePool {
     for (const q of this.queue.splice(0)) q.reject(new EngineError(message));
   }
 
-  #submit(request) {
+  #submit(request, signal = null) {
     if (this.broken) return Promise.reject(new EngineError(this.broken));
+    if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, resolve, reject });
+      const job = { ...request, resolve, reject };
+      signal?.addEventListener('abort', () => this.#cancel(job), { once: true });
+      this.queue.push(job);
       this.#pump();
     });
+  }
+
+  // A waiting job leaves the queue; a running one takes its worker with it (the
+  // only way to stop a wasm call), and a fresh worker takes the worker's place.
+  #cancel(job) {
+    const waiting = this.queue.indexOf(job);
+    if (waiting >= 0) this.queue.splice(waiting, 1);
+    const slot = this.workers.find((w) => w.busy === job && !w.dead);
+    if (waiting < 0 && !slot) return;  // already answered
+    if (slot) {
+      slot.dead = true;
+      slot.busy = null;
+      slot.worker.terminate();
+      this.workers[this.workers.indexOf(slot)] = this.#spawn();
+    }
+    job.reject(new CancelledError('cancelled'));
+    this.#pump();
   }
 
   #pump() {

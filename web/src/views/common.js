@@ -28,6 +28,11 @@ export function analysisResult(box, data, label, what) {
     box.append(progressBar(label, entry, `${what}: ${stageText(entry.stage, what)}`));
     return null;
   }
+  if (entry.status === 'cancelled') {
+    box.append(el('p', { class: 'note', dataset: { analysis: label } }, [`${what}: cancelled. `,
+      el('button', { type: 'button', class: 'link-button', dataset: { retry: label }, text: 'Run it again', onclick: () => entry.retry() })]));
+    return null;
+  }
   if (entry.status === 'error') {
     box.append(el('p', { class: 'error', role: 'alert', dataset: { analysis: label }, text: `${what}: ${entry.error}` }));
     return null;
@@ -51,8 +56,9 @@ export function resultOrPreview(box, data, label, what) {
 
 function progressBar(label, entry, text) {
   return el('div', { class: 'progress', dataset: { analysis: label } }, [
-    el('progress', { max: 1, value: entry.progress ?? 0 }),
+    el('progress', { max: 1, value: entry.progress ?? 0, 'aria-label': text }),
     el('span', { text: `${text} (${Math.round((entry.progress ?? 0) * 100)}%)` }),
+    entry.cancel ? el('button', { type: 'button', class: 'link-button', dataset: { cancel: label }, text: 'Cancel', onclick: () => entry.cancel() }) : null,
   ]);
 }
 
