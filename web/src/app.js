@@ -206,7 +206,7 @@ export class App {
         this.render();
       }, read);
       this.data.loading = null;
-      if (hub) model.name = `${hub.name} (Hugging Face Hub, weights SHA-256 ${String(model.info.weights_sha256).slice(0, 12)}…)`;
+      if (hub) Object.assign(model, { hub: hub.name, name: `${hub.name} (Hugging Face Hub, weights SHA-256 ${String(model.info.weights_sha256).slice(0, 12)}…)` });
       const { patch, cleared } = this.store.perModelReset();
       const from = this.data.model?.id;
       if (cleared && from && from !== model.id) this.notify(`Opening your model cleared ${cleared}: they belong to ${from}.`, 'info', 'switch');

@@ -123,7 +123,7 @@ function fillParity(box, data) {
 function fillModels(select, data) {
   clear(select);
   for (const m of data.manifest) select.append(el('option', { value: m.id, text: `${m.id} — ${m.description ?? m.model_type ?? ''}` }));
-  if (data.model?.source === 'dropped') select.append(el('option', { value: data.model.id, text: `${data.model.name} (your files)` }));
+  if (data.model?.source === 'dropped') select.append(el('option', { value: data.model.id, text: data.model.hub ? data.model.name : `${data.model.name} (your files)` }));
   if (!select.options.length) select.append(el('option', { value: '', text: 'No shipped models: drop one below' }));
   select.value = data.model?.id ?? '';
 }
