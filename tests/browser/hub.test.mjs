@@ -125,6 +125,7 @@ test('a Hub model opens with progress, is cached, reopens offline, and its link 
     });
 
     // Whole checkpoint, through a redirect to the CDN host.
+    assert.equal(await page.isHidden('#hub-progress'), true, 'no progress bar before a download');
     await openHub(page, 'test/tiny-gpt2@main');
     const id = `sha256-${sha(whole)}`;
     await loaded(page, id);
@@ -218,11 +219,13 @@ test('sharded checkpoints merge exactly and open; a 404, a cut download and a ca
     assert.match(await modelError(page, /not a Hugging Face/), /Could not open from the Hub: "not a model id" is not a Hugging Face model id/);
 
     await openHub(page, 'test/slow');
-    await page.waitForFunction(() => !document.querySelector('#hub-progress').hidden);
+    await page.waitForSelector('#hub-progress', { state: 'visible' });
+    assert.match(await page.textContent('#hub-progress-text'), /Connecting to the Hub for test\/slow@main|MB/);
     while (!slow.release) await new Promise((r) => setTimeout(r, 20));
     await page.click('#hub-cancel');
     await page.waitForFunction(() => /The download of test\/slow@main was cancelled/.test(document.querySelector('#notices')?.textContent ?? ''));
-    await page.waitForFunction(() => document.querySelector('#hub-progress').hidden && !document.querySelector('#hub-open').disabled);
+    await page.waitForSelector('#hub-progress', { state: 'hidden' });
+    assert.equal(await page.isEnabled('#hub-open'), true);
     slow.release();
     // The page stays usable: the whole model opens next.
     await openHub(page, 'test/tiny-gpt2');

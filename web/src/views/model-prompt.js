@@ -259,7 +259,7 @@ function hubPanel(actions) {
   const input = el('input', { id: 'hub-id', type: 'text', spellcheck: 'false', placeholder: 'owner/name@main', 'aria-label': 'Hugging Face model id and revision' });
   const open = el('button', { type: 'button', id: 'hub-open', text: 'Open from the Hub', onclick: () => actions.openHub(input.value) });
   input.addEventListener('keydown', (e) => { if (e.key === 'Enter') actions.openHub(input.value); });
-  const bar = el('progress', { id: 'hub-bar', max: 1, value: 0 });
+  const bar = el('progress', { id: 'hub-bar', max: 1, value: 0, 'aria-label': 'Download from the Hub' });
   const line = el('span', { id: 'hub-progress-text' });
   const cancel = el('button', { type: 'button', id: 'hub-cancel', text: 'Cancel', onclick: () => actions.cancelHub() });
   const progress = el('div', { class: 'row', id: 'hub-progress', hidden: true }, [bar, line, cancel]);
