@@ -32,7 +32,7 @@ export function parseHubRef(text) {
 
 export function hubFileUrl({ repo, revision }, file) {
   if (!FILE.test(file)) throw new Error(`"${file.slice(0, 60)}" is not a file name`);
-  return `${HUB_ORIGIN}/${repo}/resolve/${revision.split('/').map(encodeURIComponent).join('/')}/${file}`;
+  return `${HUB_ORIGIN}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
 }
 
 export async function sha256Hex(bytes) {
