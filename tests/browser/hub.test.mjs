@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { mergeSafetensors } from '../../web/src/models/hub.js';
+import { formatHash, parseHash } from '../../web/src/state/url-state.js';
 import { openBrowser, requireSite, root, startServer } from './helpers.mjs';
 
 const fixture = join(root, 'tests', 'data', 'parity', 'gpt2-f32');
@@ -58,6 +59,7 @@ const merged = Buffer.from(mergeSafetensors(sharded.shards.map((s) => new Uint8A
 const REPOS = {
   'test/tiny-gpt2': { 'config.json': config, 'model.safetensors': whole },
   'test/tiny-gpt2-sharded': { 'config.json': config, 'model.safetensors.index.json': sharded.index, [sharded.files[0]]: sharded.shards[0], [sharded.files[1]]: sharded.shards[1] },
+  'test/huge': { 'config.json': config, 'model.safetensors.index.json': Buffer.from(JSON.stringify({ metadata: { total_size: 2e9 }, weight_map: { w: 'model-00001-of-00009.safetensors' } })) },
   'test/cut': { 'config.json': config, 'model.safetensors': whole },
   'test/slow': { 'config.json': config, 'model.safetensors': whole },
 };
@@ -184,7 +186,7 @@ test('a Hub model opens with progress, is cached, reopens offline, and its link 
   }
 });
 
-test('sharded checkpoints merge exactly and open; a 404, a cut download and a cancel get their messages', async () => {
+test('sharded checkpoints merge exactly and open; the link fields; a 404, a model over the limit, a cut download, a bad id and a cancel get their messages', async () => {
   // The merge keeps every tensor's bytes, dtype and shape.
   const a = parse(whole);
   const b = parse(merged);
@@ -195,6 +197,14 @@ test('sharded checkpoints merge exactly and open; a 404, a cut download and a ca
     assert.ok(a.data.subarray(...o.data_offsets).equals(b.data.subarray(...t.data_offsets)), name);
   }
   assert.equal((8 + Number(merged.readBigUInt64LE(0))) % 8, 0, 'the data starts 8-byte aligned');
+
+  // The link fields: a round trip, and malformed values dropped with a notice naming them.
+  const hashes = { 'config.json': sha(config), 'model.safetensors': sha(whole) };
+  assert.deepEqual(parseHash(formatHash({ ...parseHash('').state, hub: 'test/tiny-gpt2@main', hubFiles: hashes })).state.hubFiles, hashes);
+  assert.deepEqual(parseHash('#hf=../x@main&hs=config.json:abc').notices, [
+    'The link\'s Hub model was ignored: "../x@main" is not a Hugging Face model id (owner/name, letters, digits, . _ -).',
+    'The link\'s Hub file hashes were ignored: expected file:sha256 pairs, found "config.json:abc".',
+  ]);
 
   const browser = await openBrowser(site.url);
   const { page, context } = browser;
@@ -214,6 +224,10 @@ test('sharded checkpoints merge exactly and open; a 404, a cut download and a ca
 
     await openHub(page, 'test/cut');
     assert.match(await modelError(page, /cut/), /Could not open test\/cut@main from the Hub: model\.safetensors: the download was cut after \d+ of \d+ bytes\./);
+
+    await openHub(page, 'test/huge');
+    assert.match(await modelError(page, /can open/), /Could not open test\/huge@main from the Hub: model\.safetensors\.index\.json: the weights are 2000\.0 MB; this page can open up to 1610\.6 MB\./);
+    assert.ok(!log.some((u) => u.includes('model-00001-of-00009')), 'no shard of a model over the limit is fetched');
 
     await openHub(page, 'not a model id');
     assert.match(await modelError(page, /not a Hugging Face/), /Could not open from the Hub: "not a model id" is not a Hugging Face model id/);
