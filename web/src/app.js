@@ -8,6 +8,7 @@ import { RunService, maxAbsDifference, summariseOnnx } from './engine/run-servic
 import { lessonById } from './lessons/index.js';
 import { ModelRegistry, SupersededError } from './models/registry.js';
 import { fetchCard, fetchOnnx } from './models/sources.js';
+import { fetchHubModel, parseHubRef } from './models/hub.js';
 import { fitAblations, formatInterventions, toEngine, toggleAblation } from './state/interventions.js';
 import { StateStore, copyLink } from './state/store.js';
 import { Notices } from './ui/notices.js';
@@ -45,6 +46,8 @@ export class App {
       selectItem: (id) => this.update({ item: id, prompt: null }),
       toggleAblation: (a) => this.update({ interventions: toggleAblation(this.state.interventions, a) }),
       openFiles: (files) => this.openFiles(files),
+      openHub: (text) => this.openHub(text),
+      cancelHub: () => this.data.hub?.controller.abort(),
       notify: (text) => this.notify(text, 'error'),
       startLesson: (id) => this.goToStep(id, 0),
       goToStep: (id, step) => this.goToStep(id, step),
@@ -142,7 +145,8 @@ export class App {
     if (!entry) {
       if (SHA_ID.test(wanted)) {
         this.data.model = null;
-        this.data.modelError = `This link uses a model that was opened from files (weights SHA-256 ${wanted.slice(7, 19)}…). Drop the same files in the Model & prompt view to open it.`;
+        this.data.modelError = this.state.hub ? `This link opens ${this.state.hub} from the Hugging Face Hub: press "Open from the Hub" in the Model & prompt view (nothing is fetched until you do).`
+          : `This link uses a model that was opened from files (weights SHA-256 ${wanted.slice(7, 19)}…). Drop the same files in the Model & prompt view to open it.`;
         this.notify(this.data.modelError, 'warning', 'model');
         return;
       }
@@ -171,8 +175,26 @@ export class App {
     this.notices.withdraw('model');
   }
 
-  async openFiles(fileList) {
+  // A model from the Hugging Face Hub (models/hub.js), fetched only on this click;
+  // the link's file hashes are checked when it names this same model.
+  openHub(text) {
+    let ref;
+    try {
+      ref = parseHubRef(text);
+    } catch (error) {
+      this.data.modelError = `Could not open from the Hub: ${error.message}.`;
+      return this.render();
+    }
+    const name = `${ref.repo}@${ref.revision}`;
+    const hub = { name, controller: new AbortController(), progress: null };
+    const read = () => fetchHubModel(ref, { expected: this.state.hub === name ? this.state.hubFiles : null, signal: hub.controller.signal,
+      onProgress: (p) => { hub.progress = p; this.scheduleRender(); } });
+    return this.openFiles(null, hub, read);
+  }
+
+  async openFiles(fileList, hub = null, read = undefined) {
     const choice = ++this.choice;
+    this.data.hub = hub;
     const isCurrent = () => choice === this.choice;
     this.registry.cancelPendingExcept(null);
     this.data.loading = 'Reading the files…';
@@ -182,13 +204,14 @@ export class App {
       const model = await this.registry.openDropped(fileList, isCurrent, (stage) => {
         this.data.loading = stage;
         this.render();
-      });
+      }, read);
       this.data.loading = null;
+      if (hub) Object.assign(model, { hub: hub.name, name: `${hub.name} (Hugging Face Hub, weights SHA-256 ${String(model.info.weights_sha256).slice(0, 12)}…)` });
       const { patch, cleared } = this.store.perModelReset();
       const from = this.data.model?.id;
       if (cleared && from && from !== model.id) this.notify(`Opening your model cleared ${cleared}: they belong to ${from}.`, 'info', 'switch');
       if (model.suiteNote) this.notify(model.suiteNote.text, model.suiteNote.kind, 'suite');
-      await this.update({ ...patch, model: model.id });
+      await this.update({ ...patch, model: model.id, ...(hub && { hub: hub.name, hubFiles: model.hashes }) });
     } catch (error) {
       if (error instanceof SupersededError) {
         this.notify('The dropped model was not opened: another model was chosen while it loaded.', 'info', 'switch');
@@ -196,8 +219,14 @@ export class App {
       }
       if (!isCurrent()) return;
       this.data.loading = null;
-      this.data.modelError = `Could not open the dropped model: ${error.message}`;
+      if (hub?.controller.signal.aborted) this.notify(`The download of ${hub.name} was cancelled.`, 'info', 'model');
+      else this.data.modelError = hub ? `Could not open ${hub.name} from the Hub: ${error.message}.` : `Could not open the dropped model: ${error.message}`;
       this.render();
+    } finally {
+      if (hub && this.data.hub === hub) {
+        this.data.hub = null;
+        this.scheduleRender();
+      }
     }
   }
 

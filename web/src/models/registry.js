@@ -63,9 +63,10 @@ export class ModelRegistry {
     return this.pending.get(entry.id).promise;
   }
 
-  // Reads, checks and loads dropped files; throws SupersededError when isCurrent()
-  // turns false on the way (the load is then cancelled).
-  async openDropped(fileList, isCurrent, onStage) {
+  // Reads, checks and loads dropped files (or files from read(), e.g. the Hub);
+  // throws SupersededError when isCurrent() turns false on the way (the load is
+  // then cancelled).
+  async openDropped(fileList, isCurrent, onStage, read = () => readDroppedFiles(fileList)) {
     const key = `dropped-${++this.dropCount}`;
     const pending = { id: null, cancelled: false };
     this.pending.set(key, pending);
@@ -75,7 +76,7 @@ export class ModelRegistry {
       throw new SupersededError('superseded');
     };
     try {
-      const files = await readDroppedFiles(fileList);
+      const files = await read();
       stop();
       onStage('Checking and loading the model…');
       this.pool.setModel(key, files);
@@ -86,7 +87,7 @@ export class ModelRegistry {
       const model = { id, key, name: `Your model (${info.model_type}, weights SHA-256 ${String(info.weights_sha256).slice(0, 12)}…)`, source: 'dropped', info, suite: files.suite,
         suiteNote, hooks: new HookTable(info.hooks ?? []), vocab: vocabulary(files.tokenizer), onnx: null, card: null };
       this.models.set(id, model);
-      return model;
+      return Object.assign(model, { hashes: files.hashes ?? null });
     } catch (error) {
       this.pool.forgetModel(key);
       if (pending.cancelled || !isCurrent()) throw new SupersededError('superseded');

@@ -6,6 +6,7 @@
 // the field in notices; plural marks a label that takes "were".
 
 import { formatInterventions, parseInterventions } from './interventions.js';
+import { formatFileHashes, parseFileHashes, parseHubRef } from '../models/hub.js';
 
 export const VIEWS = ['model', 'attention', 'flow', 'lens', 'attribution', 'patching', 'ablation', 'study', 'neurons', 'lessons'];
 export const BACKENDS = ['wasm', 'ort'];
@@ -59,6 +60,8 @@ export const FIELDS = [
   { name: 'seed', key: 's', label: 'seed', parse: int(0, 2147483647), default: 0 },
   { name: 'step', key: 'k', label: 'lesson step', parse: int(0, 999), default: 0 },
   { name: 'lesson', key: 'n', label: 'lesson', parse: pattern(/^[a-z][a-z0-9-]*$/, 'a lesson id', 40) },
+  { name: 'hub', key: 'hf', label: 'Hub model', parse: (t) => { parseHubRef(t); return t; } },
+  { name: 'hubFiles', key: 'hs', label: 'Hub file hashes', plural: true, parse: parseFileHashes, format: formatFileHashes },
   { name: 'backend', key: 'b', label: 'backend', parse: oneOf(BACKENDS), default: 'wasm' },
 ];
 

@@ -5,6 +5,7 @@ import { probabilityBars } from '../charts/bars.js';
 import { LESSONS } from '../lessons/index.js';
 import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
 import { droppedFiles } from '../ui/drop.js';
+import { describeProgress } from '../models/hub.js';
 import { predictionTable } from '../ui/predictions.js';
 import { predictionFlags } from '../ui/prediction-flags.js';
 import { backendName } from '../ui/summary.js';
@@ -38,6 +39,7 @@ export function mount(container, actions) {
     if (e.dataTransfer) droppedFiles(e.dataTransfer).then((files) => files.length && actions.openFiles(files), (err) => actions.notify(`The dropped files could not be read: ${err.message}`));
   });
 
+  const hub = hubPanel(actions);
   const info = el('div', { class: 'model-info', id: 'model-info' });
   const cardButton = el('button', { type: 'button', id: 'model-card-toggle', text: 'Model card', 'aria-expanded': 'false', 'aria-controls': 'model-card', onclick: () => actions.toggleCard() });
   const card = el('div', { id: 'model-card', hidden: true });
@@ -67,7 +69,7 @@ export function mount(container, actions) {
 
   container.append(
     el('h2', { text: title }), startHere, explanation(EXPLAIN),
-    el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect, cardButton]), info, card, drop]),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect, cardButton]), info, card, drop, hub.panel]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
     el('section', { class: 'panel' }, [results]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), parity]),
@@ -79,6 +81,7 @@ export function mount(container, actions) {
       current = data;
       fillStart(startHere, data, actions);
       fillModels(modelSelect, data);
+      hub.update(data);
       fillInfo(info, data);
       fillCard(cardButton, card, data);
       if (document.activeElement !== promptBox) promptBox.value = data.prompt?.text ?? '';
@@ -120,7 +123,7 @@ function fillParity(box, data) {
 function fillModels(select, data) {
   clear(select);
   for (const m of data.manifest) select.append(el('option', { value: m.id, text: `${m.id} — ${m.description ?? m.model_type ?? ''}` }));
-  if (data.model?.source === 'dropped') select.append(el('option', { value: data.model.id, text: `${data.model.name} (your files)` }));
+  if (data.model?.source === 'dropped') select.append(el('option', { value: data.model.id, text: data.model.hub ? data.model.name : `${data.model.name} (your files)` }));
   if (!select.options.length) select.append(el('option', { value: '', text: 'No shipped models: drop one below' }));
   select.value = data.model?.id ?? '';
 }
@@ -246,4 +249,32 @@ function fillPredictions(box, data, actions) {
   }));
   if (data.ablations?.length) box.append(el('p', { class: 'note', text: `These are the unchanged model's predictions; ${data.ablations.length} ablation(s) are active in the Ablation view.` }));
   box.append(predictionTable(rows, ['probability']));
+}
+
+const HUB_EXPLAIN = 'Or open a model from the Hugging Face Hub: give its id and revision (owner/name@revision). '
+  + 'The page then fetches config.json, tokenizer.json and model.safetensors (or its shards) from huggingface.co and its download hosts. '
+  + 'This is the only request the page ever makes to another site, and only when you press the button; the files stay in this browser, so the next visit opens them offline.';
+
+function hubPanel(actions) {
+  const input = el('input', { id: 'hub-id', type: 'text', spellcheck: 'false', placeholder: 'owner/name@main', 'aria-label': 'Hugging Face model id and revision' });
+  const open = el('button', { type: 'button', id: 'hub-open', text: 'Open from the Hub', onclick: () => actions.openHub(input.value) });
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') actions.openHub(input.value); });
+  const bar = el('progress', { id: 'hub-bar', max: 1, value: 0, 'aria-label': 'Download from the Hub' });
+  const line = el('span', { id: 'hub-progress-text' });
+  const cancel = el('button', { type: 'button', id: 'hub-cancel', text: 'Cancel', onclick: () => actions.cancelHub() });
+  const progress = el('div', { class: 'row', id: 'hub-progress', hidden: true }, [bar, line, cancel]);
+  const panel = el('div', { class: 'hub', id: 'hub' }, [el('p', { class: 'explain', text: HUB_EXPLAIN }), el('div', { class: 'row' }, [input, open]), progress]);
+  return {
+    panel,
+    update(data) {
+      if (!input.value && document.activeElement !== input && data.state.hub) input.value = data.state.hub;
+      const hub = data.hub;
+      progress.hidden = !hub;
+      open.disabled = Boolean(hub);
+      if (!hub) return;
+      const p = hub.progress;
+      bar.value = p?.total ? p.received / p.total : 0;
+      line.textContent = p ? describeProgress(p) : `Connecting to the Hub for ${hub.name}…`;
+    },
+  };
 }
