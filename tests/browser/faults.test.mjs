@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { HUB_ORIGIN } from '../../web/src/models/hub.js';
 import { dist, openBrowser, predictions, requireSite, resultsDir, root, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
@@ -280,15 +281,19 @@ test('an engine worker that dies in the middle of a sweep is replaced, the user 
   });
 });
 
-test('the Content-Security-Policy allows only the site itself and wasm compilation, and is enforced', async () => {
+test('the Content-Security-Policy allows only the site itself, wasm compilation and connections to the Hugging Face Hub, and is enforced', async () => {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
   const meta = html.match(/<meta http-equiv="Content-Security-Policy"\s+content="([^"]+)"/);
   assert.ok(meta, 'no CSP meta tag in the built index.html');
   const directives = Object.fromEntries(meta[1].split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+  // The Hub (models/hub.js, only on a click) and its download hosts: https, under hf.co or huggingface.co.
+  const hub = (s) => /^https:\/\/([a-z0-9-]+\.)*(hf\.co|huggingface\.co)$/.test(s);
   for (const [name, sources] of Object.entries(directives)) {
     const allowed = name === 'img-src' ? ["'self'", 'data:', 'blob:'] : ["'self'", "'none'", "'wasm-unsafe-eval'"];
-    for (const s of sources) assert.ok(allowed.includes(s), `${name} allows ${s}`);
+    for (const s of sources) assert.ok(allowed.includes(s) || (name === 'connect-src' && hub(s)), `${name} allows ${s}`);
   }
+  assert.equal(directives['connect-src'][0], "'self'");
+  assert.ok(directives['connect-src'].includes(HUB_ORIGIN), 'connect-src does not allow the Hub');
   assert.deepEqual(directives['default-src'], ["'self'"]);
   // No 'unsafe-eval' or 'unsafe-inline': eval and inline scripts are refused. (A test cannot
   // call eval as the page: code evaluated through DevTools is exempt from the policy.)

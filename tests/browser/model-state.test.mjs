@@ -140,7 +140,8 @@ test('a running analysis can be cancelled, the page goes on, and it runs again w
   await page.goto(`${server.url}#m=${first.id}&v=ablation`);
   // The suite-wide sweep, once its workers have started on it.
   await page.waitForFunction(() => (window.strata.data.analyses?.ablation?.progress ?? 0) > 0, null, { timeout: 120_000 });
-  await page.locator('button[data-cancel="ablation"]').first().click();
+  // Pressed, as a pointer does: the bar redraws with every progress report.
+  await page.locator('button[data-cancel="ablation"]').first().dispatchEvent('pointerdown', { button: 0 });
   await page.waitForSelector('button[data-retry="ablation"]');
   assert.match(await page.textContent('#view'), /cancelled/);
   assert.equal(await page.evaluate(() => window.strata.data.analyses.ablation.status), 'cancelled');
@@ -150,7 +151,9 @@ test('a running analysis can be cancelled, the page goes on, and it runs again w
   await page.click('button.component[data-ablation]');
   await page.waitForFunction(() => window.strata.data.ablated?.logits && /[#&]x=/.test(location.hash), null, { timeout: 60_000 });
   assert.equal(await page.evaluate(() => window.strata.data.analyses.ablation.status), 'cancelled');
-  await page.click('button[data-retry="ablation"]');
+  // The keyboard: focus and Enter.
+  await page.focus('button[data-retry="ablation"]');
+  await page.keyboard.press('Enter');
   await waitForCharts(page, 'ablation');
   assertClean(browser);
 });

@@ -30,7 +30,7 @@ export function analysisResult(box, data, label, what) {
   }
   if (entry.status === 'cancelled') {
     box.append(el('p', { class: 'note', dataset: { analysis: label } }, [`${what}: cancelled. `,
-      el('button', { type: 'button', class: 'link-button', dataset: { retry: label }, text: 'Run it again', onclick: () => entry.retry() })]));
+      pressButton({ class: 'link-button', dataset: { retry: label }, text: 'Run it again' }, () => entry.retry())]));
     return null;
   }
   if (entry.status === 'error') {
@@ -58,8 +58,18 @@ function progressBar(label, entry, text) {
   return el('div', { class: 'progress', dataset: { analysis: label } }, [
     el('progress', { max: 1, value: entry.progress ?? 0, 'aria-label': text }),
     el('span', { text: `${text} (${Math.round((entry.progress ?? 0) * 100)}%)` }),
-    entry.cancel ? el('button', { type: 'button', class: 'link-button', dataset: { cancel: label }, text: 'Cancel', onclick: () => entry.cancel() }) : null,
+    entry.cancel ? pressButton({ class: 'link-button', dataset: { cancel: label }, text: 'Cancel' }, () => entry.cancel()) : null,
   ]);
+}
+
+// A button that acts on the press: a view redraws as its analyses report
+// progress (several times a second), and a press and release that straddle a
+// redraw land on two different buttons, so a click would be lost. The keyboard
+// still activates it by click (index.js gives the focus back after a redraw).
+function pressButton(props, action) {
+  return el('button', { type: 'button', ...props,
+    onpointerdown: (event) => { if (event.button === 0) action(); },
+    onclick: (event) => { if (event.detail === 0) action(); } });
 }
 
 // "token·3" style axis labels that stay unique when a token repeats.

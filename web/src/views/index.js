@@ -53,7 +53,8 @@ function methodLinks(methods) {
 
 // Views redraw their controls on every update; the control that had the keyboard
 // focus is found again by what identifies it (its chart, id and data attributes).
-const IDENTITY = ['id', 'data-layer', 'data-head', 'data-row', 'data-col', 'data-ablation', 'data-export', 'data-lesson', 'data-circuit'];
+const IDENTITY = ['id', 'data-layer', 'data-head', 'data-row', 'data-col', 'data-ablation', 'data-export', 'data-lesson', 'data-circuit',
+  'data-cancel', 'data-retry'];
 
 function focusSelector(main) {
   const node = document.activeElement;
