@@ -23,10 +23,11 @@
 //       analysis given in "results" (what engine.analyze returned for those settings and seed) is
 //       written as it is instead of run again; the report is then validated as parseReport does
 //   engine.parseReport(text)                       -> {ok, error?, report: jsonText}   (validated)
-//   engine.buildSuite(bankText, seed)              -> {ok, error?, suite: jsonText}
+//   engine.buildSuite(bankText, seed, onProgress)  -> {ok, error?, suite: jsonText}
 //       a natural-language suite from the bank (models/nl-bank/bank.json) for the loaded model's
-//       tokenizer (byte-level BPE), as `strata suite` writes it (src/bank/suite-builder.h), its
-//       build.tokenizer "tokenizer.json"; not loaded: hand it to loadSuite
+//       tokenizer (byte-level BPE), its items the model answers wrong marked, as
+//       `strata suite --model` writes it (src/bank/suite-builder.h, io/suite.h), its build.tokenizer
+//       "tokenizer.json"; not loaded: hand it to loadSuite. onProgress as for analyze
 // Every method catches every C++ exception and returns {ok: false, error}:
 // nothing is thrown across the boundary.
 #include <emscripten/bind.h>
@@ -35,6 +36,7 @@
 #include <optional>
 
 #include "analysis/ablation.h"
+#include "analysis/evaluate.h"
 #include "analysis/registry.h"
 #include "bank/suite-builder.h"
 #include "base/error.h"
@@ -170,16 +172,23 @@ class Engine {
     });
   }
 
-  val buildSuite(const std::string& bank_text, int seed) {
+  val buildSuite(const std::string& bank_text, int seed, const val& on_progress) {
     return guarded([&] {
       const std::optional<Tokenizer>& tokenizer = session().model().tokenizer;
       if (!tokenizer) throw Error("the loaded model has no tokenizer.json to build a suite for");
       if (seed < 0) fail_expected("buildSuite: seed", "a non-negative integer", std::to_string(seed));
       const Bank bank = parse_bank(bank_text, "bank.json");
-      const nlohmann::json suite = build_nl_suite(
+      const nlohmann::json built = build_nl_suite(
           {bank, sha256_of(bank_text), *tokenizer, "tokenizer.json", tokenizer_sha256_}, static_cast<uint64_t>(seed));
+      const ProgressFn progress = progress_from_js(on_progress);
+      const Evaluation eval = evaluate_suite(session(), parse_suite(built.dump(), "the built suite"), "model",
+                                             [&](size_t done, size_t total) {
+                                               if (progress)
+                                                 progress(static_cast<double>(done) / static_cast<double>(total),
+                                                          "marking the items the model answers wrong");
+                                             });
       val out = ok_result();
-      out.set("suite", suite.dump() + "\n");  // the bytes `strata suite` writes
+      out.set("suite", mark_answered_wrong(built, eval, session()).dump() + "\n");  // the bytes `strata suite --model` writes
       return out;
     });
   }

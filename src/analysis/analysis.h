@@ -34,6 +34,12 @@ struct AnalysisRequest {
   const Suite& require_suite(const std::string& analysis) const;
 };
 
+// The ids of the suite's items the loaded model answers wrong ("answered_wrong",
+// io/suite.h), which every analysis over the suite's items leaves out, as the
+// study does (an item looked at on its own is shown whatever the answer); empty
+// when the suite has no marks. Throws Error when the marks are another model's.
+const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite);
+
 // Typed, ranged access to an analysis's settings object. Every key read is
 // remembered; finish() rejects the keys nobody read, so a misspelt setting is
 // an error naming it rather than silently ignored. Errors read

@@ -30,13 +30,15 @@ ItemResult evaluate_item(const Session& session, const SuiteItem& item) {
 
 }  // namespace
 
-Evaluation evaluate_suite(const Session& session, const Suite& suite, const std::string& model_id) {
+Evaluation evaluate_suite(const Session& session, const Suite& suite, const std::string& model_id,
+                          const std::function<void(size_t done, size_t total)>& progress) {
   Evaluation eval;
   nlohmann::json by_kind = nlohmann::json::object();
   for (const auto& [name, kind] : suite.kinds)
     by_kind[name] = {{"family", kind.family}, {"optional", kind.optional}, {"splits", nlohmann::json::object()}};
 
   for (const SuiteItem& item : suite.items) {
+    if (progress) progress(eval.items.size(), suite.items.size());
     try {
       eval.items.push_back(evaluate_item(session, item));
     } catch (const Error& e) {
@@ -51,6 +53,14 @@ Evaluation evaluate_suite(const Session& session, const Suite& suite, const std:
   }
   eval.summary = {{"model", model_id}, {"by_kind", by_kind}};
   return eval;
+}
+
+nlohmann::json mark_answered_wrong(nlohmann::json suite_json, const Evaluation& eval, const Session& session) {
+  nlohmann::json wrong = nlohmann::json::array();
+  for (const ItemResult& item : eval.items)
+    if (!item.correct) wrong.push_back(item.id);
+  suite_json["answered_wrong"] = {{"weights_sha256", session.model().weights_sha256}, {"items", wrong}};
+  return suite_json;
 }
 
 }  // namespace strata

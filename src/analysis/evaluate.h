@@ -2,6 +2,7 @@
 // token after the prompt the answer? Per item, and as accuracy per kind and split.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ struct Evaluation {
 
 // Tokenizes every prompt (answers must be single tokens of the vocabulary;
 // a corrupt prompt must have its prompt's token length) and runs the model.
-Evaluation evaluate_suite(const Session& session, const Suite& suite, const std::string& model_id);
+// `progress`, when given, is called with the items done and the total before each item.
+Evaluation evaluate_suite(const Session& session, const Suite& suite, const std::string& model_id,
+                          const std::function<void(size_t done, size_t total)>& progress = {});
+
+// `suite_json` (the suite `eval` was computed on) with "answered_wrong" (io/suite.h):
+// the items the model of `session` gets wrong, bound to its weights' SHA-256.
+nlohmann::json mark_answered_wrong(nlohmann::json suite_json, const Evaluation& eval, const Session& session);
 
 }  // namespace strata

@@ -2,6 +2,7 @@
 #include "analysis/observation-cases.h"
 
 #include <cmath>
+#include <set>
 
 #include "base/error.h"
 #include "io/json-reader.h"
@@ -86,21 +87,35 @@ std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, c
 // The suite's items by kind (kinds in name order, items in suite order),
 // narrowed by "split" and "max_items_per_kind".
 std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
-                                             const std::string& analysis) {
+                                             const std::string& analysis, json& answered_wrong) {
   const Suite& suite = request.require_suite(analysis);
   const std::string split = reader.get_choice("split", "all", {"all", "trained", "heldout"});
   const int max_per_kind = reader.get_int("max_items_per_kind", 0, 0, 1 << 20);
+  const std::set<std::string>& wrong = strata::answered_wrong(request.session, suite);
+  answered_wrong = suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
   std::map<std::string, KindCases> by_kind;
   for (const SuiteItem& item : suite.items) {
     if (split != "all" && item.split != split) continue;
+    if (!answered_wrong.is_null()) {
+      json& n = answered_wrong[item.kind];
+      n = (n.is_null() ? 0 : n.get<int>()) + (wrong.count(item.id) ? 1 : 0);
+      if (wrong.count(item.id)) continue;
+    }
     KindCases& k = by_kind[item.kind];
     k.family = item.family;
     if (max_per_kind > 0 && static_cast<int>(k.cases.size()) >= max_per_kind) continue;
     k.cases.push_back(item_case(request.session, item));
   }
   for (auto it = by_kind.begin(); it != by_kind.end();) it = it->second.cases.empty() ? by_kind.erase(it) : ++it;
-  if (by_kind.empty()) throw Error(analysis + ".split: no item of the suite is in split \"" + split + "\"");
+  if (by_kind.empty())
+    throw Error(analysis + ".split: no item of the suite is in split \"" + split + "\"" +
+                (answered_wrong.is_null() ? "" : " and answered right by the model"));
   return by_kind;
+}
+
+json with_answered_wrong(json result, const json& answered_wrong) {
+  if (!answered_wrong.is_null()) result["answered_wrong"] = answered_wrong;
+  return result;
 }
 
 size_t count_cases(const std::map<std::string, KindCases>& by_kind) {

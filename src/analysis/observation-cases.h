@@ -39,9 +39,14 @@ struct KindCases {
 };
 
 // The suite's items by kind (kinds in name order, items in suite order),
-// narrowed by "split" and "max_items_per_kind".
+// narrowed by "split" and "max_items_per_kind", leaving out the items the
+// model answers wrong when the suite marks them (analysis.h answered_wrong).
+// Then `answered_wrong` gets {kind: n left out} (a kind it answers no item of
+// has no cases); it stays null when the suite has no marks.
 std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
-                                             const std::string& analysis);
+                                             const std::string& analysis, nlohmann::json& answered_wrong);
+// `result` with "answered_wrong" set to the counts suite_cases gave, when there are marks.
+nlohmann::json with_answered_wrong(nlohmann::json result, const nlohmann::json& answered_wrong);
 size_t count_cases(const std::map<std::string, KindCases>& by_kind);
 
 // Refuses suite-only settings when one prompt or item is looked at.

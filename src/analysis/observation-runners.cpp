@@ -43,12 +43,14 @@ json run_logit_lens(const AnalysisRequest& request) {
     reader.finish();
     return {{"mode", "prompt"}, {"case", case_json(request.session, *focus)}, {"lens", to_json(logit_lens(model, focus->tokens, s))}};
   }
-  const auto by_kind = suite_cases(request, reader, name);
+  json answered_wrong;
+  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
   reader.finish();
-  return {{"mode", "suite"},
-          {"position", "last prompt token"},
-          {"boundary_hooks", boundary_hook_names(model.config)},
-          {"by_kind", lens_by_kind(request, by_kind, nullptr, "logit lens")}};
+  return with_answered_wrong({{"mode", "suite"},
+                              {"position", "last prompt token"},
+                              {"boundary_hooks", boundary_hook_names(model.config)},
+                              {"by_kind", lens_by_kind(request, by_kind, nullptr, "logit lens")}},
+                             answered_wrong);
 }
 
 json run_attention_flow(const AnalysisRequest& request) {
@@ -66,7 +68,8 @@ json run_attention_flow(const AnalysisRequest& request) {
             {"rollout", to_json(rollout_from_residual_attention(ra))},
             {"flow", to_json(flow_from_residual_attention(ra, {}))}};
   }
-  const auto by_kind = suite_cases(request, reader, name);
+  json answered_wrong;
+  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
   reader.finish();
   const size_t total = count_cases(by_kind);
   size_t done = 0;
@@ -94,7 +97,9 @@ json run_attention_flow(const AnalysisRequest& request) {
                  {"rollout", std::vector<double>(rollout.data(), rollout.data() + rollout.size())},
                  {"flow", std::vector<double>(flow.data(), flow.data() + flow.size())}};
   }
-  return {{"mode", "suite"}, {"position", "last prompt token"}, {"layer", model.config.n_layers}, {"by_kind", out}};
+  return with_answered_wrong(
+      {{"mode", "suite"}, {"position", "last prompt token"}, {"layer", model.config.n_layers}, {"by_kind", out}},
+      answered_wrong);
 }
 
 json run_attribution(const AnalysisRequest& request) {
@@ -109,7 +114,8 @@ json run_attribution(const AnalysisRequest& request) {
     const LogitAttribution a = direct_logit_attribution(model, focus->tokens, {-1, focus->answer, focus->foil});
     return {{"mode", "prompt"}, {"case", case_json(request.session, *focus)}, {"attribution", to_json(a)}};
   }
-  const auto by_kind = suite_cases(request, reader, name);
+  json answered_wrong;
+  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
   reader.finish();
   const size_t total = count_cases(by_kind);
   size_t done = 0;
@@ -146,11 +152,12 @@ json run_attribution(const AnalysisRequest& request) {
                  {"model_logit", model_logit / static_cast<double>(n)},
                  {"model_logit_diff", model_diff / static_cast<double>(n)}};
   }
-  return {{"mode", "suite"},
-          {"position", "last prompt token"},
-          {"foil", "corrupt_answer"},
-          {"components", components},
-          {"by_kind", out}};
+  return with_answered_wrong({{"mode", "suite"},
+                              {"position", "last prompt token"},
+                              {"foil", "corrupt_answer"},
+                              {"components", components},
+                              {"by_kind", out}},
+                             answered_wrong);
 }
 
 json run_head_scores(const AnalysisRequest& request) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "analysis/statistics.h"
 #include "base/error.h"
@@ -67,6 +68,9 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
                               uint64_t seed, const std::string& analysis) {
   std::map<std::string, int> kind_index;
   for (const auto& [name, kind] : suite.kinds) kind_index.emplace(name, static_cast<int>(kind_index.size()));
+  const std::set<std::string>& wrong = answered_wrong(session, suite);
+  StudyItems out;
+  if (!suite.answered_wrong.weights_sha256.empty()) out.answered_wrong = nlohmann::json::object();
   // candidates per kind, in suite order
   std::map<std::string, std::vector<size_t>> by_kind;
   for (size_t i = 0; i < suite.items.size(); ++i) {
@@ -75,6 +79,11 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
     if (split != "all" && item.split != split) continue;
     const auto kind = suite.kinds.find(item.kind);
     if (selection.required_kinds_only && kind != suite.kinds.end() && kind->second.optional) continue;
+    if (!out.answered_wrong.is_null()) {
+      nlohmann::json& n = out.answered_wrong[item.kind];
+      n = (n.is_null() ? 0 : n.get<int>()) + (wrong.count(item.id) ? 1 : 0);
+      if (wrong.count(item.id)) continue;
+    }
     by_kind[item.kind].push_back(i);
   }
   std::vector<size_t> chosen;
@@ -88,7 +97,6 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
   }
   std::sort(chosen.begin(), chosen.end());
 
-  StudyItems out;
   for (size_t i : chosen) {
     const SuiteItem& item = suite.items[i];
     out.items.push_back(&item);
@@ -128,6 +136,7 @@ nlohmann::json describe_items(const StudyItems& items, const ItemSelection& sele
                             {"family", family},
                             {"split", split_for_family(selection, family)},
                             {"n", out["by_kind"][kind]}});
+  if (!items.answered_wrong.is_null()) out["answered_wrong"] = items.answered_wrong;
   return out;
 }
 

@@ -67,6 +67,8 @@ struct StudyItems {
   std::vector<std::vector<int32_t>> tokens;
   std::vector<ItemGroup> groups;
   std::vector<int> kind_index;  // index of the item's kind among the suite's kinds (sorted by name)
+  // {kind: items left out as answered wrong}; null when the suite has no marks (analysis.h answered_wrong)
+  nlohmann::json answered_wrong;
   size_t count(ItemGroup group) const;
 };
 
@@ -79,7 +81,8 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
 
 // {"recall": n, "reasoning": n, "mixed": n, "by_kind": {kind: n},
 //  "kinds": [{"kind", "family", "split", "n"}],
-//  "prompt_tokens": {"recall": {"min", "max"}, "reasoning": {...}, "mixed": {...}}}
+//  "prompt_tokens": {"recall": {"min", "max"}, "reasoning": {...}, "mixed": {...}},
+//  "answered_wrong": {kind: n}?}   (when the suite marks the items the model answers wrong: those left out)
 nlohmann::json describe_items(const StudyItems& items, const ItemSelection& selection);
 
 // --- features ------------------------------------------------------------------

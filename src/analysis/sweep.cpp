@@ -127,12 +127,25 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
   std::vector<std::string> kinds = selection.kinds;
   for (const std::string& name : kinds)
     if (!suite.kinds.count(name)) throw Error(analysis + ".kinds: \"" + name + "\" is not a kind of this suite");
+  ItemSet set;
+  const std::set<std::string>& wrong = answered_wrong(session, suite);
   if (kinds.empty())
-    for (const auto& [name, kind] : suite.kinds)
-      if (!kind.optional) kinds.push_back(name);
+    for (const auto& entry : suite.kinds) {
+      const std::string& name = entry.first;
+      if (entry.second.optional) continue;
+      // By default a kind the model answers no item of is left out (and named), not an error.
+      const std::string split = split_of(selection, entry.second.family);
+      const bool any_right = std::any_of(suite.items.begin(), suite.items.end(), [&](const SuiteItem& item) {
+        return item.kind == name && item.split == split && !wrong.count(item.id);
+      });
+      if (!wrong.empty() && !any_right) set.all_wrong_kinds.push_back(name);
+      else kinds.push_back(name);
+    }
+  if (kinds.empty() && !set.all_wrong_kinds.empty())
+    throw Error(analysis + ": the model answers no item of any kind right (the suite marks them answered_wrong), "
+                "and the analyses use the items a model answers right");
   if (kinds.empty()) throw Error(analysis + ".kinds: the suite has no kind that is not optional; name the kinds");
 
-  ItemSet set;
   std::set<std::string> families;
   for (const auto& [name, kind] : suite.kinds)  // the suite's order, whatever order the setting gave
     if (std::count(kinds.begin(), kinds.end(), name)) {
@@ -141,15 +154,21 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
     }
   set.families.assign(families.begin(), families.end());
 
+  const bool marked = !suite.answered_wrong.weights_sha256.empty();
   for (size_t k = 0; k < set.kinds.size(); ++k) {
     KindGroup& group = set.kinds[k];
     group.family_index = static_cast<int>(
         std::find(set.families.begin(), set.families.end(), group.family) - set.families.begin());
+    group.answered_wrong = marked ? 0 : -1;
     int seen = 0;
     for (const SuiteItem& item : suite.items) {
       if (item.kind != group.name || item.split != group.split) continue;
+      if (wrong.count(item.id)) {
+        ++group.answered_wrong;
+        continue;
+      }
       if (seen++ < selection.offset) continue;
-      if (static_cast<int>(group.items.size()) == selection.items_per_kind) break;
+      if (static_cast<int>(group.items.size()) == selection.items_per_kind) continue;  // counting the wrong ones on
       const std::string where = "suite item \"" + item.id + "\"";
       SweepItem s;
       s.item = &item;
@@ -171,6 +190,9 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
     if (group.items.empty())
       throw Error(analysis + ": kind \"" + group.name + "\" has no " + group.split + " items" +
                   (selection.offset ? " after the first " + std::to_string(selection.offset) : std::string()) +
+                  (group.answered_wrong > 0 ? " the model answers right (" + std::to_string(group.answered_wrong) +
+                                                  " answered wrong are left out)"
+                                            : std::string()) +
                   " (settings items_per_kind, kinds, split)");
   }
   return set;
@@ -178,9 +200,13 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
 
 json items_json(const ItemSet& items) {
   json kinds = json::array();
-  for (const KindGroup& k : items.kinds)
+  for (const KindGroup& k : items.kinds) {
     kinds.push_back({{"kind", k.name}, {"family", k.family}, {"split", k.split}, {"n", k.items.size()}});
-  return {{"kinds", kinds}, {"families", items.families}, {"n_pos", items.n_pos}};
+    if (k.answered_wrong >= 0) kinds.back()["answered_wrong"] = k.answered_wrong;
+  }
+  json out = {{"kinds", kinds}, {"families", items.families}, {"n_pos", items.n_pos}};
+  if (!items.all_wrong_kinds.empty()) out["all_wrong_kinds"] = items.all_wrong_kinds;
+  return out;
 }
 
 // --- accuracy ------------------------------------------------------------------

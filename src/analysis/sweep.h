@@ -4,9 +4,12 @@
 //
 // Common settings (each sweep echoes the values it used under "settings"):
 //   items_per_kind  int, default 32: the first N items of each kind in its
-//                   split, in suite order (fewer if the suite has fewer)
+//                   split, in suite order (fewer if the suite has fewer),
+//                   leaving out the items the model answers wrong when the
+//                   suite marks them (io/suite.h "answered_wrong")
 //   kinds           array of kind names; default every kind of the suite that
-//                   is not marked optional
+//                   is not marked optional (and, when the suite marks the
+//                   items the model answers wrong, has an item it answers right)
 //   split           "auto" (default) | "trained" | "heldout". "auto" follows
 //                   the suite's meaning: recall kinds are asked about trained
 //                   facts ("trained"; held-out facts cannot be known), every
@@ -85,6 +88,7 @@ struct KindGroup {
   std::string name, family, split;
   int family_index = 0;        // into ItemSet::families
   std::vector<size_t> items;   // indices into ItemSet::items
+  int answered_wrong = -1;     // the kind's items in its split left out as answered wrong; -1: the suite has no marks
 };
 
 struct ItemSet {
@@ -92,6 +96,7 @@ struct ItemSet {
   std::vector<KindGroup> kinds;     // in the order of the suite's kinds (by name)
   std::vector<std::string> families;  // sorted
   int64_t n_pos = 0;                // every prompt's token length
+  std::vector<std::string> all_wrong_kinds;  // default kinds left out: the model answers none of their items
 
   std::vector<size_t> family_items(int family) const;
 };
@@ -102,7 +107,9 @@ struct ItemSet {
 ItemSet select_items(const Session& session, const Suite& suite, const SweepSelection& selection,
                      const std::string& analysis);
 
-// {"kinds": [{"kind", "family", "split", "n"}], "families": [...], "n_pos": P}
+// {"kinds": [{"kind", "family", "split", "n", "answered_wrong"?}], "families": [...], "n_pos": P}
+// ("answered_wrong" when the suite marks the loaded model's wrong items: how many were left out;
+// "all_wrong_kinds" lists the kinds a default selection left out because the model answers none right)
 nlohmann::json items_json(const ItemSet& items);
 
 // --- accuracy ------------------------------------------------------------------

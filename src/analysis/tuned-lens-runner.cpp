@@ -216,7 +216,8 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   const int fit_items_per_kind = reader.get_int("fit_items_per_kind", 32, 1, 1 << 20);
   const double heldout_fraction = reader.get_double("heldout_fraction", 0.2, 0.05, 0.5);
   const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
-  const auto by_kind = suite_cases(request, reader, name);
+  json answered_wrong;
+  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
   reader.finish();
 
   const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, fit_items_per_kind, request.seed);
@@ -234,6 +235,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   }
   TunedLensRun out = memo.run;
   out.result["mode"] = focus ? "prompt" : "suite";
+  out.result = with_answered_wrong(std::move(out.result), answered_wrong);
   if (focus) {
     out.result["case"] = case_json(request.session, *focus);
     out.result["lens"] = to_json(tuned_lens(model, out.lens, focus->tokens, *view));

@@ -134,9 +134,12 @@ std::string sha256_of(const std::string& text) {
 }
 
 // Builds a natural-language suite from the bank for one tokenizer; the counts
-// of kept and dropped items go to stderr.
+// of kept and dropped items go to stderr. With --model DIR the tokenizer is the
+// model's, and the items the model gets wrong are marked (io/suite.h).
 void suite(const Args& args) {
-  const std::string tokenizer_path = args.required("tokenizer");
+  if (args.has("model") == args.has("tokenizer")) throw Error("give either --tokenizer FILE or --model DIR");
+  const std::string tokenizer_path =
+      args.has("model") ? join_path(args.required("model"), "tokenizer.json") : args.required("tokenizer");
   const std::string bank_path = args.get("bank", "models/nl-bank/bank.json");
   const std::string out_path = args.required("out");
   const std::string tokenizer_text = read_file_text(tokenizer_path);
@@ -145,7 +148,16 @@ void suite(const Args& args) {
   const Bank bank = parse_bank(bank_text, bank_path);
   const json built = build_nl_suite({bank, sha256_of(bank_text), tokenizer, tokenizer_path, sha256_of(tokenizer_text)},
                                     static_cast<uint64_t>(args.get_int("seed", 0, 0, 1 << 30)));
-  write_file_bytes(out_path, built.dump() + "\n");
+  json written = built;
+  if (args.has("model")) {
+    const Session session(load_model_dir(args.required("model")));
+    const std::string label = out_path + " (built)";
+    const Evaluation eval = evaluate_suite(session, parse_suite(built.dump(), label), model_id(args.required("model")));
+    written = mark_answered_wrong(built, eval, session);
+    std::cerr << out_path << ": the model answers " << eval.items.size() - written["answered_wrong"]["items"].size()
+              << " of " << eval.items.size() << " items right; the others are marked answered_wrong\n";
+  }
+  write_file_bytes(out_path, written.dump() + "\n");
   const json& build = built["build"];
   std::cerr << out_path << ": " << built["items"].size() << " items, prompts of " << built["prompt_tokens"]
             << " tokens\n";
@@ -170,8 +182,8 @@ const std::vector<Command>& commands() {
       {"eval", "strata eval --model DIR [--suite FILE] [--json] [--items]", {{"model", "suite"}, {"json", "items"}}, eval},
       analyze_command(),
       {"check-report", "strata check-report --report FILE", {{"report"}, {}}, check_report},
-      {"suite", "strata suite --tokenizer FILE --out FILE [--bank FILE] [--seed N]",
-       {{"tokenizer", "out", "bank", "seed"}, {}}, suite},
+      {"suite", "strata suite (--tokenizer FILE | --model DIR) --out FILE [--bank FILE] [--seed N]",
+       {{"tokenizer", "model", "out", "bank", "seed"}, {}}, suite},
   };
   return list;
 }

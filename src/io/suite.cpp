@@ -54,6 +54,27 @@ SuiteItem parse_item(const nlohmann::json& j, size_t index, const std::string& l
   return item;
 }
 
+AnsweredWrong parse_answered_wrong(const nlohmann::json& j, const std::set<std::string>& ids, const std::string& label) {
+  const std::string where = label + ": answered_wrong";
+  if (!j.is_object()) fail_expected(where, "an object", json_type_name(j));
+  for (const auto& [key, value] : j.items())
+    if (key != "weights_sha256" && key != "items") throw Error(where + ": unknown field \"" + key + "\"");
+  AnsweredWrong marks;
+  marks.weights_sha256 = text_field(j, "weights_sha256", where);
+  if (marks.weights_sha256.size() != 64 ||
+      marks.weights_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+    fail_expected(where + ": weights_sha256", "64 lowercase hex digits", "\"" + marks.weights_sha256.substr(0, 80) + "\"");
+  if (!j.contains("items") || !j["items"].is_array()) throw Error(where + ": items: expected an array of item ids");
+  for (size_t i = 0; i < j["items"].size(); ++i) {
+    const nlohmann::json& id = j["items"][i];
+    const std::string at = where + ": items[" + std::to_string(i) + "]";
+    if (!id.is_string()) fail_expected(at, "an item id", json_type_name(id));
+    if (!ids.count(id.get<std::string>())) throw Error(at + ": no item has the id \"" + id.get<std::string>().substr(0, 80) + "\"");
+    if (!marks.ids.insert(id.get<std::string>()).second) throw Error(at + ": \"" + id.get<std::string>() + "\" is listed twice");
+  }
+  return marks;
+}
+
 }  // namespace
 
 Suite parse_suite(const std::string& json_text, const std::string& label) {
@@ -97,6 +118,7 @@ Suite parse_suite(const std::string& json_text, const std::string& label) {
                     "\"" + kind->second.family + "\" like the rest of kind \"" + item.kind + "\"", "\"" + item.family + "\"");
     suite.items.push_back(std::move(item));
   }
+  if (j.contains("answered_wrong")) suite.answered_wrong = parse_answered_wrong(j["answered_wrong"], ids, label);
   return suite;
 }
 

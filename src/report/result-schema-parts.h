@@ -33,6 +33,9 @@ void numbers(const Checked& c, size_t n, const std::function<void(const Checked&
 std::set<std::string> kind_map(const Checked& map, const std::set<std::string>* allowed,
                                const std::function<void(const Checked&)>& value);
 
+// An observation result's optional "answered_wrong": {kind: items left out as answered wrong}.
+void answered_wrong_counts(const Checked& result, const ReportShape& s);
+
 // A sweep's "items": {"kinds": [{"kind", "family", "split", "n"}], "families": [...], "n_pos"}.
 struct SweepItems {
   std::set<std::string> kinds, families;

@@ -128,7 +128,8 @@ void check_logit_lens(const Checked& result, const ReportShape& s) {
     prompt_lens(result.field("lens"), s, prompt_case(result.field("case"), s));
     return;
   }
-  result.only_fields({"mode", "position", "boundary_hooks", "by_kind"});
+  result.only_fields({"mode", "position", "boundary_hooks", "by_kind", "answered_wrong"});
+  answered_wrong_counts(result, s);
   result.field("position").string(kMaxText);
   boundary_hooks(result.field("boundary_hooks"), s);
   lens_by_kind(result.field("by_kind"), s, nullptr);
@@ -138,11 +139,13 @@ void check_tuned_lens(const Checked& result, const ReportShape& s) {
   const bool prompt = prompt_mode(result);
   if (prompt) {
     result.only_fields({"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind",
-                        "case", "lens"});
+                        "case", "lens", "answered_wrong"});
     prompt_lens(result.field("lens"), s, prompt_case(result.field("case"), s));
   } else {
-    result.only_fields({"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind"});
+    result.only_fields(
+        {"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind", "answered_wrong"});
   }
+  answered_wrong_counts(result, s);
   result.field("fit_method").string(kMaxText);
   result.field("settings").object(64);
   boundary_hooks(result.field("boundary_hooks"), s);
@@ -194,7 +197,8 @@ void check_attention_flow(const Checked& result, const ReportShape& s) {
     matrix(flow.field("raw"), static_cast<int64_t>(n_out), n_pos, [](const Checked& x) { x.number(0, kBig); });
     return;
   }
-  result.only_fields({"mode", "position", "layer", "by_kind"});
+  result.only_fields({"mode", "position", "layer", "by_kind", "answered_wrong"});
+  answered_wrong_counts(result, s);
   result.field("position").string(kMaxText);
   result.field("layer").integer(1, s.n_layers);
   kind_map(result.field("by_kind"), nullptr, [&](const Checked& k) {
@@ -253,7 +257,8 @@ void check_attribution(const Checked& result, const ReportShape& s) {
     }
     return;
   }
-  result.only_fields({"mode", "position", "foil", "components", "by_kind"});
+  result.only_fields({"mode", "position", "foil", "components", "by_kind", "answered_wrong"});
+  answered_wrong_counts(result, s);
   result.field("position").string(kMaxText);
   result.field("foil").string(kMaxText);
   const size_t n = attribution_components(result.field("components"), s, false, false);

@@ -83,7 +83,8 @@ void compact_labels(const Checked& c, const ReportShape& s) {
 }  // namespace
 
 StudyItemCounts study_items(const Checked& items, const ReportShape& s) {
-  items.only_fields({"recall", "reasoning", "mixed", "by_kind", "kinds", "prompt_tokens"});
+  items.only_fields({"recall", "reasoning", "mixed", "by_kind", "kinds", "prompt_tokens", "answered_wrong"});
+  answered_wrong_counts(items, s);
   const int64_t suite_items = s.suite_items.value_or(0);
   StudyItemCounts out;
   out.recall = items.field("recall").integer(0, suite_items);

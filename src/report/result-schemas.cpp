@@ -116,8 +116,17 @@ void numbers(const Checked& c, size_t n, const std::function<void(const Checked&
   for (size_t i = 0; i < n; ++i) value(c[i]);
 }
 
+void answered_wrong_counts(const Checked& result, const ReportShape& s) {
+  if (const auto counts = result.optional_field("answered_wrong"))
+    kind_map(*counts, nullptr, [&](const Checked& n) { n.integer(0, suite_size(s)); });
+}
+
 SweepItems sweep_items(const Checked& items, const ReportShape& s) {
-  items.only_fields({"kinds", "families", "n_pos"});
+  items.only_fields({"kinds", "families", "n_pos", "all_wrong_kinds"});
+  if (const auto left_out = items.optional_field("all_wrong_kinds")) {
+    const size_t n = left_out->array(1, kMaxKinds);
+    for (size_t i = 0; i < n; ++i) (*left_out)[i].string(kMaxText);
+  }
   SweepItems out;
   out.n_pos = items.field("n_pos").integer(1, s.n_ctx);
   const Checked kinds = items.field("kinds");
@@ -125,7 +134,8 @@ SweepItems sweep_items(const Checked& items, const ReportShape& s) {
   std::set<std::string> own_families;
   for (size_t i = 0; i < n_kinds; ++i) {
     const Checked k = kinds[i];
-    k.only_fields({"kind", "family", "split", "n"});
+    k.only_fields({"kind", "family", "split", "n", "answered_wrong"});
+    if (const auto wrong = k.optional_field("answered_wrong")) wrong->integer(0, s.suite_items.value_or(0));
     const std::string name = k.field("kind").string(kMaxText);
     if (!out.kinds.insert(name).second) k.field("kind").fail("repeated kind " + name);
     own_families.insert(family(k.field("family")));

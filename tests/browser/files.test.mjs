@@ -68,18 +68,23 @@ test('a GPT-2 dropped without a suite gets the one strata suite builds for its t
   const m = /: (\d+) recall and (\d+) reasoning items of (\d+) tokens \(/.exec(await notice.textContent());
   assert.ok(m, await notice.textContent());
   const expected = join(scratch, 'nl-suite.json');
-  const cli = strata('suite', '--tokenizer', tokenizer, '--out', expected);
+  const cli = strata('suite', '--model', dir, '--out', expected);
   assert.equal(cli.status, 0, cli.stderr);
-  const items = JSON.parse(readFileSync(expected, 'utf8')).items;
+  const built = JSON.parse(readFileSync(expected, 'utf8'));
+  const items = built.items;
   assert.equal(+m[1], items.filter((i) => i.family === 'recall').length);
   assert.equal(+m[2], items.filter((i) => i.family === 'reasoning').length);
-  const inPage = await page.evaluate(() => window.strata.data.model.suite.items.map((i) => [i.id, i.prompt, i.answer]));
-  assert.deepEqual(inPage, items.map((i) => [i.id, i.prompt, i.answer]), 'the page built another suite than strata suite');
-  // The engine workers analyse with it: an ablation sweep over two items of each kind.
-  const sweep = await page.evaluate(() => window.strata.pool.analyze(window.strata.data.model.key, 'ablation',
-    { settings: { items_per_kind: 2, levels: ['layer'] }, seed: 1 }));
-  assert.deepEqual(sweep.result.items.kinds.map((k) => k.n), sweep.result.items.kinds.map(() => 2));
-  assert.equal(sweep.result.items.kinds.length, new Set(items.map((i) => i.kind)).size);
+  const inPage = await page.evaluate(() => window.strata.data.model.suite.items.map((i) => [i.id, i.prompt, i.answer, i.answeredWrong]));
+  const wrong = new Set(built.answered_wrong.items);
+  assert.deepEqual(inPage, items.map((i) => [i.id, i.prompt, i.answer, wrong.has(i.id)]), 'the page built or marked another suite than strata suite --model');
+  // Random weights answer nothing right: the notice says so, the menu marks every item,
+  // and the workers' analyses over the suite refuse in one line.
+  assert.equal(wrong.size, items.length);
+  assert.match(await notice.textContent(), new RegExp(`the model answers 0 of the ${m[1]} recall and 0 of the ${m[2]} reasoning items right`));
+  assert.match(await page.textContent('#item-select'), /✗ .* \(answered wrong\)/);
+  const refused = await page.evaluate(() => window.strata.pool.analyze(window.strata.data.model.key, 'ablation',
+    { settings: { items_per_kind: 2, levels: ['layer'] }, seed: 1 }).then(() => 'ran', (e) => e.message));
+  assert.match(refused, /ablation: the model answers no item of any kind right \(the suite marks them answered_wrong\)/);
   assertClean(browser);
 });
 

@@ -173,22 +173,32 @@ test('the wasm engine builds the same suite for the loaded model as the command 
   try {
     const files = readModelFiles(model);
     const bankText = readFileSync(bankPath, 'utf8');
-    assert.equal(engine.buildSuite(bankText, 0).error, 'no model is loaded');
-    assert.equal(engine.load(files.config, files.weights, files.tokenizer).ok, true);
-    const r = engine.buildSuite(bankText, 0);
+    assert.equal(engine.buildSuite(bankText, 0, null).error, 'no model is loaded');
+    const info = engine.load(files.config, files.weights, files.tokenizer);
+    assert.equal(info.ok, true);
+    const fractions = [];
+    const r = engine.buildSuite(bankText, 0, (fraction) => fractions.push(fraction));
     assert.equal(r.ok, true, r.error);
+    assert.ok(fractions.length > 10 && fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1])), 'progress while marking');
     const fromEngine = JSON.parse(r.suite);
-    const fromCli = JSON.parse(readFileSync(built['GPT-2'].out, 'utf8'));
+    // The command line marks the items the same model answers wrong when given the model.
+    const marked = join(work, 'marked.json');
+    const cli = strata('suite', '--model', model, '--out', marked, '--bank', bankPath);
+    assert.equal(cli.status, 0, cli.stderr);
+    const fromCli = JSON.parse(readFileSync(marked, 'utf8'));
+    assert.equal(fromCli.answered_wrong.weights_sha256, JSON.parse(info.info).weights_sha256);
+    const evaluated = strata('eval', '--model', model, '--suite', marked, '--json', '--items');
+    assert.deepEqual(fromCli.answered_wrong.items, evaluated.json.items.filter((i) => !i.correct).map((i) => i.id));
     // The same suite, byte for byte but the labels the files go by (the page has no paths).
     assert.deepEqual([fromEngine.build.bank, fromEngine.build.tokenizer], ['bank.json', 'tokenizer.json']);
     fromEngine.build.bank = fromCli.build.bank;
     fromEngine.build.tokenizer = fromCli.build.tokenizer;
     assert.deepEqual(fromEngine, fromCli);
     assert.equal(engine.loadSuite(r.suite).ok, true);
-    const bad = engine.buildSuite('{"format": "x"}', 0);
+    const bad = engine.buildSuite('{"format": "x"}', 0, null);
     assert.equal(bad.ok, false);
     assert.match(bad.error, /^bank\.json: /);
-    assert.equal(engine.buildSuite(bankText, -1).ok, false);
+    assert.equal(engine.buildSuite(bankText, -1, null).ok, false);
   } finally {
     engine.delete();
   }

@@ -206,6 +206,47 @@ TEST_CASE("real reports of both architectures pass the schema", "[report][schema
   CHECK_NOTHROW(parse_report(prompt_mode_report().dump(), "prompt"));
 }
 
+// A report over the shipped suite with the first three trained city items and
+// every held-out "over" item marked answered wrong: the results then carry the
+// counts of what they left out ("answered_wrong", "all_wrong_kinds").
+const json& marked_report() {
+  static const json report = [] {
+    const Shipped& s = shipped("tiny-gpt2-world");
+    json suite = json::parse(read_file_text(std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world/suite.json"));
+    json ids = json::array();
+    for (const json& item : suite["items"])
+      if ((item["kind"] == "city" && item["split"] == "trained" && ids.size() < 3) ||
+          (item["kind"] == "over" && item["split"] == "heldout"))
+        ids.push_back(item["id"]);
+    suite["answered_wrong"] = {{"weights_sha256", s.session.model().weights_sha256}, {"items", ids}};
+    static const Suite marked = parse_suite(suite.dump(), "suite.json");
+    const std::vector<std::string> analyses = {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study"};
+    json own = json::object();
+    for (const std::string& a : analyses) own[a] = kSettings.at(a);
+    own["ablation"].erase("kinds");  // the default kinds, so that "over" is left out and named
+    for (const std::string& a : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) own[a]["split"] = "heldout";
+    return build_report({s.session, "tiny-gpt2-world", &marked, std::string(64, 'a'), {analyses, own, 3}, {}});
+  }();
+  return report;
+}
+
+TEST_CASE("the counts of items left out as answered wrong pass the schema, and every mutation of them is refused",
+          "[report][schema]") {
+  const json& report = marked_report();
+  CHECK_NOTHROW(parse_report(report.dump(), "marked"));
+  const json& results = report.at("results");
+  CHECK(results.at("ablation").at("items").at("all_wrong_kinds") == json::array({"over"}));
+  CHECK(results.at("ablation").at("items").at("kinds").at(0).at("answered_wrong") == 3);
+  CHECK(results.at("study").at("items").at("answered_wrong").at("over") == 200);
+  for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) {
+    INFO(analysis);
+    CHECK(results.at(analysis).at("answered_wrong").at("over") == 200);
+  }
+  for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study"}) {
+    SECTION(analysis) { check_every_mutation_refused(report, analysis); }
+  }
+}
+
 TEST_CASE("every mutated field of a result is refused, naming its path", "[report][schema]") {
   for (const std::string& analysis : every_analysis()) {
     SECTION(analysis) { check_every_mutation_refused(suite_report("tiny-gpt2-world"), analysis); }

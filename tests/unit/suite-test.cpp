@@ -1,6 +1,8 @@
 // suite.json: a valid suite parses; each malformed field is named with its item.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "io/suite.h"
 
 using namespace strata;
@@ -71,4 +73,27 @@ TEST_CASE("malformed suites name the item and the field", "[suite]") {
   refuse(with([](auto& s) { s["kinds"]["compare"]["family"] = 1; }), "kinds: \"compare\": family: expected a string");
   CHECK_THROWS_WITH(parse_suite("{\"format\": \"strata-suite\", \"format\": \"x\"}", "suite.json"), Catch::Contains("duplicate key"));
   CHECK_THROWS_WITH(parse_suite("[1, 2", "suite.json"), Catch::Contains("suite.json"));
+}
+
+TEST_CASE("the items a model answers wrong are marked by id, bound to its weights", "[suite]") {
+  nlohmann::json s = valid_suite();
+  const std::string sha(64, 'f');
+  s["answered_wrong"] = {{"weights_sha256", sha}, {"items", {"c1"}}};
+  const Suite suite = parse_suite(s.dump(), "suite.json");
+  CHECK(suite.answered_wrong.weights_sha256 == sha);
+  CHECK(suite.answered_wrong.ids == std::set<std::string>{"c1"});
+  CHECK(parse_suite(valid_suite().dump(), "suite.json").answered_wrong.weights_sha256.empty());
+
+  auto marked = [&](auto edit) {
+    nlohmann::json m = s;
+    edit(m["answered_wrong"]);
+    return m;
+  };
+  refuse(marked([](auto& w) { w["items"] = {"zz"}; }), "suite.json: answered_wrong: items[0]: no item has the id \"zz\"");
+  refuse(marked([](auto& w) { w["items"] = {"c1", "c1"}; }), "answered_wrong: items[1]: \"c1\" is listed twice");
+  refuse(marked([](auto& w) { w["items"] = {1}; }), "answered_wrong: items[0]: expected an item id");
+  refuse(marked([](auto& w) { w["weights_sha256"] = "ABC"; }), "answered_wrong: weights_sha256: expected 64 lowercase hex digits");
+  refuse(marked([](auto& w) { w.erase("items"); }), "answered_wrong: items: expected an array of item ids");
+  refuse(marked([](auto& w) { w["by"] = "me"; }), "answered_wrong: unknown field \"by\"");
+  refuse(marked([](auto& w) { w = 3; }), "answered_wrong: expected an object");
 }

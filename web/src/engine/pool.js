@@ -10,7 +10,8 @@
 //       an aborted signal drops the request if it waits, or stops the worker running it (a wasm call
 //       cannot be interrupted) and starts a fresh one; the promise rejects with CancelledError
 //   await pool.report(key, request)    -> {report: text};  await pool.parseReport(text) -> {report}
-//   await pool.buildSuite(key, bank, seed) -> {suite: text}: a natural-language suite for the model's tokenizer
+//   await pool.buildSuite(key, bank, seed, onProgress?) -> {suite: text}: a natural-language suite for the
+//       model's tokenizer, the items the model answers wrong marked (onProgress as for analyze)
 //
 // Requests carry ids and are queued until a worker is free. A worker whose instance
 // dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
@@ -102,8 +103,8 @@ export class EnginePool {
     return this.#submit({ type: 'parseReport', text });
   }
 
-  buildSuite(key, bank, seed) {
-    return this.#submit({ type: 'buildSuite', key, bank, seed });
+  buildSuite(key, bank, seed, onProgress = null) {
+    return this.#submit({ type: 'buildSuite', key, bank, seed, onProgress });
   }
 
   // Stops one worker as a crash would (used by the browser tests).

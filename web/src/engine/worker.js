@@ -59,6 +59,17 @@ function unwrap(result, what) {
   return result;
 }
 
+// The engine's progress callback for request `id`, posted at most every 100 ms (and at the end).
+function progressPoster(id) {
+  let last = 0;
+  return (fraction, stage) => {
+    const now = performance.now();
+    if (now - last < 100 && fraction < 1) return;
+    last = now;
+    postMessage({ id, type: 'progress', fraction, stage: String(stage) });
+  };
+}
+
 const handlers = {
   load({ config, weights, tokenizer, suite }) {
     const r = unwrap(engine.load(config, weights, tokenizer ?? null), 'load');
@@ -84,14 +95,7 @@ const handlers = {
   analyze({ id, name, request }) {
     if (typeof engine.analyze !== 'function') throw engineError('this engine build has no analyses (engine.analyze is missing)');
     ensureSuite();
-    let last = 0;
-    const progress = (fraction, stage) => {
-      const now = performance.now();
-      if (now - last < 100 && fraction < 1) return;
-      last = now;
-      postMessage({ id, type: 'progress', fraction, stage: String(stage) });
-    };
-    const r = unwrap(engine.analyze(name, request, progress), name);
+    const r = unwrap(engine.analyze(name, request, progressPoster(id)), name);
     return { result: JSON.parse(r.result) };
   },
   report({ request }) {
@@ -103,9 +107,9 @@ const handlers = {
     if (typeof engine.parseReport !== 'function') throw engineError('this engine build cannot read reports (engine.parseReport is missing)');
     return { report: JSON.parse(unwrap(engine.parseReport(text), 'report').report) };
   },
-  buildSuite({ bank, seed }) {
+  buildSuite({ id, bank, seed }) {
     if (typeof engine.buildSuite !== 'function') throw engineError('this engine build cannot build suites (engine.buildSuite is missing)');
-    return { suite: unwrap(engine.buildSuite(bank, seed), 'building a suite').suite };
+    return { suite: unwrap(engine.buildSuite(bank, seed, progressPoster(id)), 'building a suite').suite };
   },
   crash() {
     setTimeout(() => { throw new Error('the engine worker was stopped on purpose (test)'); });

@@ -102,7 +102,8 @@ export class ModelRegistry {
   async #buildSuite(key, files, onStage, stop) {
     onStage('Building a natural-language suite for its tokenizer…');
     try {
-      const built = await buildNlSuite(this.pool, key, this.base);
+      const built = await buildNlSuite(this.pool, key, this.base, (fraction) =>
+        onStage(`Building a natural-language suite for its tokenizer: running the model on each item to mark those it answers wrong (${Math.round(100 * fraction)}%)…`));
       stop();
       Object.assign(files, { suiteText: built.text, suite: built.suite });
       this.pool.forgetModel(key);

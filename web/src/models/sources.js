@@ -81,6 +81,8 @@ export function parseSuite(text, label) {
     return { error: `${label}: not valid JSON` };
   }
   if (!suite || !Array.isArray(suite.items)) return { error: `${label}: no "items" list` };
+  // The items the model answers wrong (io/suite.h "answered_wrong"); the engine checks the marks are this model's.
+  const wrong = new Set(Array.isArray(suite.answered_wrong?.items) ? suite.answered_wrong.items.filter((id) => typeof id === 'string') : []);
   const items = [];
   for (const it of suite.items) {
     if (!it || typeof it.id !== 'string' || !ID.test(it.id) || typeof it.prompt !== 'string' || it.prompt.length > 2000) continue;
@@ -93,6 +95,7 @@ export function parseSuite(text, label) {
       answer: typeof it.answer === 'string' ? it.answer.slice(0, 200) : null,
       corrupt: typeof it.corrupt_prompt === 'string' && it.corrupt_prompt.length <= 2000 ? it.corrupt_prompt : null,
       corruptAnswer: typeof it.corrupt_answer === 'string' ? it.corrupt_answer.slice(0, 200) : null,
+      answeredWrong: wrong.has(it.id),
     });
   }
   return { items };

@@ -182,7 +182,9 @@ function fillSuite(kindSelect, itemSelect, data) {
   for (const split of [...new Set(ofKind.map((it) => it.split))]) {
     const group = el('optgroup', { label: splitName(ofKind[0].family, split) });
     for (const it of ofKind.filter((x) => x.split === split).slice(0, 400)) {
-      group.append(el('option', { value: it.id, title: it.id, text: `${it.prompt} → ${it.answer ?? '?'}` }));
+      // An item the model answers wrong is shown, marked: the analyses over the suite leave it out.
+      group.append(el('option', { value: it.id, title: it.answeredWrong ? `${it.id}: the model answers it wrong; analyses over the suite leave it out` : it.id,
+        text: `${it.answeredWrong ? '✗ ' : ''}${it.prompt} → ${it.answer ?? '?'}${it.answeredWrong ? ' (answered wrong)' : ''}` }));
     }
     itemSelect.append(group);
   }

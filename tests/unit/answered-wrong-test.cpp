@@ -1,0 +1,124 @@
+// Items a model answers wrong (io/suite.h "answered_wrong"): marking them from
+// an evaluation, and every item selection leaving them out and counting them
+// (the sweeps' select_items, the observation analyses' suite cases, the study's
+// items), on the shipped tiny-gpt2-world with marks set by hand.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "analysis/evaluate.h"
+#include "analysis/observation-runners.h"
+#include "analysis/study-features.h"
+#include "analysis/sweep.h"
+#include "base/error.h"
+#include "io/files.h"
+#include "model/model.h"
+
+using namespace strata;
+using nlohmann::json;
+
+namespace {
+
+const std::string kModelDir = std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world";
+
+const Session& shipped_session() {
+  static const Session session(load_model_dir(kModelDir));
+  return session;
+}
+
+json shipped_suite_json() { return json::parse(read_file_text(kModelDir + "/suite.json")); }
+
+// The first three trained city items and every held-out "over" item marked wrong.
+json marked_suite_json(const std::string& weights_sha256) {
+  json suite = shipped_suite_json();
+  json ids = json::array();
+  int cities = 0;
+  for (const json& item : suite["items"]) {
+    if (item["kind"] == "city" && item["split"] == "trained" && cities < 3) {
+      ids.push_back(item["id"]);
+      ++cities;
+    }
+    if (item["kind"] == "over" && item["split"] == "heldout") ids.push_back(item["id"]);
+  }
+  suite["answered_wrong"] = {{"weights_sha256", weights_sha256}, {"items", ids}};
+  return suite;
+}
+
+}  // namespace
+
+TEST_CASE("the sweeps leave out the items marked wrong, count them, and drop a kind with none right",
+          "[answered-wrong]") {
+  const Session& session = shipped_session();
+  const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
+  REQUIRE(suite.answered_wrong.ids.size() == 3 + 200);
+
+  SweepSelection selection;
+  selection.items_per_kind = 8;
+  const ItemSet items = select_items(session, suite, selection, "ablation");
+  std::vector<std::string> kinds;
+  for (const KindGroup& k : items.kinds) kinds.push_back(k.name);
+  CHECK(kinds == std::vector<std::string>{"city", "compare", "job"});
+  CHECK(items.all_wrong_kinds == std::vector<std::string>{"over"});
+  for (const SweepItem& item : items.items) CHECK_FALSE(suite.answered_wrong.ids.count(item.item->id));
+  const json echo = items_json(items);
+  CHECK(echo["all_wrong_kinds"] == json::array({"over"}));
+  CHECK(echo["kinds"][0]["kind"] == "city");
+  CHECK(echo["kinds"][0]["n"] == 8);
+  CHECK(echo["kinds"][0]["answered_wrong"] == 3);
+  CHECK(echo["kinds"][1]["answered_wrong"] == 0);
+
+  selection.kinds = {"over"};
+  CHECK_THROWS_WITH(select_items(session, suite, selection, "ablation"),
+                    Catch::Contains("kind \"over\" has no heldout items the model answers right (200 answered wrong"));
+}
+
+TEST_CASE("the observation analyses and the study leave out the items marked wrong", "[answered-wrong]") {
+  const Session& session = shipped_session();
+  const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
+
+  const json lens = run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"max_items_per_kind", 2}}, {}});
+  CHECK(lens["answered_wrong"]["over"] == 200);
+  CHECK(lens["answered_wrong"]["city"] == 0);
+  CHECK_FALSE(lens["by_kind"].contains("over"));
+  CHECK(lens["by_kind"]["compare"]["n"] == 2);
+
+  const StudyItems study = select_study_items(session, suite, ItemSelection{}, 1, "study");
+  for (const SuiteItem* item : study.items) CHECK_FALSE(suite.answered_wrong.ids.count(item->id));
+  const json described = describe_items(study, ItemSelection{});
+  CHECK(described["answered_wrong"]["city"] == 3);
+  CHECK(described["answered_wrong"]["over"] == 200);
+  CHECK(described["by_kind"]["city"] == 256 - 3);
+  CHECK_FALSE(described["by_kind"].contains("over"));
+}
+
+TEST_CASE("marks made for another model are refused, naming both", "[answered-wrong]") {
+  const Session& session = shipped_session();
+  const Suite suite = parse_suite(marked_suite_json(std::string(64, 'a')).dump(), "suite.json");
+  CHECK_THROWS_WITH(select_items(session, suite, SweepSelection{}, "ablation"),
+                    Catch::Contains("suite.json: answered_wrong: the items were marked for the model whose weights' "
+                                    "SHA-256 is aaaaaaaaaaaa…, not the loaded one (" +
+                                    session.model().weights_sha256.substr(0, 12)));
+  const json lens_settings = {{"max_items_per_kind", 1}};
+  CHECK_THROWS_AS(run_logit_lens({session, &suite, 1, lens_settings, {}}), Error);
+}
+
+TEST_CASE("marking lists exactly the items the evaluation found wrong, bound to the weights", "[answered-wrong]") {
+  const Session& session = shipped_session();
+  json suite_json = shipped_suite_json();
+  json some = json::array();
+  for (const json& item : suite_json["items"])  // a few items of every kind: the tiny model gets some wrong
+    if (std::count_if(some.begin(), some.end(), [&](const json& s) { return s["kind"] == item["kind"]; }) < 12)
+      some.push_back(item);
+  suite_json["items"] = some;
+  const Suite suite = parse_suite(suite_json.dump(), "suite.json");
+  const Evaluation eval = evaluate_suite(session, suite, "tiny-gpt2-world");
+  const json marked = mark_answered_wrong(suite_json, eval, session);
+
+  std::set<std::string> expected;
+  for (const ItemResult& r : eval.items)
+    if (!r.correct) expected.insert(r.id);
+  REQUIRE_FALSE(expected.empty());
+  CHECK(marked["answered_wrong"]["weights_sha256"] == session.model().weights_sha256);
+  CHECK(marked["answered_wrong"]["items"].get<std::set<std::string>>() == expected);
+  CHECK(parse_suite(marked.dump(), "marked.json").answered_wrong.ids == expected);
+}
