@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "analysis/sweep-budget.h"
 #include "base/seeded-random.h"
 #include "base/error.h"
 
@@ -126,6 +127,7 @@ Ablator::Ablator(const Model& model, const ItemSet& items, AblationMethod method
                     " item; needs at least 2 to draw a donor from (setting items_per_kind)");
 
   RunOptions options;
+  options.last_logits_only = true;
   options.capture = boundary_hooks(c);
   options.capture.insert(options.capture.end(), kept.begin(), kept.end());
   std::vector<std::vector<double>> sums(kept.size());
@@ -222,7 +224,8 @@ AblationLevel level_from_name(const std::string& name) {
 json run_ablation(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("ablation");
   SweepSettings settings(request.settings, "ablation", {"kinds", "shard", "levels"});
-  const SweepSelection selection = read_sweep_selection(settings);
+  SweepSelection selection = read_sweep_selection(settings);
+  const double budget_seconds = read_budget_seconds(settings);
   const std::string method = settings.scalars().get_choice("method", "mean", {"zero", "mean", "resample"});
   const std::vector<std::string> level_names = settings.get_string_list(
       "levels", {"layer", "attn", "mlp", "head"}, {"layer", "attn", "mlp", "head", "neuron"});
@@ -231,10 +234,12 @@ json run_ablation(const AnalysisRequest& request) {
   settings.finish();
 
   const Model& model = request.session.model();
-  const ItemSet items = select_items(request.session, suite, selection, "ablation");
+  ItemSet items = select_items(request.session, suite, selection, "ablation");
   std::vector<AblationLevel> levels;
   for (const std::string& name : level_names) levels.push_back(level_from_name(name));
   const std::vector<AblationTarget> targets = ablation_targets(model.config, levels);
+  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
+                                                   static_cast<double>(targets.size() + 1), budget_seconds, "ablation");
 
   std::vector<AblationTarget> mine;  // this shard's targets: only their hooks are kept
   for (size_t u = 0; u < targets.size(); ++u)
@@ -263,11 +268,12 @@ json run_ablation(const AnalysisRequest& request) {
   echo["levels"] = level_names;
   echo["reuse_cache"] = reuse_cache;
   echo["shard"] = {shard.first, shard.second};
-  return {{"settings", echo},
-          {"items", items_json(items)},
-          {"baseline", accuracy_json(items, baseline)},
-          {"n_units", targets.size()},
-          {"units", units}};
+  return with_budget({{"settings", echo},
+                      {"items", items_json(items)},
+                      {"baseline", accuracy_json(items, baseline)},
+                      {"n_units", targets.size()},
+                      {"units", units}},
+                     budget_seconds, budget);
 }
 
 }  // namespace strata

@@ -34,6 +34,8 @@
 //   levels       array of "layer" "attn" "mlp" "head" "neuron";
 //                default ["layer", "attn", "mlp", "head"]
 //   reuse_cache  true (default) | false
+//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
+//                the result then has "budget", the echo the items used)
 //
 // Result (objects have sorted keys; accuracies are fractions in [0, 1]; a drop
 // is baseline − ablated, positive when the ablation hurts):

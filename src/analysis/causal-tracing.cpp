@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/sweep-budget.h"
 #include "base/seeded-random.h"
 #include "base/error.h"
 
@@ -92,6 +93,7 @@ json run_causal_tracing(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("causal-tracing");
   SweepSettings settings(request.settings, "causal-tracing", {"kinds", "shard", "levels"});
   SweepSelection selection = read_sweep_selection(settings);
+  const double budget_seconds = read_budget_seconds(settings);
   const double noise = settings.scalars().get_double("noise", 3.0, 0.0, 100.0);
   const int samples = settings.scalars().get_int("samples", 2, 1, 100);
   const std::vector<std::string> levels =
@@ -105,15 +107,20 @@ json run_causal_tracing(const AnalysisRequest& request) {
   const bool kinds_given = !selection.kinds.empty();
   if (!kinds_given) selection.kinds = recall_kinds(suite);
 
-  const ItemSet items = select_items(request.session, suite, selection, "causal-tracing");
+  ItemSet items = select_items(request.session, suite, selection, "causal-tracing");
+  const std::vector<TraceSite> sites = trace_sites(c, items.n_pos, levels, window);
+  // per item: a clean run, a corrupted run per sample, and a restored run per site and sample
+  const std::optional<json> budget =
+      fit_to_budget(request.session, suite, selection, items, static_cast<double>((sites.size() + 1) * samples + 1),
+                    budget_seconds, "causal-tracing");
   const size_t n_items = items.items.size();
   std::vector<std::vector<int>> subjects;
   for (const SweepItem& item : items.items) subjects.push_back(subject_positions(item, items.n_pos));
-  const std::vector<TraceSite> sites = trace_sites(c, items.n_pos, levels, window);
 
   // Clean runs: what a restoration copies back, and the subject embeddings.
   request.report(0.0, "clean runs");
   RunOptions clean_options;
+  clean_options.last_logits_only = true;
   clean_options.capture = boundary_hooks(c);
   clean_options.capture.push_back({HookKind::Embed, -1});
   for (int l = 0; l < c.n_layers; ++l) {
@@ -159,6 +166,7 @@ json run_causal_tracing(const AnalysisRequest& request) {
         for (int64_t k = 0; k < c.d_model; ++k)
           iv.value.data[static_cast<size_t>(p * c.d_model + k)] += static_cast<float>(nu * rng.normal());
       RunOptions options;
+      options.last_logits_only = true;
       options.interventions = {iv};
       if (reuse_cache) options.capture = clean_options.capture;
       RunResult r = run(model, items.items[i].tokens, options);
@@ -252,14 +260,15 @@ json run_causal_tracing(const AnalysisRequest& request) {
   echo["window"] = window;
   echo["reuse_cache"] = reuse_cache;
   echo["shard"] = {shard.first, shard.second};
-  return {{"settings", echo},
-          {"items", items_json(items)},
-          {"embedding_std", sigma},
-          {"noise_std", nu},
-          {"subject_fraction", subject_fraction},
-          {"baseline", baseline},
-          {"n_units", sites.size()},
-          {"units", units}};
+  return with_budget({{"settings", echo},
+                      {"items", items_json(items)},
+                      {"embedding_std", sigma},
+                      {"noise_std", nu},
+                      {"subject_fraction", subject_fraction},
+                      {"baseline", baseline},
+                      {"n_units", sites.size()},
+                      {"units", units}},
+                     budget_seconds, budget);
 }
 
 }  // namespace strata

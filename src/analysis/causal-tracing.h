@@ -36,6 +36,8 @@
 //   levels       array of "resid" "mlp" "attn"; default ["resid", "mlp", "attn"]
 //   window       integer in [1, n_layers], default 1
 //   reuse_cache  true (default) | false
+//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
+//                the result then has "budget", the echo the items used)
 //
 // Result (objects have sorted keys):
 //   {"settings": {...as read, "shard": [i, n]},

@@ -147,6 +147,7 @@ CircuitScorer::CircuitScorer(const Model& model, const ItemSet& items, const std
   }
 
   RunOptions options;
+  options.last_logits_only = true;
   options.capture = boundary_hooks(c);
   options.capture.insert(options.capture.end(), kept.begin(), kept.end());
   std::vector<std::vector<std::vector<double>>> sums(items.kinds.size(), std::vector<std::vector<double>>(kept.size()));

@@ -24,7 +24,9 @@ ItemResult evaluate_item(const Session& session, const SuiteItem& item) {
   if (corrupt_len != prompt.size())
     fail_expected("corrupt_prompt", std::to_string(prompt.size()) + " tokens like the prompt", std::to_string(corrupt_len));
   const int32_t answer = answer_id(session, item.answer);
-  const int32_t predicted = argmax_last(session.run(prompt, {}).logits);
+  RunOptions options;
+  options.last_logits_only = true;
+  const int32_t predicted = argmax_last(session.run(prompt, options).logits);
   return {item.id, session.token_text(predicted), predicted == answer};
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "analysis/sweep-budget.h"
 #include "base/error.h"
 
 namespace strata {
@@ -102,6 +103,7 @@ Patcher::Patcher(const Model& model, const ItemSet& items, const std::vector<Pat
     if (std::find(clean_hooks_.begin(), clean_hooks_.end(), h) == clean_hooks_.end()) clean_hooks_.push_back(h);
   }
   RunOptions clean_options, corrupt_options;
+  clean_options.last_logits_only = corrupt_options.last_logits_only = true;
   clean_options.capture = clean_hooks_;
   if (reuse_cache) {
     corrupt_options.capture = boundary_hooks(c);
@@ -207,7 +209,8 @@ json pair_counts(const ItemSet& items, const std::vector<uint8_t>& used, const P
 json run_patching(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("patching");
   SweepSettings settings(request.settings, "patching", {"kinds", "shard", "levels"});
-  const SweepSelection selection = read_sweep_selection(settings);
+  SweepSelection selection = read_sweep_selection(settings);
+  const double budget_seconds = read_budget_seconds(settings);
   std::set<std::string> level_choices;
   for (PatchLevel level : kAllLevels) level_choices.insert(patch_level_name(level));
   const std::vector<std::string> level_names = settings.get_string_list(
@@ -218,10 +221,12 @@ json run_patching(const AnalysisRequest& request) {
   settings.finish();
 
   const Model& model = request.session.model();
-  const ItemSet items = select_items(request.session, suite, selection, "patching");
+  ItemSet items = select_items(request.session, suite, selection, "patching");
   std::vector<PatchLevel> levels;
   for (const std::string& name : level_names) levels.push_back(patch_level_from_name(name));
   const std::vector<PatchSite> sites = patch_sites(model.config, items.n_pos, levels);
+  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
+                                                   static_cast<double>(sites.size() + 2), budget_seconds, "patching");
   std::vector<PatchSite> mine;
   for (size_t u = 0; u < sites.size(); ++u)
     if (in_shard(u, shard)) mine.push_back(sites[u]);
@@ -258,11 +263,12 @@ json run_patching(const AnalysisRequest& request) {
   echo["min_gap"] = min_gap;
   echo["reuse_cache"] = reuse_cache;
   echo["shard"] = {shard.first, shard.second};
-  return {{"settings", echo},
-          {"items", items_json(items)},
-          {"pairs", pair_counts(items, used, patcher)},
-          {"n_units", sites.size()},
-          {"units", units}};
+  return with_budget({{"settings", echo},
+                      {"items", items_json(items)},
+                      {"pairs", pair_counts(items, used, patcher)},
+                      {"n_units", sites.size()},
+                      {"units", units}},
+                     budget_seconds, budget);
 }
 
 }  // namespace strata

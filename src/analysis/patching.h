@@ -34,6 +34,8 @@
 //                models attn_pos and mlp_pos more than double the sweep)
 //   min_gap      number in [0, 1e6], default 1 (logits)
 //   reuse_cache  true (default) | false
+//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
+//                the result then has "budget", the echo the items used)
 //
 // Result (objects have sorted keys; a mean over no pair is null):
 //   {"settings": {"items_per_kind", "kinds", "split", "levels", "min_gap", "reuse_cache", "shard": [i, n]},

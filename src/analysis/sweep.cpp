@@ -280,6 +280,7 @@ RowVec intervened_last_logits(const Model& model, const std::vector<int32_t>& to
                               const std::vector<Intervention>& base) {
   const ModelConfig& c = model.config;
   RunOptions options;
+  options.last_logits_only = true;
   int start = c.n_layers;
   for (const Intervention& iv : interventions) start = std::min(start, restart_boundary(c, iv.hook));
   if (!resume || start == 0) {

@@ -200,7 +200,12 @@ RunResult forward(const Model& model, const std::vector<int32_t>& tokens, const 
   Mat final_normed;
   norm(c, resid, w.ln_f_w, w.ln_f_b, final_normed);
   hooks.visit(HookKind::LnFinalNormalized, -1, final_normed);
-  matmul_transposed(final_normed, w.unembedding(), result.logits);  // (n, d_vocab)
+  if (options.last_logits_only) {
+    const Mat last = final_normed.bottomRows(1);
+    matmul_transposed(last, w.unembedding(), result.logits);  // (1, d_vocab)
+  } else {
+    matmul_transposed(final_normed, w.unembedding(), result.logits);  // (n, d_vocab)
+  }
   return result;
 }
 

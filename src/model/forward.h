@@ -27,6 +27,9 @@ struct RunOptions {
   // run below l.
   int start_layer = 0;
   const Mat* resid_pre = nullptr;
+  // Unembed the last position only (logits is then (1, d_vocab)): what the
+  // sweeps and exact-match evaluation read. Hooks still see every position.
+  bool last_logits_only = false;
 };
 
 struct ActivationCache {

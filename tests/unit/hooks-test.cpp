@@ -69,6 +69,21 @@ TEST_CASE("capture_all returns every hook with its shape", "[forward]") {
   }
 }
 
+TEST_CASE("last_logits_only unembeds the last position alone, as the full run does", "[forward]") {
+  for (Family family : {Family::Gpt2, Family::Llama}) {
+    const Model m = tiny_model(family);
+    RunOptions o;
+    o.capture = {{HookKind::LnFinalNormalized, -1}};
+    const RunResult full = run(m, {1, 5, 7, 2, 9}, o);
+    o.last_logits_only = true;
+    const RunResult last = run(m, {1, 5, 7, 2, 9}, o);
+    REQUIRE(last.logits.rows() == 1);
+    CHECK(last.logits.cols() == m.config.d_vocab);
+    CHECK((last.logits.row(0) - full.logits.row(4)).cwiseAbs().maxCoeff() <= 1e-5f);
+    CHECK(last.cache.at({HookKind::LnFinalNormalized, -1}).shape[0] == 5);  // hooks still see every position
+  }
+}
+
 TEST_CASE("only the hooks asked for are captured", "[forward]") {
   const Model m = tiny_model(Family::Llama);
   RunOptions o;

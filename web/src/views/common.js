@@ -37,7 +37,30 @@ export function analysisResult(box, data, label, what) {
     box.append(el('p', { class: 'error', role: 'alert', dataset: { analysis: label }, text: `${what}: ${entry.error}` }));
     return null;
   }
+  for (const text of selectionNotes(entry.result)) box.append(el('p', { class: 'note selection-note', dataset: { analysis: label }, text: `${what}: ${text}` }));
   return entry.result;
+}
+
+// What a result says of the items it left out: those the model answers wrong
+// (docs/methods.md, "Items") and a sweep's cut to its time budget (sweep-budget.h).
+export function selectionNotes(result) {
+  const notes = [];
+  const counts = result?.answered_wrong ?? result?.items?.answered_wrong
+    ?? Object.fromEntries((result?.items?.kinds ?? []).filter((k) => Number.isFinite(k.answered_wrong)).map((k) => [k.kind, k.answered_wrong]));
+  const wrong = Object.values(counts ?? {}).filter(Number.isFinite).reduce((a, b) => a + b, 0);
+  const allWrong = result?.items?.all_wrong_kinds ?? [];
+  if (wrong > 0) {
+    notes.push(`${wrong} item${wrong === 1 ? '' : 's'} the model answers wrong ${wrong === 1 ? 'is' : 'are'} left out, as the study does`
+      + `${allWrong.length ? `; ${allWrong.join(', ')} left out, the model answering none of ${allWrong.length === 1 ? 'its' : 'their'} items right` : ''}.`);
+  }
+  const budget = result?.budget;
+  if (budget && Number.isFinite(budget.estimated_seconds_all)) {
+    const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
+    notes.push(`sampled: the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind, because the whole sweep `
+      + `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows `
+      + `(about ${minutes(budget.estimated_seconds)} sampled; the rule is in the methods, "Sweeps and their time budget").`);
+  }
+  return notes;
 }
 
 // The result of `label`, or while it runs the result of its preview (a quicker
