@@ -11,7 +11,9 @@ const Suite& AnalysisRequest::require_suite(const std::string& analysis) const {
   return *suite;
 }
 
-const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite) {
+const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite, bool keep) {
+  static const std::set<std::string> none;
+  if (keep) return none;
   const AnsweredWrong& marks = suite.answered_wrong;
   const std::string& loaded = session.model().weights_sha256;
   if (!marks.weights_sha256.empty() && marks.weights_sha256 != loaded)
@@ -19,6 +21,10 @@ const std::set<std::string>& answered_wrong(const Session& session, const Suite&
                 marks.weights_sha256.substr(0, 12) + "…, not the loaded one (" + loaded.substr(0, 12) +
                 "…); build the suite for this model (strata suite --model DIR)");
   return marks.ids;
+}
+
+bool read_keep_answered_wrong(SettingsReader& reader) {
+  return reader.get_choice("answered", "right", {"right", "all"}) == "all";
 }
 
 SettingsReader::SettingsReader(const json& settings, std::string analysis)

@@ -37,8 +37,9 @@ struct AnalysisRequest {
 // The ids of the suite's items the loaded model answers wrong ("answered_wrong",
 // io/suite.h), which every analysis over the suite's items leaves out, as the
 // study does (an item looked at on its own is shown whatever the answer); empty
-// when the suite has no marks. Throws Error when the marks are another model's.
-const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite);
+// when the suite has no marks, or when `keep` (the setting "answered": "all").
+// Throws Error when the marks are another model's.
+const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite, bool keep = false);
 
 // Typed, ranged access to an analysis's settings object. Every key read is
 // remembered; finish() rejects the keys nobody read, so a misspelt setting is
@@ -62,5 +63,8 @@ class SettingsReader {
   std::string analysis_;
   std::set<std::string> read_;
 };
+
+// The setting "answered": "right" (default: leave out the items marked wrong) | "all"; true for "all".
+bool read_keep_answered_wrong(SettingsReader& reader);
 
 }  // namespace strata

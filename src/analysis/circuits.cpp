@@ -59,6 +59,11 @@ struct CircuitSettings {
             {"bootstrap_samples", bootstrap_samples},
             {"reuse_cache", reuse_cache}};
   }
+  json echo_all() const {  // "answered" only when it keeps the wrong items, as the sweeps echo it
+    json e = echo();
+    if (selection.keep_answered_wrong) e["answered"] = "all";
+    return e;
+  }
 };
 
 CircuitSettings read_settings(const json& given) {
@@ -67,6 +72,7 @@ CircuitSettings read_settings(const json& given) {
   SettingsReader& r = settings.scalars();
   CircuitSettings s;
   s.selection.kinds = settings.get_names("kinds");
+  s.selection.keep_answered_wrong = read_keep_answered_wrong(r);
   s.selection.split = r.get_choice("split", d["split"].get<std::string>(), {"auto", "trained", "heldout"});
   s.selection_n = r.get_int("selection_items_per_kind", d["selection_items_per_kind"].get<int>(), 2, 100000);
   s.validation_n = r.get_int("validation_items_per_kind", d["validation_items_per_kind"].get<int>(), 2, 100000);
@@ -234,7 +240,7 @@ json run_circuits(const AnalysisRequest& request) {
   char objective[96];
   std::snprintf(objective, sizeof objective, "effect(target) - %g * |effect(other)|, 1 <= size <= %d", s.search.penalty,
                 s.search.max_size);
-  return {{"settings", s.echo()},
+  return {{"settings", s.echo_all()},
           {"method", {{"ablation", s.ablation},
                       {"donors", ablation == AblationKind::Resample ? json(s.donors) : json(nullptr)},
                       {"search", outcome.exhaustive ? "exhaustive" : "greedy"},

@@ -36,6 +36,7 @@
 // command line and the page):
 //   kinds                      array of kind names; default every non-optional kind
 //   split                      "auto" (default) | "trained" | "heldout"
+//   answered                   "right" (default) | "all": keep the items marked answered wrong
 //   selection_items_per_kind   integer in [2, 100000], default 12
 //   validation_items_per_kind  integer in [2, 100000], default 12
 //   test_items_per_kind        integer in [0, 100000], default 0 (every remaining item)

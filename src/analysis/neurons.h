@@ -11,7 +11,7 @@
 // not they pass the thresholds; "label" says whether they do.
 //
 // Settings (errors name "neurons.<key>"):
-//   items_per_kind, split, kinds, mlp_activation   as the study
+//   items_per_kind, split, kinds, answered, mlp_activation   as the study
 //   top_per_layer 10      neurons per layer
 //   bins 20               histogram bins
 //   alpha 1e-4, d 1.0     a neuron is labelled when p_bonferroni ≤ alpha and |d| > d

@@ -91,8 +91,9 @@ std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, Set
   const Suite& suite = request.require_suite(analysis);
   const std::string split = reader.get_choice("split", "all", {"all", "trained", "heldout"});
   const int max_per_kind = reader.get_int("max_items_per_kind", 0, 0, 1 << 20);
-  const std::set<std::string>& wrong = strata::answered_wrong(request.session, suite);
-  answered_wrong = suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
+  const bool keep = read_keep_answered_wrong(reader);
+  const std::set<std::string>& wrong = strata::answered_wrong(request.session, suite, keep);
+  answered_wrong = keep || suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
   std::map<std::string, KindCases> by_kind;
   for (const SuiteItem& item : suite.items) {
     if (split != "all" && item.split != split) continue;
@@ -126,7 +127,7 @@ size_t count_cases(const std::map<std::string, KindCases>& by_kind) {
 
 // Refuses suite-only settings when one prompt or item is looked at.
 void refuse_suite_settings(const json& settings, const std::string& analysis) {
-  for (const char* key : {"split", "max_items_per_kind"})
+  for (const char* key : {"split", "max_items_per_kind", "answered"})
     if (settings.contains(key))
       throw Error(analysis + "." + key + ": applies to the suite, not to one prompt or item");
 }

@@ -8,7 +8,8 @@
 //   neither                                             the suite: per kind, averages at the answer
 //                                                       position (the prompt's last token), with
 //                                                       "split": "all" | "trained" | "heldout" and
-//                                                       "max_items_per_kind": N (0: every item)
+//                                                       "max_items_per_kind": N (0: every item),
+//                                                       "answered": "right" | "all" (analysis.h)
 // Head scores are model-wide (repeated random tokens, drawn with the request's seed).
 //
 // The tuned lens (tuned-lens.h) is always fitted on the suite (narrowed by

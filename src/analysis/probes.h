@@ -38,7 +38,7 @@
 // null with a "reason" beside it, never 0.
 //
 // Settings (errors name "probes.<key>"):
-//   items_per_kind, split, kinds      which items (study-features.h)
+//   items_per_kind, split, kinds, answered   which items (study-features.h)
 //   test_fraction 0.2                 per kind, this share of items (at least 1) is held out
 //   l2 1e-3, iterations 100           the probe
 //   random_model true, random_std 0.02

@@ -30,13 +30,16 @@ ItemSelection read_item_selection(SettingsReader& settings) {
   s.items_per_kind = settings.get_int("items_per_kind", 0, 0, 1000000);
   s.split = settings.get_choice("split", "auto", {"auto", "all", "trained", "heldout"});
   s.required_kinds_only = settings.get_choice("kinds", "required", {"all", "required"}) == "required";
+  s.keep_answered_wrong = read_keep_answered_wrong(settings);
   return s;
 }
 
 nlohmann::json item_selection_json(const ItemSelection& selection) {
-  return {{"items_per_kind", selection.items_per_kind},
-          {"split", selection.split},
-          {"kinds", selection.required_kinds_only ? "required" : "all"}};
+  nlohmann::json echo = {{"items_per_kind", selection.items_per_kind},
+                         {"split", selection.split},
+                         {"kinds", selection.required_kinds_only ? "required" : "all"}};
+  if (selection.keep_answered_wrong) echo["answered"] = "all";
+  return echo;
 }
 
 std::string split_for_family(const ItemSelection& selection, const std::string& family) {
@@ -68,9 +71,10 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
                               uint64_t seed, const std::string& analysis) {
   std::map<std::string, int> kind_index;
   for (const auto& [name, kind] : suite.kinds) kind_index.emplace(name, static_cast<int>(kind_index.size()));
-  const std::set<std::string>& wrong = answered_wrong(session, suite);
+  const std::set<std::string>& wrong = answered_wrong(session, suite, selection.keep_answered_wrong);
   StudyItems out;
-  if (!suite.answered_wrong.weights_sha256.empty()) out.answered_wrong = nlohmann::json::object();
+  if (!selection.keep_answered_wrong && !suite.answered_wrong.weights_sha256.empty())
+    out.answered_wrong = nlohmann::json::object();
   // candidates per kind, in suite order
   std::map<std::string, std::vector<size_t>> by_kind;
   for (size_t i = 0; i < suite.items.size(); ++i) {
@@ -137,6 +141,7 @@ nlohmann::json describe_items(const StudyItems& items, const ItemSelection& sele
                             {"split", split_for_family(selection, family)},
                             {"n", out["by_kind"][kind]}});
   if (!items.answered_wrong.is_null()) out["answered_wrong"] = items.answered_wrong;
+  if (selection.keep_answered_wrong) out["answered"] = "all";
   return out;
 }
 

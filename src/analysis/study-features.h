@@ -55,6 +55,7 @@ struct ItemSelection {
   int items_per_kind = 0;
   std::string split = "auto";
   bool required_kinds_only = true;
+  bool keep_answered_wrong = false;  // "answered": "all"
 };
 ItemSelection read_item_selection(SettingsReader& settings);
 // {"items_per_kind", "split", "kinds"} as the settings name them.
@@ -82,7 +83,8 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
 // {"recall": n, "reasoning": n, "mixed": n, "by_kind": {kind: n},
 //  "kinds": [{"kind", "family", "split", "n"}],
 //  "prompt_tokens": {"recall": {"min", "max"}, "reasoning": {...}, "mixed": {...}},
-//  "answered_wrong": {kind: n}?}   (when the suite marks the items the model answers wrong: those left out)
+//  "answered_wrong": {kind: n}?,   (when the suite marks the items the model answers wrong: those left out)
+//  "answered": "all"?}             (when the setting keeps them)
 nlohmann::json describe_items(const StudyItems& items, const ItemSelection& selection);
 
 // --- features ------------------------------------------------------------------

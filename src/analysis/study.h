@@ -50,6 +50,7 @@
 //
 // Settings (errors name "study.<key>"):
 //   items_per_kind 0, split "auto", kinds "required"   which items (study-features.h)
+//   answered "right"                                   "all" keeps the items marked answered wrong
 //   mlp_activation                   "gate" (default) | "post"
 //   replications 5 [1, 50], consistency_threshold 0.8 [0, 1]
 //   layer_alpha 0.01, layer_d 0.8, layer_min_votes 2 [1, 5]

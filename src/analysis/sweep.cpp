@@ -88,13 +88,16 @@ SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_p
   s.items_per_kind = settings.scalars().get_int("items_per_kind", default_items_per_kind, 1, 100000);
   s.kinds = settings.get_names("kinds");
   s.split = settings.scalars().get_choice("split", "auto", {"auto", "trained", "heldout"});
+  s.keep_answered_wrong = read_keep_answered_wrong(settings.scalars());
   return s;
 }
 
 json to_json(const SweepSelection& selection) {
-  return {{"items_per_kind", selection.items_per_kind},
-          {"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
-          {"split", selection.split}};
+  json echo = {{"items_per_kind", selection.items_per_kind},
+               {"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
+               {"split", selection.split}};
+  if (selection.keep_answered_wrong) echo["answered"] = "all";
+  return echo;
 }
 
 // --- items ---------------------------------------------------------------------
@@ -128,7 +131,7 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
   for (const std::string& name : kinds)
     if (!suite.kinds.count(name)) throw Error(analysis + ".kinds: \"" + name + "\" is not a kind of this suite");
   ItemSet set;
-  const std::set<std::string>& wrong = answered_wrong(session, suite);
+  const std::set<std::string>& wrong = answered_wrong(session, suite, selection.keep_answered_wrong);
   if (kinds.empty())
     for (const auto& entry : suite.kinds) {
       const std::string& name = entry.first;
@@ -154,7 +157,7 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
     }
   set.families.assign(families.begin(), families.end());
 
-  const bool marked = !suite.answered_wrong.weights_sha256.empty();
+  const bool marked = !selection.keep_answered_wrong && !suite.answered_wrong.weights_sha256.empty();
   for (size_t k = 0; k < set.kinds.size(); ++k) {
     KindGroup& group = set.kinds[k];
     group.family_index = static_cast<int>(

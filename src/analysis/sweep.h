@@ -14,6 +14,8 @@
 //                   the suite's meaning: recall kinds are asked about trained
 //                   facts ("trained"; held-out facts cannot be known), every
 //                   other family is evaluated on "heldout" items
+//   answered        "right" (default) | "all": "all" keeps the items the suite
+//                   marks as answered wrong (echoed only when "all")
 //   shard           [index, count], default [0, 1]: only the units with
 //                   unit % count == index are computed (ablation, patching,
 //                   causal tracing), so that Web Workers can split a sweep and
@@ -69,9 +71,10 @@ struct SweepSelection {
   int offset = 0;                  // items skipped at the start of each kind (circuits' evaluation items)
   std::vector<std::string> kinds;  // empty: every non-optional kind
   std::string split = "auto";
+  bool keep_answered_wrong = false;  // "answered": "all"
 };
 
-// Reads items_per_kind, kinds and split.
+// Reads items_per_kind, kinds, split and answered.
 SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_per_kind = 32);
 nlohmann::json to_json(const SweepSelection& selection);
 

@@ -83,8 +83,9 @@ void compact_labels(const Checked& c, const ReportShape& s) {
 }  // namespace
 
 StudyItemCounts study_items(const Checked& items, const ReportShape& s) {
-  items.only_fields({"recall", "reasoning", "mixed", "by_kind", "kinds", "prompt_tokens", "answered_wrong"});
+  items.only_fields({"recall", "reasoning", "mixed", "by_kind", "kinds", "prompt_tokens", "answered_wrong", "answered"});
   answered_wrong_counts(items, s);
+  if (const auto answered = items.optional_field("answered")) answered->one_of({"all"});
   const int64_t suite_items = s.suite_items.value_or(0);
   StudyItemCounts out;
   out.recall = items.field("recall").integer(0, suite_items);

@@ -85,6 +85,19 @@ test('a GPT-2 dropped without a suite gets the one strata suite builds for its t
   const refused = await page.evaluate(() => window.strata.pool.analyze(window.strata.data.model.key, 'ablation',
     { settings: { items_per_kind: 2, levels: ['layer'] }, seed: 1 }).then(() => 'ran', (e) => e.message));
   assert.match(refused, /ablation: the model answers no item of any kind right \(the suite marks them answered_wrong\)/);
+  // Asked to, the analyses keep them: the link says so and the sweep runs over every item.
+  await page.check('#keep-answered-wrong');
+  await page.waitForFunction(() => /[#&]aw=all(&|$)/.test(location.hash));
+  await page.evaluate(() => { location.hash = `${location.hash.replace(/&v=[^&]*/, '')}&v=ablation`; });
+  const swept = await page.waitForFunction(() => {
+    const entry = window.strata.data.analyses?.ablation;
+    return entry?.status === 'done' ? { answered: entry.result.settings.answered, kinds: entry.result.items.kinds } : entry?.status === 'error' ? { error: entry.error } : null;
+  }, null, { timeout: 120_000 }).then((h) => h.jsonValue());
+  assert.equal(swept.error, undefined, swept.error);
+  assert.equal(swept.answered, 'all');
+  assert.equal(swept.kinds.length, new Set(items.map((i) => i.kind)).size);
+  assert.ok(swept.kinds.every((k) => k.n > 0 && k.answered_wrong === undefined));
+  await page.evaluate(() => { location.hash = location.hash.replace(/&v=[^&]*/, '').replace(/&aw=all/, ''); });
   assertClean(browser);
 });
 

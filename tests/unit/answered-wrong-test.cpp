@@ -122,3 +122,40 @@ TEST_CASE("marking lists exactly the items the evaluation found wrong, bound to 
   CHECK(marked["answered_wrong"]["items"].get<std::set<std::string>>() == expected);
   CHECK(parse_suite(marked.dump(), "marked.json").answered_wrong.ids == expected);
 }
+
+TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[answered-wrong]") {
+  const Session& session = shipped_session();
+  const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
+
+  SweepSelection selection;
+  selection.items_per_kind = 8;
+  selection.keep_answered_wrong = true;
+  const ItemSet items = select_items(session, suite, selection, "ablation");
+  CHECK(items.all_wrong_kinds.empty());
+  CHECK(items.kinds.size() == 4);  // city, compare, job, over
+  CHECK(items.items.front().item->id == suite.items.front().id);  // the first city item, marked wrong
+  const json echo = items_json(items);
+  CHECK_FALSE(echo["kinds"][0].contains("answered_wrong"));
+  CHECK(to_json(selection)["answered"] == "all");
+
+  const json lens =
+      run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"max_items_per_kind", 2}, {"answered", "all"}}, {}});
+  CHECK_FALSE(lens.contains("answered_wrong"));
+  CHECK(lens["by_kind"]["over"]["n"] == 2);
+  CHECK_THROWS_WITH(run_logit_lens({session, &suite, 1, {{"item", "city-trained-000"}, {"answered", "all"}}, {}}),
+                    Catch::Contains("logit-lens.answered: applies to the suite, not to one prompt or item"));
+  CHECK_THROWS_WITH(run_logit_lens({session, &suite, 1, {{"answered", "some"}}, {}}),
+                    Catch::Contains("logit-lens.answered: expected one of \"all\" \"right\", found \"some\""));
+
+  ItemSelection all;
+  all.keep_answered_wrong = true;
+  const StudyItems study = select_study_items(session, suite, all, 1, "study");
+  const json described = describe_items(study, all);
+  CHECK(described["by_kind"]["over"] == 200);
+  CHECK(described["answered"] == "all");
+  CHECK_FALSE(described.contains("answered_wrong"));
+
+  // Another model's marks do not matter when every item is kept.
+  const Suite other = parse_suite(marked_suite_json(std::string(64, 'a')).dump(), "suite.json");
+  CHECK_NOTHROW(select_items(session, other, selection, "ablation"));
+}

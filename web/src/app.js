@@ -369,7 +369,8 @@ export class App {
     const view = this.currentView();
     if (!view.requests) return;
     const wanted = view.requests(this.viewData()) ?? [];
-    const { analyses, previews } = this.scheduler.entries(model, wanted, { seed: this.state.seed, report: this.reports.current?.report ?? null });
+    const keepWrong = this.state.answered === 'all' && Boolean(model.suite?.marked);
+    const { analyses, previews } = this.scheduler.entries(model, wanted, { seed: this.state.seed, report: this.reports.current?.report ?? null, keepWrong });
     Object.assign(this.data, { analyses, previews });
     this.render();
   }

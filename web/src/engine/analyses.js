@@ -6,6 +6,16 @@
 // gives exactly the unsplit result. Progress is the mean of the shards'.
 export const SWEEPS = new Set(['ablation', 'patching', 'causal-tracing']);
 
+// The analyses that read the suite's items take "answered": "all" to keep the
+// items the model answers wrong (docs/methods.md, "Items"): these always, the
+// observation ones below only over the suite (not for one prompt or item).
+const OVER_THE_SUITE = new Set(['ablation', 'patching', 'causal-tracing', 'circuits', 'study', 'neurons', 'probes', 'tuned-lens']);
+const SUITE_OR_ONE = new Set(['logit-lens', 'attention-flow', 'attribution']);
+export function keepingAnsweredWrong(name, settings) {
+  const overSuite = OVER_THE_SUITE.has(name) || (SUITE_OR_ONE.has(name) && !('item' in settings) && !('prompt' in settings));
+  return overSuite ? { ...settings, answered: 'all' } : settings;
+}
+
 // onProgress(fraction, stage) is called as the workers report; an aborted
 // signal cancels every shard (pool.js).
 export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } = {}, onProgress = null, signal = null) {

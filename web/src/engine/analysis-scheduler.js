@@ -11,7 +11,7 @@
 // A running entry can be cancelled (entry.cancel()): it stays in the cache as
 // 'cancelled', so the view does not start it again by itself, until the user
 // asks for it once more (entry.retry()).
-import { runAnalysis } from './analyses.js';
+import { keepingAnsweredWrong, runAnalysis } from './analyses.js';
 import { CancelledError } from './pool.js';
 
 const MAX_CACHED_ANALYSES = 48;
@@ -27,13 +27,15 @@ export class AnalysisScheduler {
   }
 
   // wanted: [{name, settings, label, preview}] from a view's requests(); report:
-  // the open report bound to this model, or null. -> {analyses: {label: entry},
+  // the open report bound to this model, or null; keepWrong: the analyses keep
+  // the items the model answers wrong. -> {analyses: {label: entry},
   // previews: {label: entry}}, previews only while computing (no report).
-  entries(model, wanted, { seed, report }) {
+  entries(model, wanted, { seed, report, keepWrong = false }) {
     const available = new Set((model.info.analyses ?? []).map((a) => a.name));
     const analyses = {};
     const previews = {};
-    for (const { name, settings, label = name, preview = false } of wanted) {
+    for (const { name, settings: asked, label = name, preview = false } of wanted) {
+      const settings = asked && keepWrong ? keepingAnsweredWrong(name, asked) : asked;
       if (preview) {
         if (!report && settings && available.has(name)) previews[label] = this.#entry(model, name, settings, seed);
         continue;

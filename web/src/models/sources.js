@@ -98,5 +98,5 @@ export function parseSuite(text, label) {
       answeredWrong: wrong.has(it.id),
     });
   }
-  return { items };
+  return { items, marked: Boolean(suite.answered_wrong) };
 }

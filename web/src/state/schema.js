@@ -63,6 +63,8 @@ export const FIELDS = [
   { name: 'hub', key: 'hf', label: 'Hub model', parse: (t) => { parseHubRef(t); return t; } },
   { name: 'hubFiles', key: 'hs', label: 'Hub file hashes', plural: true, parse: parseFileHashes, format: formatFileHashes },
   { name: 'backend', key: 'b', label: 'backend', parse: oneOf(BACKENDS), default: 'wasm' },
+  // "all": the analyses keep the items the model answers wrong (a built suite marks them).
+  { name: 'answered', key: 'aw', label: 'items answered wrong', parse: oneOf(['all']) },
 ];
 
 export const MAX_HASH_LENGTH = 8192;

@@ -58,7 +58,11 @@ export function mount(container, actions) {
     const first = itemsOfKind(current?.model?.suite, kindSelect.value)[0];
     if (first) actions.selectItem(first.id);
   });
-  const suiteRow = el('div', { class: 'suite-row' }, [el('span', { text: 'From the suite: ' }), kindSelect, itemSelect]);
+  // Shown when the suite marks the items the model answers wrong (a suite built for it).
+  const keepWrong = el('input', { type: 'checkbox', id: 'keep-answered-wrong', onchange: (e) => actions.set({ answered: e.target.checked ? 'all' : null }) });
+  const keepWrongRow = el('label', { class: 'keep-wrong', hidden: true }, [keepWrong,
+    ' Analyse the items the model answers wrong (✗) too; by default the analyses leave them out, as the study does']);
+  const suiteRow = el('div', { class: 'suite-row' }, [el('span', { text: 'From the suite: ' }), kindSelect, itemSelect, keepWrongRow]);
   const tokens = el('div', { class: 'tokens', id: 'tokens' });
   const results = el('div', { class: 'results', id: 'predictions' });
   const backendSelect = el('select', { id: 'backend-select', 'aria-label': 'Backend', onchange: (e) => actions.set({ backend: e.target.value }) }, [
@@ -86,6 +90,8 @@ export function mount(container, actions) {
       fillCard(cardButton, card, data);
       if (document.activeElement !== promptBox) promptBox.value = data.prompt?.text ?? '';
       fillSuite(kindSelect, itemSelect, data);
+      keepWrongRow.hidden = !data.model?.suite?.marked;
+      keepWrong.checked = data.state.answered === 'all';
       fillTokens(tokens, data);
       fillPredictions(results, data, actions);
       backendSelect.value = data.state.backend;
