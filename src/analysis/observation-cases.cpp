@@ -84,8 +84,6 @@ std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, c
 }
 
 
-// The suite's items by kind (kinds in name order, items in suite order),
-// narrowed by "split" and "max_items_per_kind".
 std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
                                              const std::string& analysis, json& answered_wrong) {
   const Suite& suite = request.require_suite(analysis);

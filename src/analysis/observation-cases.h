@@ -40,7 +40,8 @@ struct KindCases {
 
 // The suite's items by kind (kinds in name order, items in suite order),
 // narrowed by "split" and "max_items_per_kind", leaving out the items the
-// model answers wrong when the suite marks them (analysis.h answered_wrong).
+// model answers wrong when the suite marks them (analysis.h answered_wrong)
+// unless "answered" is "all".
 // Then `answered_wrong` gets {kind: n left out} (a kind it answers no item of
 // has no cases); it stays null when the suite has no marks.
 std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,

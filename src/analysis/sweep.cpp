@@ -138,10 +138,13 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
       if (entry.second.optional) continue;
       // By default a kind the model answers no item of is left out (and named), not an error.
       const std::string split = split_of(selection, entry.second.family);
-      const bool any_right = std::any_of(suite.items.begin(), suite.items.end(), [&](const SuiteItem& item) {
-        return item.kind == name && item.split == split && !wrong.count(item.id);
-      });
-      if (!wrong.empty() && !any_right) set.all_wrong_kinds.push_back(name);
+      size_t in_split = 0, right = 0;
+      for (const SuiteItem& item : suite.items)
+        if (item.kind == name && item.split == split) {
+          ++in_split;
+          if (!wrong.count(item.id)) ++right;
+        }
+      if (in_split > 0 && right == 0) set.all_wrong_kinds.push_back(name);
       else kinds.push_back(name);
     }
   if (kinds.empty() && !set.all_wrong_kinds.empty())
