@@ -11,22 +11,13 @@
 #include "analysis/study-features.h"
 #include "analysis/sweep.h"
 #include "base/error.h"
-#include "io/files.h"
-#include "model/model.h"
+#include "shipped.h"
 
 using namespace strata;
+using namespace strata::testing;
 using nlohmann::json;
 
 namespace {
-
-const std::string kModelDir = std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world";
-
-const Session& shipped_session() {
-  static const Session session(load_model_dir(kModelDir));
-  return session;
-}
-
-json shipped_suite_json() { return json::parse(read_file_text(kModelDir + "/suite.json")); }
 
 // The first three trained city items and every held-out "over" item marked wrong.
 json marked_suite_json(const std::string& weights_sha256) {

@@ -20,23 +20,19 @@
 #include "io/suite.h"
 #include "report/report-request.h"
 #include "report/report.h"
+#include "shipped.h"
 
 using namespace strata;
+using namespace strata::testing;
 using nlohmann::json;
 
 namespace {
 
-const std::string kModelDir = std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world";
-
-const Session& shipped_session() {
-  static const Session session(load_model_dir(kModelDir));
-  return session;
-}
 
 // The shipped suite cut to its first `per_kind` items of every kind.
 const Suite& small_suite() {
   static const Suite suite = [] {
-    Suite s = parse_suite(read_file_text(kModelDir + "/suite.json"), "suite.json");
+    Suite s = shipped_suite();
     std::map<std::string, int> taken;
     std::vector<SuiteItem> kept;
     for (const SuiteItem& item : s.items)

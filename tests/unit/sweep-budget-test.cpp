@@ -8,24 +8,20 @@
 #include "analysis/patching.h"
 #include "analysis/sweep-budget.h"
 #include "base/error.h"
-#include "io/files.h"
-#include "model/model.h"
+#include "shipped.h"
 
 using namespace strata;
+using namespace strata::testing;
 using nlohmann::json;
 
 namespace {
 
 struct Shipped {
-  Session session;
-  Suite suite;
+  const Session& session;
+  const Suite& suite;
 };
 
-const Shipped& shipped() {
-  static const std::string dir = std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world";
-  static const Shipped s{Session(load_model_dir(dir)), parse_suite(read_file_text(dir + "/suite.json"), "suite.json")};
-  return s;
-}
+Shipped shipped() { return {shipped_session(), shipped_suite()}; }
 
 }  // namespace
 
