@@ -30,7 +30,8 @@ const MIME = {
   '.png': 'image/png', '.md': 'text/markdown; charset=utf-8', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
 };
 
-export function startServer(dir = dist) {
+// headers: added to every answer (a CORS header when the server stands in for a CDN).
+export function startServer(dir = dist, headers = {}) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = normalize(join(dir, path));
@@ -43,7 +44,7 @@ export function startServer(dir = dist) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
     res.end(readFileSync(file));
   });
   return new Promise((resolve) => {
@@ -81,7 +82,7 @@ export async function openBrowser(siteUrl) {
   for (const p of context.pages()) watch(p);
   const page = context.pages()[0] ?? await context.newPage();
   return {
-    context, page, foreign, pageErrors,
+    context, page, foreign, pageErrors, profile,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 
 import { mergeSafetensors } from '../../web/src/models/hub.js';
 import { formatHash, parseHash } from '../../web/src/state/url-state.js';
+import { HUB_CORS, openHub, parseSafetensors as parse, serveHub, shardSafetensors, waitForModel } from './fake-hub.mjs';
 import { openBrowser, requireSite, root, startServer } from './helpers.mjs';
 
 const fixture = join(root, 'tests', 'data', 'parity', 'gpt2-f32');
@@ -19,42 +20,7 @@ const config = readFileSync(join(fixture, 'config.json'));
 const whole = readFileSync(join(fixture, 'model.safetensors'));
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-function parse(bytes) {
-  const n = Number(bytes.readBigUInt64LE(0));
-  return { header: JSON.parse(bytes.subarray(8, 8 + n).toString()), data: bytes.subarray(8 + n) };
-}
-
-function write(header) {
-  const json = Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(header).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data_offsets: t.data_offsets }]))));
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  return [len, json];
-}
-
-// Two shards: the first half of the tensors and the rest, as transformers writes them.
-function shard() {
-  const { header, data } = parse(whole);
-  const names = Object.keys(header).filter((k) => k !== '__metadata__');
-  const halves = [names.slice(0, names.length / 2 | 0), names.slice(names.length / 2 | 0)];
-  const files = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
-  const shards = halves.map((part) => {
-    const h = {};
-    const bodies = [];
-    let at = 0;
-    for (const name of part) {
-      const [b, e] = header[name].data_offsets;
-      h[name] = { ...header[name], data_offsets: [at, at + e - b] };
-      bodies.push(data.subarray(b, e));
-      at += e - b;
-    }
-    return Buffer.concat([...write(h), ...bodies]);
-  });
-  const weightMap = Object.fromEntries(halves.flatMap((part, i) => part.map((n) => [n, files[i]])));
-  const index = Buffer.from(JSON.stringify({ metadata: { total_size: data.length }, weight_map: weightMap }));
-  return { files, shards, index };
-}
-
-const sharded = shard();
+const sharded = shardSafetensors(whole, 2);
 const merged = Buffer.from(mergeSafetensors(sharded.shards.map((s) => new Uint8Array(s)), sharded.files));
 const REPOS = {
   'test/tiny-gpt2': { 'config.json': config, 'model.safetensors': whole },
@@ -71,34 +37,18 @@ before(async () => {
 });
 after(async () => site?.close());
 
-const CORS = { 'access-control-allow-origin': '*' };
-
-// The fake Hub. The real one redirects .safetensors files to a CDN host; Playwright's
-// routing does not see the requests a redirect makes, so the fake follows that
-// redirect itself (logged) and answers the resolve URL with the CDN's bytes.
-async function serveHub(context, log) {
+// The fake Hub (fake-hub.mjs) with this file's two awkward repos: test/slow holds
+// its weights until released, test/cut sends them 100 bytes short.
+async function serveTestHub(context, log) {
   const slow = { release: null };
-  await context.route(/^https:\/\/huggingface\.co\//, async (route) => {
-    const url = new URL(route.request().url());
-    log.push(url.href);
-    const m = /^\/(.+)\/resolve\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-    if (!m || m[2] !== 'main') return route.fulfill({ status: 404, headers: CORS, body: 'Entry not found' });
-    const [, repo, , file] = m;
-    const bytes = REPOS[repo]?.[file];
-    if (!bytes) return route.fulfill({ status: 404, headers: CORS, body: 'Repository not found' });
-    if (file.endsWith('.safetensors')) log.push(`redirect ${url.pathname} -> https://cdn-lfs.hf.co${url.pathname}`);
-    if (repo === 'test/slow' && file === 'model.safetensors') await new Promise((r) => { slow.release = r; });
-    if (repo === 'test/cut' && file === 'model.safetensors') {
-      return route.fulfill({ status: 200, headers: { ...CORS, 'content-length': String(bytes.length) }, body: bytes.subarray(0, bytes.length - 100) });
-    }
-    return route.fulfill({ status: 200, headers: { ...CORS, 'content-type': 'application/octet-stream' }, body: bytes });
-  });
+  await serveHub(context, REPOS, { log, answer: async (route, repo, file, bytes) => {
+    if (file !== 'model.safetensors') return false;
+    if (repo === 'test/slow') await new Promise((r) => { slow.release = r; });
+    if (repo !== 'test/cut') return false;
+    await route.fulfill({ status: 200, headers: { ...HUB_CORS, 'content-length': String(bytes.length) }, body: bytes.subarray(0, bytes.length - 100) });
+    return true;
+  } });
   return slow;
-}
-
-async function openHub(page, ref) {
-  await page.fill('#hub-id', ref);
-  await page.click('#hub-open');
 }
 
 async function modelError(page, pattern) {
@@ -106,16 +56,14 @@ async function modelError(page, pattern) {
   return page.textContent('#model-error');
 }
 
-async function loaded(page, id) {
-  await page.waitForFunction((want) => location.hash.includes(`m=${want}`) && document.querySelector('#model-select')?.value === want, id, { timeout: 30_000 });
-}
+const loaded = (page, id) => waitForModel(page, id);
 
 test('a Hub model opens with progress, is cached, reopens offline, and its link reproduces it', async () => {
   const started = Date.now();
   const browser = await openBrowser(site.url);
   const { page, context } = browser;
   const log = [];
-  await serveHub(context, log);
+  await serveTestHub(context, log);
   try {
     await page.goto(site.url);
     await page.waitForSelector('#hub-open');
@@ -158,7 +106,7 @@ test('a Hub model opens with progress, is cached, reopens offline, and its link 
     // The link on another machine (a fresh profile): nothing before the click, the same model after it.
     const other = await openBrowser(site.url);
     const otherLog = [];
-    await serveHub(other.context, otherLog);
+    await serveTestHub(other.context, otherLog);
     try {
       await other.page.goto(link);
       await other.page.waitForSelector('#model-error');
@@ -209,7 +157,7 @@ test('sharded checkpoints merge exactly and open; the link fields; a 404, a mode
   const browser = await openBrowser(site.url);
   const { page, context } = browser;
   const log = [];
-  const slow = await serveHub(context, log);
+  const slow = await serveTestHub(context, log);
   try {
     await page.goto(site.url);
     await page.waitForSelector('#hub-open');

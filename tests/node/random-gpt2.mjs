@@ -4,17 +4,22 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// A random GPT-2 (one layer, width 16) over GPT-2's 50257 tokens, written as
-// safetensors: enough for the analyses to run on the suite as it is.
-export function writeRandomGpt2(dir, tokenizerPath) {
-  const d = 16, v = 50257, n = 64;
-  const shapes = {
-    'wte.weight': [v, d], 'wpe.weight': [n, d], 'h.0.ln_1.weight': [d], 'h.0.ln_1.bias': [d],
-    'h.0.attn.c_attn.weight': [d, 3 * d], 'h.0.attn.c_attn.bias': [3 * d], 'h.0.attn.c_proj.weight': [d, d],
-    'h.0.attn.c_proj.bias': [d], 'h.0.ln_2.weight': [d], 'h.0.ln_2.bias': [d], 'h.0.mlp.c_fc.weight': [d, 4 * d],
-    'h.0.mlp.c_fc.bias': [4 * d], 'h.0.mlp.c_proj.weight': [4 * d, d], 'h.0.mlp.c_proj.bias': [d],
-    'ln_f.weight': [d], 'ln_f.bias': [d],
-  };
+// A random GPT-2 over GPT-2's 50257 tokens, written as safetensors. By default one
+// layer of width 16: enough for the analyses to run on the suite as it is. `shape`
+// gives another size with the real tensor names (GPT-2 small: layers 12, width 768,
+// heads 12, context 1024); weights are uniform in ±0.1 from a fixed seed.
+export function writeRandomGpt2(dir, tokenizerPath, shape = {}) {
+  const { layers = 1, width: d = 16, heads = 2, context: n = 64 } = shape;
+  const v = 50257;
+  const shapes = { 'wte.weight': [v, d], 'wpe.weight': [n, d] };
+  for (let l = 0; l < layers; l++) {
+    Object.assign(shapes, {
+      [`h.${l}.ln_1.weight`]: [d], [`h.${l}.ln_1.bias`]: [d], [`h.${l}.attn.c_attn.weight`]: [d, 3 * d], [`h.${l}.attn.c_attn.bias`]: [3 * d],
+      [`h.${l}.attn.c_proj.weight`]: [d, d], [`h.${l}.attn.c_proj.bias`]: [d], [`h.${l}.ln_2.weight`]: [d], [`h.${l}.ln_2.bias`]: [d],
+      [`h.${l}.mlp.c_fc.weight`]: [d, 4 * d], [`h.${l}.mlp.c_fc.bias`]: [4 * d], [`h.${l}.mlp.c_proj.weight`]: [4 * d, d], [`h.${l}.mlp.c_proj.bias`]: [d],
+    });
+  }
+  Object.assign(shapes, { 'ln_f.weight': [d], 'ln_f.bias': [d] });
   let seed = 7;
   const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
   const header = {};
@@ -35,7 +40,7 @@ export function writeRandomGpt2(dir, tokenizerPath) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([length, Buffer.from(json), ...chunks]));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    model_type: 'gpt2', n_layer: 1, n_embd: d, n_head: 2, n_positions: n, n_ctx: n, vocab_size: v,
+    model_type: 'gpt2', n_layer: layers, n_embd: d, n_head: heads, n_positions: n, n_ctx: n, vocab_size: v,
     activation_function: 'gelu_new', layer_norm_epsilon: 1e-5,
   }));
   writeFileSync(join(dir, 'tokenizer.json'), readFileSync(tokenizerPath));
