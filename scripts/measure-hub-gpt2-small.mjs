@@ -224,6 +224,13 @@ async function main() {
     log(`open: ${openOutcome} in ${rows[0].seconds} s; notices: ${notices.join(' | ')}`);
 
     if (openOutcome.startsWith('completed')) {
+      // Random weights answer nothing right, so the built suite marks every item and the
+      // analyses would leave them all out: ask them to keep the items answered wrong.
+      if (await page.isVisible('#keep-answered-wrong')) {
+        await page.check('#keep-answered-wrong');
+        await page.waitForFunction(() => /[#&]aw=all(&|$)/.test(location.hash));
+        log('open: the analyses keep the items answered wrong (aw=all)');
+      }
       for (const view of views) {
         log(`view ${view}`);
         try {
