@@ -18,7 +18,9 @@
 // leaving at least one) are held out and the next fit_items_per_kind are
 // fitted on, every position of each prompt. Settings: objective "kl" |
 // "least-squares", ridge 1e-3, steps 250, learning_rate 1e-3 (tuned-lens.h);
-// fit_items_per_kind 32 [1, 2^20]; heldout_fraction 0.2 [0.05, 0.5].
+// fit_items_per_kind 32 [1, 2^20]; heldout_fraction 0.2 [0.05, 0.5];
+// budget_seconds 0 [0, 86400] (0: none), the time budget (docs/methods.md,
+// "Tuned lens"; its rule in tuned-lens-runner.cpp, fit_to_time_budget).
 // Result:
 //   {"mode", "fit_method", "settings": {...as used}, "boundary_hooks": [...],
 //    "fit": {"n_items", "n_positions", "by_kind": {kind: items used}, "positions_by_kind": {kind: n},
@@ -30,7 +32,8 @@
 //                "tuned_above_logit": [{"kind", "boundary", "heldout_tuned_kl", "heldout_logit_kl",
 //                                       "fit_tuned_kl", "fit_logit_kl", "reason"}]},
 //    "by_kind_items": "heldout", "by_kind": {as the logit lens's suite result, on the held-out items},
-//    "case", "lens" (with a prompt or item: the tuned lens on it)}
+//    "case", "lens" (with a prompt or item: the tuned lens on it),
+//    "budget" (when the budget cut: as the sweeps', sweep-budget.h, and "objective" as run)}
 // KL is the mean over every position of KL(p_final ‖ p_lens), in nats.
 #pragma once
 

@@ -11,6 +11,7 @@
 #include "analysis/observation-cases.h"
 #include "analysis/observation-runners.h"
 #include "analysis/statistics.h"
+#include "analysis/sweep-budget.h"
 #include "base/error.h"
 #include "base/sha256.h"
 
@@ -112,6 +113,78 @@ json tuned_above_logit(const std::map<std::string, TunedLensQuality>& fit,
   return out;
 }
 
+// --- the time budget ----------------------------------------------------------
+
+// Floating-point operations of fit_on_split on `split` (the terms that grow with
+// the vocabulary and the residual width; u is one position's unembedding):
+//   the fit:      a forward pass per fitting prompt; per boundary the least-squares
+//                 fit (4 n d^2 + d^3) and, with the KL objective, (steps + 2) passes
+//                 of the lens over every fitting position (u + 2 d^2 forward, u + 2 d^2 back);
+//   the quality:  a forward pass and both lenses at every position and boundary
+//                 (2 u + 2 d^2 each, and u for the output) on every prompt;
+//   per kind:     a forward pass and both lenses at the last position of each held-out item.
+double fit_flops(const ModelConfig& c, const TunedLensFitSettings& fit, const std::map<std::string, KindSplit>& split) {
+  const double d = c.d_model, L = c.n_layers, u = 2.0 * d * static_cast<double>(c.d_vocab);
+  const double lens_at = 2 * u + 2 * d * d;  // both lenses at one boundary and position
+  double fit_positions = 0, flops = 0;
+  for (const auto& [kind, s] : split) {
+    for (const Case* f : s.fit) {
+      const auto n = static_cast<int64_t>(f->tokens.size());
+      fit_positions += static_cast<double>(n);
+      flops += 2 * forward_flops(c, n) + static_cast<double>(n) * ((L + 1) * lens_at + u);
+    }
+    for (const Case* h : s.heldout) {
+      const auto n = static_cast<int64_t>(h->tokens.size());
+      flops += 2 * forward_flops(c, n) + static_cast<double>(n) * ((L + 1) * lens_at + u) + (L + 2) * lens_at;
+    }
+  }
+  flops += L * (4 * fit_positions * d * d + d * d * d);
+  if (fit.objective == TunedLensObjective::Kl) flops += L * (fit.steps + 2) * fit_positions * (2 * u + 4 * d * d) + fit_positions * u;
+  return flops;
+}
+
+// Each kind's first n items, in suite order.
+std::map<std::string, KindCases> first_items(const std::map<std::string, KindCases>& by_kind, size_t n) {
+  std::map<std::string, KindCases> out = by_kind;
+  for (auto& [kind, k] : out)
+    if (k.cases.size() > n) k.cases.resize(n);
+  return out;
+}
+
+// The rule of the tuned lens's time budget, fixed in advance (docs/methods.md,
+// "Tuned lens"): when the estimate of the whole fit exceeds the budget,
+//   1. the KL objective gives way to the least-squares fit alone if the KL fit
+//      would exceed the budget even on kMinItemsPerKind items per kind;
+//   2. each kind keeps its first n items in suite order, n the largest that
+//      brings the estimate within the budget (never below kMinItemsPerKind);
+//      the fitting and held-out items are then drawn from those as always.
+// Returns the result's "budget" when it cut, and cuts `by_kind` and `fit`.
+std::optional<json> fit_to_time_budget(const ModelConfig& c, double budget_seconds, int fit_items_per_kind,
+                                       double heldout_fraction, uint64_t seed, std::map<std::string, KindCases>& by_kind,
+                                       TunedLensFitSettings& fit) {
+  if (budget_seconds <= 0) return std::nullopt;
+  const auto seconds = [&](const TunedLensFitSettings& settings, size_t n) {
+    return fit_flops(c, settings, split_by_kind(first_items(by_kind, n), heldout_fraction, fit_items_per_kind, seed)) /
+           kReferenceFlops;
+  };
+  size_t most = 0;
+  for (const auto& [kind, k] : by_kind) most = std::max(most, k.cases.size());
+  const double all_seconds = seconds(fit, most);
+  if (all_seconds <= budget_seconds) return std::nullopt;
+  const size_t fewest = std::min(most, static_cast<size_t>(kMinItemsPerKind));
+  if (fit.objective == TunedLensObjective::Kl && seconds(fit, fewest) > budget_seconds)
+    fit.objective = TunedLensObjective::LeastSquares;
+  size_t n = most;
+  while (n > fewest && seconds(fit, n) > budget_seconds) --n;
+  by_kind = first_items(by_kind, n);
+  return json{{"budget_seconds", budget_seconds},
+              {"estimated_seconds_all", all_seconds},
+              {"items_per_kind_all", most},
+              {"estimated_seconds", seconds(fit, n)},
+              {"items_per_kind", n},
+              {"objective", fit.objective == TunedLensObjective::Kl ? "kl" : "least-squares"}};
+}
+
 struct FitMemo {
   std::string key;  // fit_key() of the run, "" while none is kept
   TunedLensRun run;  // without the focus item's parts
@@ -155,20 +228,23 @@ TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSett
 
   request.report(0.0, "tuned lens: fitting");
   TunedLensRun out;
-  TunedLensFit fit = fit_tuned_lens(model, prompts_of(fit_cases), fit_settings);
+  TunedLensFit fit = fit_tuned_lens_maps(model, prompts_of(fit_cases), fit_settings,
+                                         [&](double done) { request.report(0.6 * done, "tuned lens: fitting"); });
   out.lens = std::move(fit.lens);
 
-  request.report(0.7, "tuned lens: quality per kind");
   std::map<std::string, TunedLensQuality> fit_quality, heldout_quality;
   json fit_kl = json::object(), heldout_kl = json::object(), fit_positions = json::object();
+  size_t kinds_done = 0;
   for (const auto& [kind, s] : split) {
+    request.report(0.6 + 0.25 * static_cast<double>(kinds_done++) / static_cast<double>(split.size()),
+                   "tuned lens: quality on " + kind);
     fit_quality[kind] = evaluate_tuned_lens(model, out.lens, prompts_of(s.fit));
     heldout_quality[kind] = evaluate_tuned_lens(model, out.lens, prompts_of(s.heldout));
     fit_kl[kind] = kind_quality_json(s.fit.size(), fit_quality[kind]);
     heldout_kl[kind] = kind_quality_json(s.heldout.size(), heldout_quality[kind]);
     fit_positions[kind] = fit_quality[kind].n_positions;
   }
-  json fit_json = to_json(fit.quality);
+  json fit_json = to_json(pooled(fit_quality));
   fit_json["n_items"] = fit_cases.size();
   fit_json["by_kind"] = fit_items;
   fit_json["positions_by_kind"] = fit_positions;
@@ -216,9 +292,12 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   const int fit_items_per_kind = reader.get_int("fit_items_per_kind", 32, 1, 1 << 20);
   const double heldout_fraction = reader.get_double("heldout_fraction", 0.2, 0.05, 0.5);
   const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
+  const double budget_seconds = reader.get_double("budget_seconds", 0.0, 0.0, 86400.0);
   json answered_wrong;
-  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
+  auto by_kind = suite_cases(request, reader, name, answered_wrong);
   reader.finish();
+  const std::optional<json> budget = fit_to_time_budget(model.config, budget_seconds, fit_items_per_kind,
+                                                        heldout_fraction, request.seed, by_kind, fit_settings);
 
   const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, fit_items_per_kind, request.seed);
   // The fit depends on the model, the settings and the prompts drawn, never on
@@ -235,7 +314,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   }
   TunedLensRun out = memo.run;
   out.result["mode"] = focus ? "prompt" : "suite";
-  out.result = with_answered_wrong(std::move(out.result), answered_wrong);
+  out.result = with_budget(with_answered_wrong(std::move(out.result), answered_wrong), budget_seconds, budget);
   if (focus) {
     out.result["case"] = case_json(request.session, *focus);
     out.result["lens"] = to_json(tuned_lens(model, out.lens, focus->tokens, *view));

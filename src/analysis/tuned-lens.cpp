@@ -180,6 +180,13 @@ Mat apply_tuned_lens(const TunedLens& lens, int boundary, const Mat& h) {
 
 TunedLensFit fit_tuned_lens(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
                             const TunedLensFitSettings& settings) {
+  TunedLensFit fit = fit_tuned_lens_maps(model, prompts, settings);
+  fit.quality = evaluate_tuned_lens(model, fit.lens, prompts);
+  return fit;
+}
+
+TunedLensFit fit_tuned_lens_maps(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
+                                 const TunedLensFitSettings& settings, const std::function<void(double)>& progress) {
   if (settings.ridge < 0) fail_expected("tuned lens: ridge", ">= 0", std::to_string(settings.ridge));
   if (settings.steps < 0) fail_expected("tuned lens: steps", ">= 0", std::to_string(settings.steps));
   if (!(settings.learning_rate > 0)) fail_expected("tuned lens: learning_rate", "> 0", std::to_string(settings.learning_rate));
@@ -195,13 +202,14 @@ TunedLensFit fit_tuned_lens(const Model& model, const std::vector<std::vector<in
   const Eigen::MatrixXd log_p_final = kl ? log_softmax_rows(lens_logits(model, stacked[L])) : Eigen::MatrixXd();
   for (int l = 0; l < L; ++l) {
     fit_affine_ridge(stacked[l].cast<double>(), Y, settings.ridge, fit.lens.A[l], fit.lens.b[l]);
-    if (!kl) continue;
-    const auto [start, end] =
-        fit_affine_kl(model, stacked[l], log_p_final, settings.steps, settings.learning_rate, fit.lens.A[l], fit.lens.b[l]);
-    fit.kl_start.push_back(start);
-    fit.kl_end.push_back(end);
+    if (kl) {
+      const auto [start, end] = fit_affine_kl(model, stacked[l], log_p_final, settings.steps, settings.learning_rate,
+                                              fit.lens.A[l], fit.lens.b[l]);
+      fit.kl_start.push_back(start);
+      fit.kl_end.push_back(end);
+    }
+    if (progress) progress(static_cast<double>(l + 1) / L);
   }
-  fit.quality = evaluate_tuned_lens(model, fit.lens, prompts);
   return fit;
 }
 

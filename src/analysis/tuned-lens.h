@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -78,6 +79,11 @@ struct TunedLensFit {
 
 TunedLensFit fit_tuned_lens(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
                             const TunedLensFitSettings& settings = {});
+
+// The fit alone, its `quality` left empty (the suite analysis measures it per
+// kind). `progress`, when given, is told the fraction of boundaries fitted after each one.
+TunedLensFit fit_tuned_lens_maps(const Model& model, const std::vector<std::vector<int32_t>>& prompts,
+                                 const TunedLensFitSettings& settings, const std::function<void(double)>& progress = {});
 
 // Quality on any prompt set (hold some out of the fit to measure it honestly).
 TunedLensQuality evaluate_tuned_lens(const Model& model, const TunedLens& lens,

@@ -139,13 +139,15 @@ void check_tuned_lens(const Checked& result, const ReportShape& s) {
   const bool prompt = prompt_mode(result);
   if (prompt) {
     result.only_fields({"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind",
-                        "case", "lens", "answered_wrong"});
+                        "case", "lens", "answered_wrong", "budget"});
     prompt_lens(result.field("lens"), s, prompt_case(result.field("case"), s));
   } else {
     result.only_fields(
-        {"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind", "answered_wrong"});
+        {"mode", "fit_method", "settings", "boundary_hooks", "fit", "heldout", "by_kind_items", "by_kind", "answered_wrong",
+         "budget"});
   }
   answered_wrong_counts(result, s);
+  time_budget(result, true);
   result.field("fit_method").string(kMaxText);
   result.field("settings").object(64);
   boundary_hooks(result.field("boundary_hooks"), s);

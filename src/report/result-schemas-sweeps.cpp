@@ -17,15 +17,7 @@ void sweep_result_fields(const Checked& result, std::initializer_list<const char
     for (const char* k : own) known = known || item.key() == k;
     if (!known) result.fail("unknown field \"" + item.key() + "\"");
   }
-  // The time budget's cut (analysis/sweep-budget.h).
-  if (const auto budget = result.optional_field("budget")) {
-    budget->only_fields({"budget_seconds", "estimated_seconds_all", "items_per_kind_all", "estimated_seconds", "items_per_kind"});
-    budget->field("budget_seconds").number(0, 86400);
-    budget->field("estimated_seconds_all").number(0, kBig);
-    budget->field("estimated_seconds").number(0, kBig);
-    const int64_t all = budget->field("items_per_kind_all").integer(1, 100000);
-    budget->field("items_per_kind").integer(1, all);
-  }
+  time_budget(result);
 }
 
 // An ablation unit's sites: [{"hook", "head"?, "neurons"?}], at most one per

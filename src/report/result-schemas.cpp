@@ -121,6 +121,23 @@ void answered_wrong_counts(const Checked& result, const ReportShape& s) {
     kind_map(*counts, nullptr, [&](const Checked& n) { n.integer(0, suite_size(s)); });
 }
 
+void time_budget(const Checked& result, bool objective) {
+  const auto budget = result.optional_field("budget");
+  if (!budget) return;
+  if (objective)
+    budget->only_fields({"budget_seconds", "estimated_seconds_all", "items_per_kind_all", "estimated_seconds",
+                         "items_per_kind", "objective"});
+  else
+    budget->only_fields({"budget_seconds", "estimated_seconds_all", "items_per_kind_all", "estimated_seconds",
+                         "items_per_kind"});
+  budget->field("budget_seconds").number(0, 86400);
+  budget->field("estimated_seconds_all").number(0, kBig);
+  budget->field("estimated_seconds").number(0, kBig);
+  const int64_t all = budget->field("items_per_kind_all").integer(1, 100000);
+  budget->field("items_per_kind").integer(1, all);
+  if (objective) budget->field("objective").one_of({"kl", "least-squares"});
+}
+
 SweepItems sweep_items(const Checked& items, const ReportShape& s) {
   items.only_fields({"kinds", "families", "n_pos", "all_wrong_kinds"});
   if (const auto left_out = items.optional_field("all_wrong_kinds")) {

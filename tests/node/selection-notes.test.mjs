@@ -1,6 +1,6 @@
 // What the page says above a result about the items it left out
 // (web/src/views/common.js selectionNotes), on results the command line
-// computes: a sweep cut to its time budget, and the items a suite marks as
+// computes: a sweep and the tuned lens cut to their time budgets, and the items a suite marks as
 // answered wrong left out of a sweep and of the logit lens.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,15 @@ test('a sweep cut to its budget says how many items it kept and why', () => {
   assert.equal(notes.length, 1);
   assert.match(notes[0], /^sampled: the first 4 of 32 items of each kind, because the whole sweep would take about 0 s of one engine's time, over the 0 s this page allows/);
   assert.deepEqual(selectionNotes({ ...ablation, budget: undefined }), []);
+});
+
+test('a tuned lens cut to its budget says what it fitted, on how many items, and why', () => {
+  const { 'tuned-lens': lens } = analyze(join(model, 'suite.json'),
+    { 'tuned-lens': { max_items_per_kind: 8, steps: 2, budget_seconds: 1e-9 } });
+  assert.deepEqual(selectionNotes(lens).map((n) => n.replace(/about [\d.]+ (s|min)/g, 'about T')), [
+    'fitted by least squares alone (without the KL objective) on the first 4 of 8 items of each kind, because the whole fit '
+      + 'would take about T of one engine\'s time, over the 0 s this page allows (about T as run; the rule is in the methods, "Tuned lens").',
+  ]);
 });
 
 test('the items a model answers wrong are counted where a result leaves them out', () => {

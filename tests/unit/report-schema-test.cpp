@@ -209,7 +209,7 @@ TEST_CASE("real reports of both architectures pass the schema", "[report][schema
 // A report over the shipped suite with the first three trained city items and
 // every held-out "over" item marked answered wrong: the results then carry the
 // counts of what they left out ("answered_wrong", "all_wrong_kinds"); the
-// ablation, over its time budget, also says what it cut ("budget").
+// ablation and the tuned lens, over their time budgets, also say what they cut ("budget").
 const json& marked_report() {
   static const json report = [] {
     const Shipped& s = shipped("tiny-gpt2-world");
@@ -227,6 +227,8 @@ const json& marked_report() {
     own["ablation"].erase("kinds");  // the default kinds, so that "over" is left out and named
     own["ablation"]["items_per_kind"] = 8;
     own["ablation"]["budget_seconds"] = 1e-9;  // cut to the fewest items: the result says so in "budget"
+    own["tuned-lens"]["max_items_per_kind"] = 6;
+    own["tuned-lens"]["budget_seconds"] = 1e-9;  // and the tuned lens to least squares too
     for (const std::string& a : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) own[a]["split"] = "heldout";
     return build_report({s.session, "tiny-gpt2-world", &marked, std::string(64, 'a'), {analyses, own, 3}, {}});
   }();
@@ -241,6 +243,8 @@ TEST_CASE("the counts of items left out as answered wrong and a budget's cut pas
   CHECK(results.at("ablation").at("items").at("all_wrong_kinds") == json::array({"over"}));
   CHECK(results.at("ablation").at("items").at("kinds").at(0).at("answered_wrong") == 3);
   CHECK(results.at("ablation").at("budget").at("items_per_kind") == 4);
+  CHECK(results.at("tuned-lens").at("budget").at("items_per_kind") == 4);
+  CHECK(results.at("tuned-lens").at("budget").at("objective") == "least-squares");
   CHECK(results.at("study").at("items").at("answered_wrong").at("over") == 200);
   for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) {
     INFO(analysis);

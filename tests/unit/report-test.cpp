@@ -220,7 +220,7 @@ TEST_CASE("the tuned lens keeps its last fit: another item in focus reuses it, w
                                   [&](double, const std::string& stage) { stages.push_back(stage); }};
     return analysis_named("tuned-lens", "test").run(request);
   };
-  const auto fitted = [&] { return std::count(stages.begin(), stages.end(), "tuned lens: fitting") == 1; };
+  const auto fitted = [&] { return std::count(stages.begin(), stages.end(), "tuned lens: fitting") > 0; };
   const std::string a = small_suite().items.front().id, b = small_suite().items.back().id;
   focused(a, 20);
   CHECK(fitted());

@@ -1,10 +1,12 @@
-// The sweeps' time budget (analysis/sweep-budget.h) on the shipped
-// tiny-gpt2-world: the FLOP count, the cut and what the result says of it.
+// The time budget of the sweeps (analysis/sweep-budget.h) and of the tuned lens
+// (observation-runners.h) on the shipped tiny-gpt2-world: the FLOP count, the
+// cut and what the result says of it.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
 #include "analysis/ablation.h"
+#include "analysis/observation-runners.h"
 #include "analysis/patching.h"
 #include "analysis/sweep-budget.h"
 #include "base/error.h"
@@ -80,4 +82,54 @@ TEST_CASE("a sweep over its budget runs on fewer items per kind and says so", "[
   patching["budget_seconds"] = -1;
   CHECK_THROWS_WITH(run_patching({s.session, &s.suite, 1, patching, {}}),
                     Catch::Contains("patching.budget_seconds: expected a number in [0.0, 86400.0], found -1"));
+}
+
+TEST_CASE("the tuned lens over its budget gives up the KL fit, then items, by the stated rule", "[tuned-lens][budget]") {
+  const Shipped& s = shipped();
+  const json base = {{"max_items_per_kind", 16}, {"steps", 20}};
+  const auto run = [&](const json& settings) { return run_tuned_lens({s.session, &s.suite, 1, settings, {}}); };
+  const json full = run(base);
+  CHECK_FALSE(full.contains("budget"));
+
+  // A generous budget: nothing is cut, and the echo names the budget.
+  json generous = base;
+  generous["budget_seconds"] = 3600;
+  const json same = run(generous);
+  CHECK_FALSE(same.contains("budget"));
+  CHECK(same["settings"]["budget_seconds"] == 3600);
+  CHECK(same["heldout"] == full["heldout"]);
+
+  // The smallest budget: the least-squares fit on each kind's first
+  // kMinItemsPerKind items, exactly what those settings give by hand.
+  json tiny = base;
+  tiny["budget_seconds"] = 1e-9;
+  const json cut = run(tiny);
+  REQUIRE(cut.contains("budget"));
+  CHECK(cut["budget"]["objective"] == "least-squares");
+  CHECK(cut["budget"]["items_per_kind"] == kMinItemsPerKind);
+  CHECK(cut["budget"]["items_per_kind_all"] == 16);
+  CHECK(cut["budget"]["estimated_seconds"].get<double>() < cut["budget"]["estimated_seconds_all"].get<double>());
+  CHECK(cut["fit_method"] == "least-squares-to-final-residual");
+  CHECK(cut["settings"]["objective"] == "least-squares");
+  json by_hand = base;
+  by_hand["max_items_per_kind"] = kMinItemsPerKind;
+  by_hand["objective"] = "least-squares";
+  const json hand = run(by_hand);
+  CHECK(cut["fit"] == hand["fit"]);
+  CHECK(cut["heldout"] == hand["heldout"]);
+  CHECK(cut["by_kind"] == hand["by_kind"]);
+
+  // Half the whole fit's estimate: the KL fit on fewer items fits it.
+  const double all_seconds = cut["budget"]["estimated_seconds_all"];
+  json half = base;
+  half["budget_seconds"] = all_seconds / 2;
+  const json halved = run(half);
+  REQUIRE(halved.contains("budget"));
+  CHECK(halved["budget"]["objective"] == "kl");
+  CHECK(halved["fit_method"] == "kl-from-least-squares");
+  const int n = halved["budget"]["items_per_kind"];
+  CHECK(n > kMinItemsPerKind);
+  CHECK(n < 16);
+  CHECK(halved["budget"]["estimated_seconds"].get<double>() <= all_seconds / 2);
+  CHECK(halved["budget"]["estimated_seconds_all"] == all_seconds);
 }

@@ -6,7 +6,7 @@ import { signedBars } from '../charts/signed-bars.js';
 import { describeAblation, sameAblation } from '../state/interventions.js';
 import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
 import { predictionTable } from '../ui/predictions.js';
-import { analysisResult, unitGrid } from './common.js';
+import { TIME_BUDGET_SECONDS, analysisResult, unitGrid } from './common.js';
 
 export const id = 'ablation';
 // Sections of docs/methods.md (the site's methods.html) that define what the view shows.
@@ -14,10 +14,8 @@ export const methods = [['Ablation', 'ablation']];
 export const title = 'Ablation';
 export const analyses = ['ablation'];
 
-// The suite-wide sweep zeroes, like a click does, so the two can be compared;
-// a sweep the engine estimates at over a minute runs on fewer items (sweep-budget.h).
-export const SWEEP_BUDGET_SECONDS = 60;
-export const SWEEP_SETTINGS = { method: 'zero', budget_seconds: SWEEP_BUDGET_SECONDS };
+// The suite-wide sweep zeroes, like a click does, so the two can be compared.
+export const SWEEP_SETTINGS = { method: 'zero', budget_seconds: TIME_BUDGET_SECONDS };
 
 export function requests(data) {
   return [{ name: 'ablation', settings: data.model?.suite?.items?.length ? SWEEP_SETTINGS : null }];

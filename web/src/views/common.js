@@ -41,8 +41,13 @@ export function analysisResult(box, data, label, what) {
   return entry.result;
 }
 
+// The time an analysis with a budget may take on one engine before it runs on
+// fewer items, by the rule its header states (sweep-budget.h, observation-runners.h).
+export const TIME_BUDGET_SECONDS = 60;
+
 // What a result says of the items it left out: those the model answers wrong
-// (docs/methods.md, "Items") and a sweep's cut to its time budget (sweep-budget.h).
+// (docs/methods.md, "Items") and a cut to a time budget: a sweep's (sweep-budget.h)
+// or the tuned lens's (observation-runners.h).
 export function selectionNotes(result) {
   const notes = [];
   const counts = result?.answered_wrong ?? result?.items?.answered_wrong
@@ -56,9 +61,15 @@ export function selectionNotes(result) {
   const budget = result?.budget;
   if (budget && Number.isFinite(budget.estimated_seconds_all)) {
     const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
-    notes.push(`sampled: the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind, because the whole sweep `
-      + `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows `
-      + `(about ${minutes(budget.estimated_seconds)} sampled; the rule is in the methods, "Sweeps and their time budget").`);
+    const over = `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows`;
+    const sample = `the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind`;
+    if (budget.objective) {  // the tuned lens's fit (observation-runners.h)
+      notes.push(`${budget.objective === 'kl' ? 'fitted' : 'fitted by least squares alone (without the KL objective)'} on ${sample}, `
+        + `because the whole fit ${over} (about ${minutes(budget.estimated_seconds)} as run; the rule is in the methods, "Tuned lens").`);
+    } else {
+      notes.push(`sampled: ${sample}, because the whole sweep ${over} `
+        + `(about ${minutes(budget.estimated_seconds)} sampled; the rule is in the methods, "Sweeps and their time budget").`);
+    }
   }
   return notes;
 }

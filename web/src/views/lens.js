@@ -4,7 +4,7 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { clear, el, explanation, percent, tokenLabel } from '../ui/dom.js';
-import { analysisResult, focusSettings, positionLabels } from './common.js';
+import { TIME_BUDGET_SECONDS, analysisResult, focusSettings, positionLabels } from './common.js';
 
 export const id = 'lens';
 // Sections of docs/methods.md (the site's methods.html) that define what the view shows.
@@ -23,8 +23,9 @@ export function requests(data) {
   const focus = focusSettings(data);
   return [
     { name: 'logit-lens', settings: focus && { ...focus, top_k: 3 } },
-    // The tuned lens is fitted on the suite for each request: a sample of it keeps that to seconds.
-    { name: 'tuned-lens', settings: focus && { ...focus, top_k: 3, max_items_per_kind: TUNED_LENS_ITEMS_PER_KIND } },
+    // The tuned lens is fitted on the suite for each request: a sample of it keeps that to seconds,
+    // and the time budget keeps a large model's fit to about a minute (observation-runners.h).
+    { name: 'tuned-lens', settings: focus && { ...focus, top_k: 3, max_items_per_kind: TUNED_LENS_ITEMS_PER_KIND, budget_seconds: TIME_BUDGET_SECONDS } },
   ];
 }
 

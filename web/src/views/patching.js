@@ -5,8 +5,7 @@
 import { figure } from '../charts/figure.js';
 import { matrixHeatmap } from '../charts/matrix.js';
 import { clear, el, explanation, tokenLabel } from '../ui/dom.js';
-import { analysisResult, checkedCount, unitGrid } from './common.js';
-import { SWEEP_BUDGET_SECONDS } from './ablation.js';
+import { TIME_BUDGET_SECONDS, analysisResult, checkedCount, unitGrid } from './common.js';
 
 export const id = 'patching';
 // Sections of docs/methods.md (the site's methods.html) that define what the view shows.
@@ -28,7 +27,7 @@ function kindOf(data) {
 export function requests(data) {
   const kind = kindOf(data);
   if (!kind || !data.model?.suite?.items?.length) return [{ name: 'patching', settings: null }];
-  return [{ name: 'patching', settings: { kinds: [kind], items_per_kind: PAIRS_PER_KIND, levels: ['resid', 'head', 'attn_pos', 'mlp_pos'], budget_seconds: SWEEP_BUDGET_SECONDS } }];
+  return [{ name: 'patching', settings: { kinds: [kind], items_per_kind: PAIRS_PER_KIND, levels: ['resid', 'head', 'attn_pos', 'mlp_pos'], budget_seconds: TIME_BUDGET_SECONDS } }];
 }
 
 export function mount(container, actions) {
