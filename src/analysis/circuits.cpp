@@ -3,8 +3,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "analysis/circuit-evaluation.h"
+#include "analysis/sweep-budget.h"
 #include "base/seeded-random.h"
 #include "base/error.h"
 
@@ -40,6 +42,7 @@ struct CircuitSettings {
   int donors = 0, random_circuits = 0, bootstrap_samples = 0;
   bool restricted = false, reuse_cache = true;
   SearchSettings search;
+  double budget_seconds = 0;
 
   json echo() const {
     return {{"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
@@ -59,9 +62,10 @@ struct CircuitSettings {
             {"bootstrap_samples", bootstrap_samples},
             {"reuse_cache", reuse_cache}};
   }
-  json echo_all() const {  // "answered" only when it keeps the wrong items, as the sweeps echo it
+  json echo_all() const {  // "answered" and the budget only when set, as the sweeps echo them
     json e = echo();
     if (selection.keep_answered_wrong) e["answered"] = "all";
+    if (budget_seconds > 0) e["budget_seconds"] = budget_seconds;
     return e;
   }
 };
@@ -88,6 +92,7 @@ CircuitSettings read_settings(const json& given) {
   s.random_circuits = r.get_int("random_circuits", d["random_circuits"].get<int>(), 1, 100000);
   s.bootstrap_samples = r.get_int("bootstrap_samples", d["bootstrap_samples"].get<int>(), 100, 100000);
   s.reuse_cache = r.get_bool("reuse_cache", d["reuse_cache"].get<bool>());
+  s.budget_seconds = r.get_double("budget_seconds", 0.0, 0.0, 86400.0);
   settings.finish();
   return s;
 }
@@ -96,6 +101,95 @@ ItemSet items_after(const Session& session, const Suite& suite, SweepSelection s
   selection.offset = offset;
   selection.items_per_kind = n;
   return select_items(session, suite, selection, "circuits");
+}
+
+// The four item sets, nested and disjoint per kind in suite order.
+struct CircuitItems {
+  ItemSet selection, validation, test, null;
+};
+
+CircuitItems circuit_items(const Session& session, const Suite& suite, const CircuitSettings& s) {
+  const int held_back = s.selection_n + s.validation_n;
+  return {items_after(session, suite, s.selection, 0, s.selection_n),
+          items_after(session, suite, s.selection, s.selection_n, s.validation_n),
+          items_after(session, suite, s.selection, held_back, s.test_n ? s.test_n : 100000),
+          items_after(session, suite, s.selection, held_back, s.test_n ? std::min(s.null_n, s.test_n) : s.null_n)};
+}
+
+// Forward passes of the whole analysis, an upper bound (a resumed run, reuse_cache,
+// costs less than a pass; subsets met twice run once): an intact pass per item;
+// per ablated subset, one pass per item and donor; the search's subsets
+// (exhaustive: every subset up to max_size; greedy: every candidate at size 1,
+// then per target and size every candidate not yet in the path), the best
+// subset of each size per target on validation, both circuits on test, and
+// random_circuits random circuits per target on the null items.
+double circuit_passes(const CircuitSettings& s, const CircuitItems& items, size_t n_candidates) {
+  const double donors = s.ablation == "resample" ? s.donors : 1;
+  const auto runs = [&](const ItemSet& set) { return static_cast<double>(set.items.size()) * donors; };
+  const int max_size = std::min(s.search.max_size, static_cast<int>(n_candidates));
+  const double exhaustive = subset_count(n_candidates, max_size);
+  double greedy = static_cast<double>(n_candidates);
+  for (int k = 1; k < max_size; ++k) greedy += 2.0 * static_cast<double>(n_candidates - static_cast<size_t>(k));
+  const double search = exhaustive * runs(items.selection) <= s.search.budget ? exhaustive : greedy;
+  double intact = 0;
+  for (const ItemSet* set : {&items.selection, &items.validation, &items.test, &items.null})
+    intact += static_cast<double>(set->items.size());
+  return intact + search * runs(items.selection) + 2.0 * max_size * runs(items.validation) + 2.0 * runs(items.test) +
+         2.0 * s.random_circuits * runs(items.null);
+}
+
+// The rule of the circuits' time budget, fixed in advance (docs/methods.md,
+// "Circuits and selective impairment"): when the estimate of the whole
+// analysis (circuit_passes at the reference speed, sweep-budget.h) exceeds
+// budget_seconds,
+//   1. candidates "heads_mlps" become "attn_mlps" (whole attention layers and
+//      MLPs) if even 2 items per kind in every set would exceed the budget;
+//   2. the selection set keeps m items per kind, m the largest that fits (never
+//      below 2), and the validation, test and null sets shrink in proportion:
+//      floor(n · m / selection_items_per_kind), never below 2 (a test set of
+//      every remaining item counts as the most any kind has).
+// Cuts `s` (and so its echo) and returns the result's "budget"; nullopt when nothing is cut.
+std::optional<json> fit_circuits_to_budget(const Session& session, const Suite& suite, CircuitSettings& s) {
+  if (s.budget_seconds <= 0) return std::nullopt;
+  const ModelConfig& config = session.model().config;
+  const auto seconds = [&](const CircuitSettings& t) {
+    const CircuitItems items = circuit_items(session, suite, t);
+    const size_t n_candidates = circuit_candidates(config, t.candidates, t.restricted).size();
+    return circuit_passes(t, items, n_candidates) * forward_flops(config, items.selection.n_pos) / kReferenceFlops;
+  };
+  const auto per_kind = [](const CircuitSettings& t) {
+    return json{{"selection", t.selection_n}, {"validation", t.validation_n}, {"test", t.test_n}, {"null", t.null_n}};
+  };
+  CircuitSettings all = s;
+  if (all.test_n == 0) {  // every remaining item: the most any kind has
+    for (const KindGroup& k : circuit_items(session, suite, all).test.kinds)
+      all.test_n = std::max(all.test_n, static_cast<int>(k.items.size()));
+  }
+  const double all_seconds = seconds(all);
+  if (all_seconds <= s.budget_seconds) return std::nullopt;
+  const auto scaled = [&](int m, const std::string& candidates) {
+    CircuitSettings t = all;
+    t.candidates = candidates;
+    const auto shrink = [&](int n) { return std::max(2, n * m / all.selection_n); };
+    t.selection_n = std::max(2, m);
+    t.validation_n = shrink(all.validation_n);
+    t.test_n = shrink(all.test_n);
+    t.null_n = std::min(shrink(all.null_n), t.test_n);
+    return t;
+  };
+  std::string candidates = s.candidates;
+  if (candidates == "heads_mlps" && seconds(scaled(2, candidates)) > s.budget_seconds) candidates = "attn_mlps";
+  int m = all.selection_n;
+  while (m > 2 && seconds(scaled(m, candidates)) > s.budget_seconds) --m;
+  const CircuitSettings cut = scaled(m, candidates);
+  json out = {{"budget_seconds", s.budget_seconds},
+              {"estimated_seconds_all", all_seconds},
+              {"estimated_seconds", seconds(cut)},
+              {"items_per_kind_all", per_kind(all)},
+              {"items_per_kind", per_kind(cut)},
+              {"candidates", cut.candidates}};
+  s = cut;
+  return out;
 }
 
 json labels(const Subset& s, const std::vector<CircuitComponent>& candidates) {
@@ -150,16 +244,16 @@ Chosen choose_circuit(const SearchOutcome& outcome, CircuitScorer& validation, b
 
 json run_circuits(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("circuits");
-  const CircuitSettings s = read_settings(request.settings);
+  CircuitSettings s = read_settings(request.settings);
   const Model& model = request.session.model();
   const Session& session = request.session;
+  const std::optional<json> budget = fit_circuits_to_budget(session, suite, s);
 
-  const int held_back = s.selection_n + s.validation_n;
-  const ItemSet selection_items = items_after(session, suite, s.selection, 0, s.selection_n);
-  const ItemSet validation_items = items_after(session, suite, s.selection, s.selection_n, s.validation_n);
-  const ItemSet test_items = items_after(session, suite, s.selection, held_back, s.test_n ? s.test_n : 100000);
-  const ItemSet null_items =
-      items_after(session, suite, s.selection, held_back, s.test_n ? std::min(s.null_n, s.test_n) : s.null_n);
+  const CircuitItems sets = circuit_items(session, suite, s);
+  const ItemSet& selection_items = sets.selection;
+  const ItemSet& validation_items = sets.validation;
+  const ItemSet& test_items = sets.test;
+  const ItemSet& null_items = sets.null;
   const CircuitFamilies families = circuit_families(selection_items);
   const std::vector<double> chances = kind_chances(suite, selection_items);
 
@@ -240,7 +334,7 @@ json run_circuits(const AnalysisRequest& request) {
   char objective[96];
   std::snprintf(objective, sizeof objective, "effect(target) - %g * |effect(other)|, 1 <= size <= %d", s.search.penalty,
                 s.search.max_size);
-  return {{"settings", s.echo_all()},
+  json result = {{"settings", s.echo_all()},
           {"method", {{"ablation", s.ablation},
                       {"donors", ablation == AblationKind::Resample ? json(s.donors) : json(nullptr)},
                       {"search", outcome.exhaustive ? "exhaustive" : "greedy"},
@@ -261,6 +355,8 @@ json run_circuits(const AnalysisRequest& request) {
                                 std::isfinite(test.contrast_ci.upper) ? json(test.contrast_ci.upper) : json(nullptr)}}}},
           {"separated", verdict.separated},
           {"statement", verdict.statement}};
+  if (budget) result["budget"] = *budget;
+  return result;
 }
 
 }  // namespace strata

@@ -52,6 +52,9 @@
 //   random_circuits            integer in [1, 100000], default 200
 //   bootstrap_samples          integer in [100, 100000], default 2000
 //   reuse_cache                true (default) | false
+//   budget_seconds             number in [0, 86400], default 0 (no budget): the
+//                              time budget, its rule at fit_circuits_to_budget
+//                              (circuits.cpp; docs/methods.md)
 //
 // Result (objects have sorted keys; effects, drops and contrast in points):
 //   {"settings": {...as used},
@@ -65,7 +68,10 @@
 //    "test_items": [id, ...],
 //    "contrast": {"value", "ci": [lo, hi]},
 //    "separated": bool,
-//    "statement": "..."}
+//    "statement": "...",
+//    "budget" (when the time budget cut): {"budget_seconds", "estimated_seconds_all", "estimated_seconds",
+//              "items_per_kind_all", "items_per_kind": {"selection", "validation", "test", "null"},
+//              "candidates": as run}}
 //   K = {"label", "hook", "head"?, "positions"?}   (strata run --intervene vocabulary)
 //   C = {"components": [K, ...],
 //        "test": {"recall": F, "reasoning": F},

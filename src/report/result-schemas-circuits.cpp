@@ -3,6 +3,8 @@
 // test figures per family, the nulls, the sizes tried and the Pareto front.
 // Effects, drops and the contrast are in points and may be any finite number
 // (an ablation can more than erase a logit difference); an undefined one is null.
+#include <algorithm>
+
 #include "report/result-schema-parts.h"
 
 namespace strata::schema {
@@ -117,8 +119,22 @@ void circuit(const Checked& c, const ReportShape& s, const SweepItems& test) {
 
 void check_circuits(const Checked& result, const ReportShape& s) {
   result.only_fields({"settings", "method", "items", "chance", "candidates", "circuits", "test_items", "contrast",
-                      "separated", "statement"});
+                      "separated", "statement", "budget"});
   result.field("settings").object(64);
+  // The time budget's cut (analysis/circuits.cpp, fit_circuits_to_budget): items per kind of each set.
+  if (const auto budget = result.optional_field("budget")) {
+    budget->only_fields({"budget_seconds", "estimated_seconds_all", "estimated_seconds", "items_per_kind_all",
+                         "items_per_kind", "candidates"});
+    budget->field("budget_seconds").number(0, 86400);
+    budget->field("estimated_seconds_all").number(0, kBig);
+    budget->field("estimated_seconds").number(0, kBig);
+    const Checked all = budget->field("items_per_kind_all");
+    const Checked cut = budget->field("items_per_kind");
+    for (const Checked* sets : {&all, &cut}) sets->only_fields({"selection", "validation", "test", "null"});
+    for (const char* set : {"selection", "validation", "test", "null"})  // never below 2 (nor above the whole, if more)
+      cut.field(set).integer(2, std::max<int64_t>(2, all.field(set).integer(0, 100000)));
+    budget->field("candidates").one_of({"heads_mlps", "attn_mlps"});
+  }
   const Checked method = result.field("method");
   method.only_fields({"ablation", "donors", "search", "exhaustive_forward_passes", "objective", "max_size",
                       "collateral_penalty"});

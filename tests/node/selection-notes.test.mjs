@@ -1,6 +1,6 @@
 // What the page says above a result about the items it left out
 // (web/src/views/common.js selectionNotes), on results the command line
-// computes: a sweep and the tuned lens cut to their time budgets, and the items a suite marks as
+// computes: a sweep, the tuned lens and the circuits cut to their time budgets, and the items a suite marks as
 // answered wrong left out of a sweep and of the logit lens.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,16 @@ test('a tuned lens cut to its budget says what it fitted, on how many items, and
   assert.deepEqual(selectionNotes(lens).map((n) => n.replace(/about [\d.]+ (s|min)/g, 'about T')), [
     'fitted by least squares alone (without the KL objective) on the first 4 of 8 items of each kind, because the whole fit '
       + 'would take about T of one engine\'s time, over the 0 s this page allows (about T as run; the rule is in the methods, "Tuned lens").',
+  ]);
+});
+
+test('circuits cut to their budget say which sets shrank, to what, and why', () => {
+  const { circuits } = analyze(join(model, 'suite.json'), { circuits: { kinds: ['city', 'compare'], test_items_per_kind: 6,
+    random_circuits: 4, bootstrap_samples: 100, max_size: 1, donors: 1, budget_seconds: 1e-9 } });
+  assert.deepEqual(selectionNotes(circuits).map((n) => n.replace(/about [\d.]+ (s|min)/g, 'about T')), [
+    'sampled: 2/2/2/2 items per kind in the selection/validation/test/null sets instead of 12/12/6/8, with whole attention '
+      + 'layers and MLPs as the candidates instead of every head, because the whole analysis would take about T of one '
+      + 'engine\'s time, over the 0 s this page allows (about T as run; the rule is in the methods, "Circuits and selective impairment").',
   ]);
 });
 

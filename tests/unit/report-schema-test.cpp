@@ -209,7 +209,8 @@ TEST_CASE("real reports of both architectures pass the schema", "[report][schema
 // A report over the shipped suite with the first three trained city items and
 // every held-out "over" item marked answered wrong: the results then carry the
 // counts of what they left out ("answered_wrong", "all_wrong_kinds"); the
-// ablation and the tuned lens, over their time budgets, also say what they cut ("budget").
+// ablation, the tuned lens and the circuits, over their time budgets, also say
+// what they cut ("budget").
 const json& marked_report() {
   static const json report = [] {
     const Shipped& s = shipped("tiny-gpt2-world");
@@ -221,7 +222,8 @@ const json& marked_report() {
         ids.push_back(item["id"]);
     suite["answered_wrong"] = {{"weights_sha256", s.session.model().weights_sha256}, {"items", ids}};
     static const Suite marked = parse_suite(suite.dump(), "suite.json");
-    const std::vector<std::string> analyses = {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study"};
+    const std::vector<std::string> analyses = {"logit-lens",  "tuned-lens", "attention-flow", "attribution",
+                                               "ablation",    "study",      "circuits"};
     json own = json::object();
     for (const std::string& a : analyses) own[a] = kSettings.at(a);
     own["ablation"].erase("kinds");  // the default kinds, so that "over" is left out and named
@@ -229,6 +231,8 @@ const json& marked_report() {
     own["ablation"]["budget_seconds"] = 1e-9;  // cut to the fewest items: the result says so in "budget"
     own["tuned-lens"]["max_items_per_kind"] = 6;
     own["tuned-lens"]["budget_seconds"] = 1e-9;  // and the tuned lens to least squares too
+    own["circuits"]["selection_items_per_kind"] = 3;
+    own["circuits"]["budget_seconds"] = 1e-9;  // and the circuits to whole layers, 2 items per kind
     for (const std::string& a : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) own[a]["split"] = "heldout";
     return build_report({s.session, "tiny-gpt2-world", &marked, std::string(64, 'a'), {analyses, own, 3}, {}});
   }();
@@ -245,12 +249,15 @@ TEST_CASE("the counts of items left out as answered wrong and a budget's cut pas
   CHECK(results.at("ablation").at("budget").at("items_per_kind") == 4);
   CHECK(results.at("tuned-lens").at("budget").at("items_per_kind") == 4);
   CHECK(results.at("tuned-lens").at("budget").at("objective") == "least-squares");
+  CHECK(results.at("circuits").at("budget").at("items_per_kind").at("selection") == 2);
+  CHECK(results.at("circuits").at("budget").at("candidates") == "attn_mlps");
   CHECK(results.at("study").at("items").at("answered_wrong").at("over") == 200);
   for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) {
     INFO(analysis);
     CHECK(results.at(analysis).at("answered_wrong").at("over") == 200);
   }
-  for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study"}) {
+  for (const std::string& analysis :
+       {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study", "circuits"}) {
     SECTION(analysis) { check_every_mutation_refused(report, analysis); }
   }
 }

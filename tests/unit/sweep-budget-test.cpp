@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "analysis/ablation.h"
+#include "analysis/circuits.h"
 #include "analysis/observation-runners.h"
 #include "analysis/patching.h"
 #include "analysis/sweep-budget.h"
@@ -132,4 +133,58 @@ TEST_CASE("the tuned lens over its budget gives up the KL fit, then items, by th
   CHECK(n < 16);
   CHECK(halved["budget"]["estimated_seconds"].get<double>() <= all_seconds / 2);
   CHECK(halved["budget"]["estimated_seconds_all"] == all_seconds);
+}
+
+TEST_CASE("circuits over their budget coarsen the candidates, then shrink every item set, by the stated rule",
+          "[circuits][budget]") {
+  const Shipped& s = shipped();
+  const json base = {{"kinds", {"city", "compare"}}, {"selection_items_per_kind", 6}, {"validation_items_per_kind", 6},
+                     {"test_items_per_kind", 12},         {"null_items_per_kind", 4},      {"random_circuits", 10},
+                     {"bootstrap_samples", 100},          {"max_size", 2}};
+  const auto run = [&](const json& settings) { return run_circuits({s.session, &s.suite, 1, settings, {}}); };
+  const auto without_budget = [](json result) {
+    result.erase("budget");
+    result["settings"].erase("budget_seconds");
+    return result;
+  };
+
+  // A generous budget cuts nothing.
+  json generous = base;
+  generous["budget_seconds"] = 86400;
+  const json full = run(generous);
+  CHECK_FALSE(full.contains("budget"));
+  CHECK(full["settings"]["budget_seconds"] == 86400);
+
+  // The smallest budget: whole attention layers and MLPs, 2 items per kind in
+  // the selection set and the others in proportion (at least 2), exactly what
+  // those settings give by hand.
+  json tiny = base;
+  tiny["budget_seconds"] = 1e-9;
+  const json cut = run(tiny);
+  REQUIRE(cut.contains("budget"));
+  CHECK(cut["budget"]["candidates"] == "attn_mlps");
+  const json& all = cut["budget"]["items_per_kind_all"];
+  CHECK(all == json({{"selection", 6}, {"validation", 6}, {"test", 12}, {"null", 4}}));
+  const int test_n = 4;  // 12 · 2 / 6
+  CHECK(cut["budget"]["items_per_kind"] == json({{"selection", 2}, {"validation", 2}, {"test", test_n}, {"null", 2}}));
+  CHECK(cut["budget"]["estimated_seconds"].get<double>() < cut["budget"]["estimated_seconds_all"].get<double>());
+  json by_hand = base;
+  by_hand.update({{"selection_items_per_kind", 2}, {"validation_items_per_kind", 2}, {"test_items_per_kind", test_n},
+                  {"null_items_per_kind", 2}, {"candidates", "attn_mlps"}});
+  CHECK(without_budget(cut) == run(by_hand));
+
+  // Half the whole estimate: every head is still a candidate, on fewer items.
+  const double all_seconds = cut["budget"]["estimated_seconds_all"];
+  json half = base;
+  half["budget_seconds"] = all_seconds / 2;
+  const json halved_circuits = run(half);
+  REQUIRE(halved_circuits.contains("budget"));
+  CHECK(halved_circuits["budget"]["candidates"] == "heads_mlps");
+  const int m = halved_circuits["budget"]["items_per_kind"]["selection"];
+  CHECK(m > 2);
+  CHECK(m < 6);
+  CHECK(halved_circuits["budget"]["items_per_kind"]["validation"] == m);  // 6 · m / 6
+  CHECK(halved_circuits["budget"]["items_per_kind"]["test"] == 2 * m);  // 12 · m / 6
+  CHECK(halved_circuits["budget"]["estimated_seconds"].get<double>() <= all_seconds / 2);
+  CHECK(halved_circuits["settings"]["selection_items_per_kind"] == m);
 }

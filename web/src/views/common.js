@@ -46,8 +46,8 @@ export function analysisResult(box, data, label, what) {
 export const TIME_BUDGET_SECONDS = 60;
 
 // What a result says of the items it left out: those the model answers wrong
-// (docs/methods.md, "Items") and a cut to a time budget: a sweep's (sweep-budget.h)
-// or the tuned lens's (observation-runners.h).
+// (docs/methods.md, "Items") and a cut to a time budget: a sweep's (sweep-budget.h),
+// the tuned lens's (observation-runners.h) or the circuits' (circuits.h).
 export function selectionNotes(result) {
   const notes = [];
   const counts = result?.answered_wrong ?? result?.items?.answered_wrong
@@ -63,7 +63,13 @@ export function selectionNotes(result) {
     const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
     const over = `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows`;
     const sample = `the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind`;
-    if (budget.objective) {  // the tuned lens's fit (observation-runners.h)
+    if (typeof budget.items_per_kind === 'object') {  // the circuits' item sets (circuits.h)
+      const sets = ['selection', 'validation', 'test', 'null'];
+      const counts = (c) => sets.map((s) => c?.[s]).join('/');
+      notes.push(`sampled: ${counts(budget.items_per_kind)} items per kind in the ${sets.join('/')} sets instead of ${counts(budget.items_per_kind_all)}`
+        + `${budget.candidates === 'attn_mlps' ? ', with whole attention layers and MLPs as the candidates instead of every head' : ''}, `
+        + `because the whole analysis ${over} (about ${minutes(budget.estimated_seconds)} as run; the rule is in the methods, "Circuits and selective impairment").`);
+    } else if (budget.objective) {  // the tuned lens's fit (observation-runners.h)
       notes.push(`${budget.objective === 'kl' ? 'fitted' : 'fitted by least squares alone (without the KL objective)'} on ${sample}, `
         + `because the whole fit ${over} (about ${minutes(budget.estimated_seconds)} as run; the rule is in the methods, "Tuned lens").`);
     } else {

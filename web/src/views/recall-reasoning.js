@@ -8,7 +8,7 @@ import { matrixHeatmap } from '../charts/matrix.js';
 import { signedBars } from '../charts/signed-bars.js';
 import { clear, el, explanation } from '../ui/dom.js';
 import { SWEEP_SETTINGS } from './ablation.js';
-import { analysisResult, resultOrPreview } from './common.js';
+import { TIME_BUDGET_SECONDS, analysisResult, resultOrPreview } from './common.js';
 import { circuitsSection } from './circuits.js';
 import { studyNulls, studyTotals } from './study.js';
 
@@ -42,7 +42,7 @@ export function requests(data) {
     { name: 'study', settings: when({ nulls: false }), preview: true },
     { name: 'ablation', settings: when(SWEEP_SETTINGS) },
     { name: 'study', settings: when({}) },
-    { name: 'circuits', settings: when({}) },  // the engine's defaults
+    { name: 'circuits', settings: when({ budget_seconds: TIME_BUDGET_SECONDS }) },  // else the engine's defaults
   ];
 }
 
