@@ -9,23 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { capitals, fields, landmarks, languages } from './facts.mjs';
+import { seededRandom } from './seeded-random.mjs';
 
 const ITEMS_PER_REASONING_KIND = 300;
 const SEED = 2026;
 
-// mulberry32: a small seeded generator, so the bank depends neither on
-// Math.random nor on node's version.
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(SEED);
+const random = seededRandom(SEED);
 const pick = (list) => list[Math.floor(random() * list.length)];
 function pickDistinct(list, n) {
   const out = [];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { seededRandom } from '../../models/nl-bank/seeded-random.mjs';
 import { openBrowser, openView, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
@@ -41,18 +42,6 @@ after(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-// A small seeded generator (mulberry32), so the mutated reports are the same on every run.
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function paths(value, prefix = [], out = []) {
   out.push(prefix);
@@ -92,7 +81,7 @@ function mutate(result, path, kind) {
 }
 
 function mutatedReports(report, seed) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const out = [];
   for (const name of report.analyses) {
     const all = paths(report.results[name]);
