@@ -12,6 +12,7 @@ packages=(
   python3-torch python3-numpy python3-onnx libopenblas0-pthread  # reference, fixtures, model recipe
   chromium                               # browser tests
   jq                                     # benchmarks (scripts/bench.sh)
+  openssl                                # a self-signed certificate for the Hub test over HTTPS
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -56,15 +56,19 @@ export function startServer(dir = dist, headers = {}) {
 }
 
 // A fresh browser profile; every request is checked against the site's origin.
-export async function openBrowser(siteUrl) {
+// hostRules (optional): Chromium's --host-resolver-rules, e.g. to answer a real
+// host name from a local server; a context given them also accepts that
+// server's self-signed certificate.
+export async function openBrowser(siteUrl, { hostRules = null } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'strata-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
+    ignoreHTTPSErrors: Boolean(hostRules),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...(hostRules ? [`--host-resolver-rules=${hostRules}`] : [])],
   });
   const origin = new URL(siteUrl).origin;
   const foreign = [];

@@ -3,7 +3,8 @@
 // it redirects to), so the shipped CSP is the one exercised. The fake repos are
 // built from the small random GPT-2 of tests/data/parity/gpt2-f32: one whole, one
 // split into two shards with an index, one missing, one whose weights download is
-// cut short, one that is slow enough to cancel.
+// cut short, one that is slow enough to cancel. hub-network.test.mjs does what
+// routing cannot: a real redirect, a connection dropped mid-body, a body with no length.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
