@@ -139,7 +139,8 @@ double fit_flops(const ModelConfig& c, const TunedLensFitSettings& fit, const st
     }
   }
   flops += L * (4 * fit_positions * d * d + d * d * d);
-  if (fit.objective == TunedLensObjective::Kl) flops += L * (fit.steps + 2) * fit_positions * (2 * u + 4 * d * d) + fit_positions * u;
+  if (fit.objective == TunedLensObjective::Kl)
+    flops += L * (fit.steps + 2) * fit_positions * (2 * u + 4 * d * d) + fit_positions * u;
   return flops;
 }
 
