@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dist, openBrowser, openView, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
+import { assertClean, dist, openBrowser, openView, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[0];
@@ -29,11 +29,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 const viewShown = (page) => page.evaluate(() => document.getElementById('view').dataset.view);
 const focused = (page) => page.evaluate(() => {

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { firstPredictionTime, openBrowser, openView, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
+import { assertClean, firstPredictionTime, openBrowser, openView, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[0];
@@ -23,11 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 test('the page loads and shows a prediction (time to first prediction from the performance mark)', async (t) => {
   const { page } = browser;

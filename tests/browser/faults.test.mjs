@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { HUB_ORIGIN } from '../../web/src/models/hub.js';
-import { dist, openBrowser, predictions, requireSite, resultsDir, root, startServer } from './helpers.mjs';
+import { assertClean, dist, openBrowser, predictions, requireSite, resultsDir, root, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[0];
@@ -31,11 +31,6 @@ after(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw, broke its CSP or opened a dialog');
-}
 
 async function withBrowser(body) {
   const b = await openBrowser(server.url);

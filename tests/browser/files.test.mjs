@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { strata } from '../node/helpers.mjs';
 import { makeGpt2Tokenizer } from '../node/make-gpt2-tokenizer.mjs';
 import { writeRandomGpt2 } from '../node/random-gpt2.mjs';
-import { dist, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
+import { assertClean, dist, openBrowser, predictions, requireSite, resultsDir, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[0];
@@ -35,11 +35,6 @@ after(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 async function errorText(page) {
   await page.waitForSelector('#model-error');

@@ -55,6 +55,13 @@ export function startServer(dir = dist, headers = {}) {
   });
 }
 
+// What every browser test asks of a browser it opened: no request left the
+// site's origin, and the page neither threw, broke its CSP nor opened a dialog.
+export function assertClean(b) {
+  assert.deepEqual(b.foreign, [], 'requests left the origin');
+  assert.deepEqual(b.pageErrors, [], 'the page threw, broke its CSP or opened a dialog');
+}
+
 // A fresh browser profile; every request is checked against the site's origin.
 // hostRules (optional): Chromium's --host-resolver-rules, e.g. to answer a real
 // host name from a local server; a context given them also accepts that

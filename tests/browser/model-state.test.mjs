@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dist, openBrowser, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
+import { assertClean, dist, openBrowser, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
 
 const manifest = requireSite();
 const [first, second] = manifest.models;
@@ -32,11 +32,6 @@ after(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 const noticeTexts = (page) => page.$$eval('#notices .notice', (n) => n.map((x) => x.textContent));
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dist, openBrowser, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
+import { assertClean, dist, openBrowser, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
 
 const manifest = requireSite();
 const model = manifest.models[manifest.models.length - 1];
@@ -30,11 +30,6 @@ after(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 // Every cell value of every chart in the view, by chart.
 function chartValues(page) {

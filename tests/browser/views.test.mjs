@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { auditEveryView, checkNarrow } from './audit-checks.mjs';
-import { VIEW_CHARTS, openBrowser, openView, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
+import { VIEW_CHARTS, assertClean, openBrowser, openView, predictions, requireSite, resultsDir, startServer, waitForCharts } from './helpers.mjs';
 import { walkLessons } from './lesson-checks.mjs';
 
 const manifest = requireSite();
@@ -34,11 +34,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-function assertClean(b) {
-  assert.deepEqual(b.foreign, [], 'requests left the origin');
-  assert.deepEqual(b.pageErrors, [], 'the page threw or opened a dialog');
-}
 
 // Every chart has drawn cells or bars with a size, and at least one non-zero value.
 async function assertChartsFilled(page, view) {
