@@ -4,8 +4,10 @@
 // page's own fetch follows a real 302 under the shipped CSP, and the server can
 // do what request routing cannot: cut the connection in the middle of a body,
 // and stream a body with no length past the page's limit. Also: 401 and 403,
-// and a file whose announced length is over its limit. A failed download
-// leaves nothing in the cache; the next attempt fetches again and opens.
+// and files whose announced length is over their limit (a tokenizer, and weights
+// at the download host). A refused download is let go of at once (the server sees
+// the connection close before the body's end); a failed one leaves nothing in the
+// cache, and the next attempt fetches again and opens.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,6 +32,12 @@ let hub;
 let scratch;
 const log = [];
 const cuts = { 'test/cut-mid': 1 };  // repo -> how many more weight downloads to cut halfway
+const closed = {};  // "host/path" -> a promise of how that answer ended: 'let go' or 'sent in full'
+
+// Records how an answer ends: the browser letting go of it before its end, or not.
+function watchClose(req, res) {
+  closed[`${req.headers.host.split(':')[0]}${req.url}`] = new Promise((r) => res.once('close', () => r(res.writableFinished ? 'sent in full' : 'let go')));
+}
 
 // The fake Hub's answers, by repo: the weights through a redirect to the CDN host.
 function answer(req, res) {
@@ -37,6 +45,11 @@ function answer(req, res) {
   log.push(`${host}${req.url}`);
   if (host === CDN) {
     const repo = decodeURIComponent(req.url.split('/')[2]);
+    if (repo === 'test/huge-weights') {
+      res.writeHead(200, { ...CORS, 'content-length': String(2e9) });  // announced over the weights limit
+      watchClose(req, res);
+      return res.write(whole.subarray(0, 8));  // and held open
+    }
     res.writeHead(200, { ...CORS, 'content-type': 'application/octet-stream', 'content-length': String(whole.length) });
     if ((cuts[repo] ?? 0) > 0) {
       cuts[repo] -= 1;
@@ -52,10 +65,11 @@ function answer(req, res) {
   if (repo === 'test/private') return res.writeHead(403, CORS).end('Forbidden');
   if (file === 'config.json' && repo === 'test/endless-config') {
     res.writeHead(200, { ...CORS, 'content-type': 'application/json' });  // chunked: no length announced
+    watchClose(req, res);
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let sent = 0;
     const more = () => {
-      while (sent < 4e6 && !res.destroyed) {
+      while (sent < 64e6 && !res.destroyed) {
         sent += chunk.length;
         if (!res.write(chunk)) return res.once('drain', more);
       }
@@ -66,7 +80,8 @@ function answer(req, res) {
   if (file === 'config.json') return res.writeHead(200, { ...CORS, 'content-type': 'application/json' }).end(config);
   if (file === 'tokenizer.json' && repo === 'test/huge-tokenizer') {
     res.writeHead(200, { ...CORS, 'content-length': String(70e6) });  // announced over the 64 MB limit
-    return res.write('{', () => setTimeout(() => res.destroy(), 5000));
+    watchClose(req, res);
+    return res.write('{');  // and held open: only the browser letting go ends it
   }
   if (file === 'model.safetensors') {
     res.writeHead(302, { ...CORS, location: `https://${CDN}/repos/${encodeURIComponent(repo)}/model.safetensors` });
@@ -134,11 +149,20 @@ test('over a real connection: a redirect to the download host, a cut mid-body, 4
     await openHub(page, 'test/huge-tokenizer');
     assert.equal(await modelError(page, /tokenizer\.json is/),
       'Could not open test/huge-tokenizer@main from the Hub: tokenizer.json is 70.0 MB; this page can open files up to 64.0 MB.');
+    await openHub(page, 'test/huge-weights');
+    assert.equal(await modelError(page, /model\.safetensors is/),
+      'Could not open test/huge-weights@main from the Hub: model.safetensors is 2000.0 MB; this page can open files up to 1610.6 MB.');
     await openHub(page, 'test/endless-config');
     assert.equal(await modelError(page, /larger than/),
       'Could not open test/endless-config@main from the Hub: config.json is larger than 1.00 MB, this page\'s limit.');
+    // A refused download is let go of at once, not left holding a connection.
+    assert.equal(await page.isHidden('#hub-progress'), true, 'no progress bar is left behind');
+    for (const f of ['huggingface.co/test/huge-tokenizer/resolve/main/tokenizer.json', `${CDN}/repos/test%2Fhuge-weights/model.safetensors`,
+      'huggingface.co/test/endless-config/resolve/main/config.json']) {
+      assert.equal(await Promise.race([closed[f], new Promise((r) => setTimeout(r, 3000, 'still open'))]), 'let go', f);
+    }
     const refused = ['test/gated/resolve/main/config.json', 'test/private/resolve/main/config.json',
-      'test/huge-tokenizer/resolve/main/tokenizer.json', 'test/endless-config/resolve/main/config.json'];
+      'test/huge-tokenizer/resolve/main/tokenizer.json', 'test/huge-weights/resolve/main/model.safetensors', 'test/endless-config/resolve/main/config.json'];
     const cached = await cachedUrls(page);
     assert.deepEqual(refused.filter((f) => cached.includes(`https://huggingface.co/${f}`)), [], 'no refused file is cached');
 

@@ -73,15 +73,21 @@ class HubFetcher {
       if (this.signal.aborted) throw error;
       throw new Error(`${name}: the Hub could not be reached (${error.message})`);
     }
+    // A body this page will not read is cancelled, so the connection is let go of at once.
+    const refuse = (message) => {
+      response.body?.cancel().catch(() => {});
+      return new Error(message);
+    };
     if (response.status === 404 && optional) {
+      response.body?.cancel().catch(() => {});
       await cache.put(url, new Response(null, { status: 404 }));
       return null;
     }
-    if (response.status === 404) throw new Error(`${name}: not found on the Hub (${this.ref.repo}@${this.ref.revision}); check the model id and revision`);
-    if (response.status === 401 || response.status === 403) throw new Error(`${name}: the Hub refused access (${response.status}); gated and private models cannot be opened here`);
-    if (!response.ok) throw new Error(`${name}: the Hub answered ${response.status}`);
+    if (response.status === 404) throw refuse(`${name}: not found on the Hub (${this.ref.repo}@${this.ref.revision}); check the model id and revision`);
+    if (response.status === 401 || response.status === 403) throw refuse(`${name}: the Hub refused access (${response.status}); gated and private models cannot be opened here`);
+    if (!response.ok) throw refuse(`${name}: the Hub answered ${response.status}`);
     const total = Number(response.headers.get('content-length')) || 0;
-    if (total > limit) throw new Error(`${name} is ${MB(total)}; this page can open files up to ${MB(limit)}`);
+    if (total > limit) throw refuse(`${name} is ${MB(total)}; this page can open files up to ${MB(limit)}`);
     const bytes = await this.read(name, response, total, limit);
     const hash = await sha256Hex(bytes);
     if (this.expected[name] && this.expected[name] !== hash) {
@@ -112,7 +118,10 @@ class HubFetcher {
       if (step.done) break;
       chunks.push(step.value);
       received += step.value.byteLength;
-      if (received > limit) throw new Error(`${name} is larger than ${MB(limit)}, this page's limit`);
+      if (received > limit) {
+        reader.cancel().catch(() => {});
+        throw new Error(`${name} is larger than ${MB(limit)}, this page's limit`);
+      }
       this.onProgress({ file: name, received, total, seconds: (performance.now() - start) / 1000 });
     }
     if (total && received !== total) throw new Error(`${name}: the download was cut after ${received} of ${total} bytes`);
