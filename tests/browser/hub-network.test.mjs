@@ -7,7 +7,8 @@
 // and files whose announced length is over their limit (a tokenizer, and weights
 // at the download host). A refused download is let go of at once (the server sees
 // the connection close before the body's end); a failed one leaves nothing in the
-// cache, and the next attempt fetches again and opens.
+// cache, and the next attempt fetches again and opens. A shipped model chosen
+// while a download runs stops it, with a notice saying so.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -39,12 +40,20 @@ function watchClose(req, res) {
   closed[`${req.headers.host.split(':')[0]}${req.url}`] = new Promise((r) => res.once('close', () => r(res.writableFinished ? 'sent in full' : 'let go')));
 }
 
+// How the answer at "host/path" ended, or 'still open' after 3 s.
+const ending = (key) => Promise.race([closed[key], new Promise((r) => setTimeout(r, 3000, 'still open'))]);
+
 // The fake Hub's answers, by repo: the weights through a redirect to the CDN host.
 function answer(req, res) {
   const host = req.headers.host.split(':')[0];
   log.push(`${host}${req.url}`);
   if (host === CDN) {
     const repo = decodeURIComponent(req.url.split('/')[2]);
+    if (repo === 'test/held') {
+      res.writeHead(200, { ...CORS, 'content-length': String(whole.length) });
+      watchClose(req, res);
+      return res.write(whole.subarray(0, 8));  // and held open, as a slow download
+    }
     if (repo === 'test/huge-weights') {
       res.writeHead(200, { ...CORS, 'content-length': String(2e9) });  // announced over the weights limit
       watchClose(req, res);
@@ -159,7 +168,7 @@ test('over a real connection: a redirect to the download host, a cut mid-body, 4
     assert.equal(await page.isHidden('#hub-progress'), true, 'no progress bar is left behind');
     for (const f of ['huggingface.co/test/huge-tokenizer/resolve/main/tokenizer.json', `${CDN}/repos/test%2Fhuge-weights/model.safetensors`,
       'huggingface.co/test/endless-config/resolve/main/config.json']) {
-      assert.equal(await Promise.race([closed[f], new Promise((r) => setTimeout(r, 3000, 'still open'))]), 'let go', f);
+      assert.equal(await ending(f), 'let go', f);
     }
     const refused = ['test/gated/resolve/main/config.json', 'test/private/resolve/main/config.json',
       'test/huge-tokenizer/resolve/main/tokenizer.json', 'test/huge-weights/resolve/main/model.safetensors', 'test/endless-config/resolve/main/config.json'];
@@ -169,6 +178,18 @@ test('over a real connection: a redirect to the download host, a cut mid-body, 4
     // The page stays usable: the model opened before is still there to open.
     await openHub(page, 'test/cut-mid');
     await waitForModel(page, `sha256-${sha(whole)}`);
+
+    // A shipped model chosen while a Hub download runs stops that download.
+    await openHub(page, 'test/held');
+    await page.waitForFunction(() => /^model\.safetensors:/.test(document.querySelector('#hub-progress-text')?.textContent ?? ''));
+    const shipped = await page.$eval('#model-select option', (o) => o.value);
+    await page.selectOption('#model-select', shipped);
+    await waitForModel(page, shipped);
+    const held = `${CDN}/repos/test%2Fheld/model.safetensors`;
+    assert.equal(await ending(held), 'let go', held);
+    assert.equal(await page.isHidden('#hub-progress'), true, 'no progress bar is left behind');
+    assert.match(await page.textContent('#notices'), /test\/held@main was not opened from the Hub: another model was chosen while it loaded\./);
+    assert.equal(await page.$('#model-error'), null, 'a stopped download is not an error');
     assert.deepEqual(browser.pageErrors, []);
   } finally {
     await browser.close();

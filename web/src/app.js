@@ -121,6 +121,7 @@ export class App {
   chooseModel(id) {
     if (id === this.data.model?.id && id === this.state.model) return this.refresh();
     this.choice++;
+    this.stopHubDownload();
     this.registry.cancelPendingExcept(id);
     this.data.modelError = null;
     const { patch, cleared } = this.store.perModelReset();
@@ -192,8 +193,17 @@ export class App {
     return this.openFiles(null, hub, read);
   }
 
+  // A Hub download still running when another model is chosen is stopped (its
+  // connection closed), and its progress bar goes with it.
+  stopHubDownload() {
+    const running = this.data.hub;
+    this.data.hub = null;
+    running?.controller.abort();
+  }
+
   async openFiles(fileList, hub = null, read = undefined) {
     const choice = ++this.choice;
+    this.stopHubDownload();
     this.data.hub = hub;
     const isCurrent = () => choice === this.choice;
     this.registry.cancelPendingExcept(null);
@@ -214,7 +224,8 @@ export class App {
       await this.update({ ...patch, model: model.id, ...(hub && { hub: hub.name, hubFiles: model.hashes }) });
     } catch (error) {
       if (error instanceof SupersededError) {
-        this.notify('The dropped model was not opened: another model was chosen while it loaded.', 'info', 'switch');
+        this.notify(hub ? `${hub.name} was not opened from the Hub: another model was chosen while it loaded.`
+          : 'The dropped model was not opened: another model was chosen while it loaded.', 'info', 'switch');
         return;
       }
       if (!isCurrent()) return;

@@ -6,7 +6,8 @@
 // Every file is checked before it is used: its size against the page's limit
 // (from Content-Length, before the body is read), its length against what the
 // server announced (a cut download is refused), and its SHA-256 against the
-// link's, when the link names one. Downloaded files are kept in Cache Storage
+// link's, when the link names one. A body that is refused is cancelled, so its
+// connection closes at once. Downloaded files are kept in Cache Storage
 // (cache "strata-hub-v1", keyed by the resolve URL), so a second visit opens
 // them without the network (an optional file the repo lacks is kept as a 404).
 //
