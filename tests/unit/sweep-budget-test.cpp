@@ -87,7 +87,7 @@ TEST_CASE("a sweep over its budget runs on fewer items per kind and says so", "[
 
 TEST_CASE("the tuned lens over its budget gives up the KL fit, then items, by the stated rule", "[tuned-lens][budget]") {
   const Shipped& s = shipped();
-  const json base = {{"max_items_per_kind", 16}, {"steps", 20}};
+  const json base = {{"max_items_per_kind", 16}, {"steps", 5}};
   const auto run = [&](const json& settings) { return run_tuned_lens({s.session, &s.suite, 1, settings, {}}); };
   const json full = run(base);
   CHECK_FALSE(full.contains("budget"));
@@ -140,7 +140,7 @@ TEST_CASE("circuits over their budget coarsen the candidates, then shrink every 
   const Shipped& s = shipped();
   const json base = {{"kinds", {"city", "compare"}}, {"selection_items_per_kind", 6}, {"validation_items_per_kind", 6},
                      {"test_items_per_kind", 12},         {"null_items_per_kind", 4},      {"random_circuits", 10},
-                     {"bootstrap_samples", 100},          {"max_size", 2}};
+                     {"bootstrap_samples", 100},          {"max_size", 1},                 {"donors", 1}};
   const auto run = [&](const json& settings) { return run_circuits({s.session, &s.suite, 1, settings, {}}); };
   const auto without_budget = [](json result) {
     result.erase("budget");
