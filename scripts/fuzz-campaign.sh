@@ -51,7 +51,9 @@ fi
 # -report_slow_units count wall-clock time, so both are generous: a process at
 # nice 19 on a busy machine can wait seconds for the CPU in the middle of an
 # input that needs milliseconds (at the default 10 s, four inputs that run in
-# 7 ms were once written out as slow units).
+# 7 ms were once written out as slow units). For the same reason a campaign
+# must not be paused (SIGSTOP) for longer than -timeout: on resuming, libFuzzer
+# reports the input it was running as a timeout and the run ends there.
 run_target() {
   local name=$1 dir="$build/fuzz-campaign/$1"
   rm -rf "$dir"
