@@ -438,7 +438,7 @@ export class App {
     renderSummary(document.getElementById('summary'), data);
     this.notices.render();
     this.reportBar.update(data);
-    // The lesson panel redraws its buttons: keep the keyboard on the one pressed.
+    // A new lesson step redraws the panel's buttons: keep the keyboard on the one pressed.
     const focusedId = document.getElementById('lesson').contains(document.activeElement) ? document.activeElement.id : null;
     this.lessonPanel.update(data, lessonById(this.state.lesson));
     if (focusedId && !document.getElementById('lesson').contains(document.activeElement)) {

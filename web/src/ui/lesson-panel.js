@@ -5,13 +5,28 @@
 import { clear, el } from './dom.js';
 
 export function lessonPanel(box, actions) {
+  // The step on screen. Renders come whenever an analysis finishes; they only
+  // swap the computed sentence, so a button being pressed is never replaced
+  // under the pointer (a click whose press and release land on two different
+  // buttons is lost) and keeps the keyboard focus.
+  let shown = null;
   return {
     update(data, lesson) {
-      clear(box);
       box.hidden = !lesson;
-      if (!lesson) return;
+      if (!lesson) {
+        clear(box);
+        shown = null;
+        return;
+      }
       const k = Math.min(data.state.step, lesson.steps.length - 1);
       const step = lesson.steps[k];
+      if (shown?.lesson === lesson && shown.k === k) {
+        const said = figure(step, data);
+        if (said) box.querySelector('#lesson-figure').replaceWith(said);
+        return;
+      }
+      shown = { lesson, k };
+      clear(box);
       const last = k === lesson.steps.length - 1;
       // Node.append writes a null child as the text "null": absent parts are filtered out.
       box.append(...[
