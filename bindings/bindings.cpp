@@ -35,8 +35,8 @@
 #include <memory>
 #include <optional>
 
-#include "analysis/ablation.h"
-#include "analysis/evaluate.h"
+#include "analysis/sweeps/ablation.h"
+#include "analysis/shared/evaluate.h"
 #include "analysis/registry.h"
 #include "bank/suite-builder.h"
 #include "base/error.h"

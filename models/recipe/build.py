@@ -231,7 +231,7 @@ def circuits_section(model_dir):
     kinds = ", ".join(f'{k["kind"]} ({k["split"]}, {k["n"]})' for k in result["items"]["test"]["kinds"])
     lines = [CIRCUITS_HEADING, "",
              "Found by the engine from the shipped files (`build/native/strata analyze --model DIR --suite "
-             "DIR/suite.json --analysis circuits`; the method in src/analysis/circuits.h): "
+             "DIR/suite.json --analysis circuits`; the method in src/analysis/circuits/circuits.h): "
              f'{m["ablation"]} ablation ({st["donors"]} donors of the same kind), a {m["search"]} search over heads and '
              f'MLPs for the objective {m["objective"]} on {st["selection_items_per_kind"]} selection items per kind, '
              f'the size chosen on {st["validation_items_per_kind"]} validation items per kind, and every figure below '

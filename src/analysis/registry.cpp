@@ -3,11 +3,11 @@
 
 #include <set>
 
-#include "analysis/ablation.h"
-#include "analysis/causal-tracing.h"
-#include "analysis/circuits.h"
-#include "analysis/observation-runners.h"
-#include "analysis/patching.h"
+#include "analysis/sweeps/ablation.h"
+#include "analysis/sweeps/causal-tracing.h"
+#include "analysis/circuits/circuits.h"
+#include "analysis/observation/observation-runners.h"
+#include "analysis/sweeps/patching.h"
 #include "base/error.h"
 #include "io/json-reader.h"
 

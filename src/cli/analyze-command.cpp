@@ -8,7 +8,7 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/observation-runners.h"
+#include "analysis/observation/observation-runners.h"
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "base/sha256.h"

@@ -3,7 +3,7 @@
 #include <iomanip>
 #include <iostream>
 
-#include "analysis/evaluate.h"
+#include "analysis/shared/evaluate.h"
 #include "bank/suite-builder.h"
 #include "cli/analyze-command.h"
 #include "base/error.h"
@@ -15,7 +15,7 @@
 #include "model/intervention.h"
 #include "model/session.h"
 #include "report/report.h"
-#include "report/tensor-json.h"
+#include "io/tensor-json.h"
 
 namespace strata::cli {
 namespace {

@@ -14,7 +14,7 @@
 //
 // "answered_wrong" marks the items one model (named by its weights' SHA-256)
 // gets wrong under exact match (`strata suite --model`, the page's built
-// suites; analysis/evaluate.h). Analyses on that model leave them out, as the
+// suites; analysis/shared/evaluate.h). Analyses on that model leave them out, as the
 // study does; on another model the marks are refused (analysis/item-marks.h).
 //
 // The answer is the token that follows the prompt. A prompt and its corrupt

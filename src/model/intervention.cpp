@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "base/error.h"
-#include "report/tensor-json.h"
+#include "io/tensor-json.h"
 
 namespace strata {
 namespace {

@@ -36,7 +36,7 @@ std::set<std::string> kind_map(const Checked& map, const std::set<std::string>* 
 // An observation result's optional "answered_wrong": {kind: items left out as answered wrong}.
 void answered_wrong_counts(const Checked& result, const ReportShape& s);
 
-// A result's optional "budget", the cut to a time budget (analysis/sweep-budget.h):
+// A result's optional "budget", the cut to a time budget (analysis/sweeps/sweep-budget.h):
 // {"budget_seconds", "estimated_seconds_all", "items_per_kind_all", "estimated_seconds",
 // "items_per_kind"}, and with `objective` the tuned lens's "objective" as run.
 void time_budget(const Checked& result, bool objective = false);

@@ -121,7 +121,7 @@ void check_circuits(const Checked& result, const ReportShape& s) {
   result.only_fields({"settings", "method", "items", "chance", "candidates", "circuits", "test_items", "contrast",
                       "separated", "statement", "budget"});
   result.field("settings").object(64);
-  // The time budget's cut (analysis/circuits.cpp, fit_circuits_to_budget): items per kind of each set.
+  // The time budget's cut (analysis/circuits/circuits.cpp, fit_circuits_to_budget): items per kind of each set.
   if (const auto budget = result.optional_field("budget")) {
     budget->only_fields({"budget_seconds", "estimated_seconds_all", "estimated_seconds", "items_per_kind_all",
                          "items_per_kind", "candidates"});

@@ -43,8 +43,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis/patching.h"
-#include "analysis/sweep.h"
+#include "analysis/sweeps/patching.h"
+#include "analysis/sweeps/sweep.h"
 #include "base/error.h"
 #include "io/files.h"
 #include "io/suite.h"
@@ -117,7 +117,7 @@ Suite read_suite(const std::string& dir) {
 }
 
 // The items the patching sweep selects: the first `per_kind` of every
-// non-optional kind, in their split (analysis/sweep.h).
+// non-optional kind, in their split (analysis/sweeps/sweep.h).
 std::vector<Pair> suite_pairs(const Session& session, const std::string& dir, int per_kind) {
   SweepSelection selection;
   selection.items_per_kind = per_kind;

@@ -3,7 +3,7 @@
 // the resumed runs equal full runs; shards merge into the whole; settings are checked.
 #include <catch2/catch.hpp>
 
-#include "analysis/ablation.h"
+#include "analysis/sweeps/ablation.h"
 #include "base/error.h"
 #include "sweep-model.h"
 

@@ -6,10 +6,10 @@
 
 #include <set>
 
-#include "analysis/evaluate.h"
-#include "analysis/observation-runners.h"
-#include "analysis/study-features.h"
-#include "analysis/sweep.h"
+#include "analysis/shared/evaluate.h"
+#include "analysis/observation/observation-runners.h"
+#include "analysis/study/study-features.h"
+#include "analysis/sweeps/sweep.h"
 #include "base/error.h"
 #include "shipped.h"
 

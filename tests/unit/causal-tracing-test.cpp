@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "analysis/causal-tracing.h"
+#include "analysis/sweeps/causal-tracing.h"
 #include "base/error.h"
 #include "sweep-model.h"
 

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "analysis/bootstrap.h"
-#include "analysis/circuits.h"
+#include "analysis/shared/bootstrap.h"
+#include "analysis/circuits/circuits.h"
 #include "analysis/registry.h"
 #include "base/seeded-random.h"
 #include "base/error.h"

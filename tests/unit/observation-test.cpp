@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "analysis/attention-flow.h"
-#include "analysis/attribution.h"
-#include "analysis/head-scores.h"
-#include "analysis/logit-lens.h"
-#include "analysis/tuned-lens.h"
+#include "analysis/observation/attention-flow.h"
+#include "analysis/observation/attribution.h"
+#include "analysis/observation/head-scores.h"
+#include "analysis/observation/logit-lens.h"
+#include "analysis/observation/tuned-lens.h"
 #include "model/forward.h"
 #include "tiny-model.h"
 

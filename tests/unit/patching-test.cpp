@@ -6,7 +6,7 @@
 // merge into the whole.
 #include <catch2/catch.hpp>
 
-#include "analysis/patching.h"
+#include "analysis/sweeps/patching.h"
 #include "base/error.h"
 #include "sweep-model.h"
 

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "analysis/probes.h"
-#include "analysis/statistics.h"
+#include "analysis/study/probes.h"
+#include "analysis/shared/statistics.h"
 #include "io/files.h"
 #include "magnet-model.h"
 #include "model/forward.h"

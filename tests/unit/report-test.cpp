@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "analysis/attention-flow.h"
-#include "analysis/attribution.h"
-#include "analysis/evaluate.h"
-#include "analysis/logit-lens.h"
-#include "analysis/observation-runners.h"
+#include "analysis/observation/attention-flow.h"
+#include "analysis/observation/attribution.h"
+#include "analysis/shared/evaluate.h"
+#include "analysis/observation/logit-lens.h"
+#include "analysis/observation/observation-runners.h"
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "base/sha256.h"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "analysis/statistics.h"
+#include "analysis/shared/statistics.h"
 
 using namespace strata;
 

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <iostream>
 
-#include "analysis/neurons.h"
-#include "analysis/study-features.h"
-#include "analysis/study.h"
+#include "analysis/study/neurons.h"
+#include "analysis/study/study-features.h"
+#include "analysis/study/study.h"
 #include "io/files.h"
 #include "magnet-model.h"
 #include "tiny-model.h"

@@ -1,15 +1,15 @@
-// The time budget of the sweeps (analysis/sweep-budget.h) and of the tuned lens
+// The time budget of the sweeps (analysis/sweeps/sweep-budget.h) and of the tuned lens
 // (observation-runners.h) on the shipped tiny-gpt2-world: the FLOP count, the
 // cut and what the result says of it.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "analysis/ablation.h"
-#include "analysis/circuits.h"
-#include "analysis/observation-runners.h"
-#include "analysis/patching.h"
-#include "analysis/sweep-budget.h"
+#include "analysis/sweeps/ablation.h"
+#include "analysis/circuits/circuits.h"
+#include "analysis/observation/observation-runners.h"
+#include "analysis/sweeps/patching.h"
+#include "analysis/sweeps/sweep-budget.h"
 #include "base/error.h"
 #include "shipped.h"
 

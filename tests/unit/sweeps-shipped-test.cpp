@@ -12,10 +12,10 @@
 #include <iostream>
 #include <sys/resource.h>
 
-#include "analysis/ablation.h"
-#include "analysis/causal-tracing.h"
-#include "analysis/circuits.h"
-#include "analysis/patching.h"
+#include "analysis/sweeps/ablation.h"
+#include "analysis/sweeps/causal-tracing.h"
+#include "analysis/circuits/circuits.h"
+#include "analysis/sweeps/patching.h"
 #include "io/files.h"
 #include "model/model.h"
 

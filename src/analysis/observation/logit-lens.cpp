@@ -1,0 +1,182 @@
+// Logit lens: the final norm and the unembedding applied to the residual
+// stream at every layer boundary, summarised per (boundary, position) as the
+// top tokens, a target token's probability and rank, and the KL to the output.
+#include "analysis/observation/logit-lens.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "base/error.h"
+#include "model/forward.h"
+#include "tensor/matmul.h"
+#include "tensor/ops.h"
+
+namespace strata {
+
+namespace {
+
+Mat tensor_rows(const Tensor& t, int64_t rows, int64_t cols) {
+  return Eigen::Map<const Mat>(t.data.data(), rows, cols);
+}
+
+std::vector<int> checked_positions(const std::vector<int>& asked, int n_pos, const char* where) {
+  if (asked.empty()) {
+    std::vector<int> all(n_pos);
+    std::iota(all.begin(), all.end(), 0);
+    return all;
+  }
+  for (int p : asked)
+    if (p < 0 || p >= n_pos)
+      fail_expected(std::string(where) + ": position", "[0, " + std::to_string(n_pos) + ")", std::to_string(p));
+  return asked;
+}
+
+void check_settings(const Model& model, const LensSettings& s) {
+  if (s.top_k < 0) fail_expected("lens: top_k", "a count >= 0", std::to_string(s.top_k));
+  if (s.target && (*s.target < 0 || *s.target >= model.config.d_vocab))
+    fail_expected("lens: target", "a token id in [0, " + std::to_string(model.config.d_vocab) + ")",
+                  std::to_string(*s.target));
+}
+
+LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const std::optional<int32_t>& target) {
+  LensCell cell;
+  const int n = static_cast<int>(log_p.size());
+  const int k = std::min(top_k, n);
+  std::vector<int32_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+    return log_p[a] > log_p[b] || (log_p[a] == log_p[b] && a < b);
+  });
+  for (int i = 0; i < k; ++i) cell.top.push_back({order[i], static_cast<float>(std::exp(log_p[order[i]]))});
+  if (target) {
+    const double t = log_p[*target];
+    cell.target_prob = static_cast<float>(std::exp(t));
+    cell.target_rank = 1 + static_cast<int>((log_p.array() > t).count());
+  }
+  double entropy = 0;
+  for (int i = 0; i < n; ++i)
+    if (std::isfinite(log_p[i])) entropy -= std::exp(log_p[i]) * log_p[i];
+  cell.entropy = static_cast<float>(entropy);
+  return cell;
+}
+
+}  // namespace
+
+std::string boundary_hook_name(const ModelConfig& config, int boundary) {
+  if (boundary < 0 || boundary > config.n_layers)
+    fail_expected("lens: boundary", "[0, " + std::to_string(config.n_layers) + "]", std::to_string(boundary));
+  if (boundary < config.n_layers) return hook_name({HookKind::ResidPre, boundary});
+  return hook_name({HookKind::ResidPost, config.n_layers - 1});
+}
+
+std::vector<Mat> residual_boundaries(const Model& model, const std::vector<int32_t>& tokens) {
+  const ModelConfig& c = model.config;
+  RunOptions options;
+  for (int l = 0; l < c.n_layers; ++l) options.capture.push_back({HookKind::ResidPre, l});
+  options.capture.push_back({HookKind::ResidPost, c.n_layers - 1});
+  const RunResult r = run(model, tokens, options);
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  std::vector<Mat> out;
+  for (int l = 0; l < c.n_layers; ++l) out.push_back(tensor_rows(r.cache.at({HookKind::ResidPre, l}), n, c.d_model));
+  out.push_back(tensor_rows(r.cache.at({HookKind::ResidPost, c.n_layers - 1}), n, c.d_model));
+  return out;
+}
+
+Mat lens_logits(const Model& model, const Mat& h) {
+  const ModelConfig& c = model.config;
+  const ModelWeights& w = model.weights;
+  if (h.cols() != c.d_model) fail_expected("lens: residual width", std::to_string(c.d_model), std::to_string(h.cols()));
+  Mat normed, logits;
+  if (c.family == Family::Gpt2) layer_norm(h, w.ln_f_w, w.ln_f_b, c.norm_eps, normed);
+  else rms_norm(h, w.ln_f_w, c.norm_eps, normed);
+  matmul_transposed(normed, w.unembedding(), logits);
+  // A NaN logit would rank first and give KL 0: no figure is computed from one.
+  if (!logits.allFinite()) throw Error("lens: the residual stream gives non-finite logits");
+  return logits;
+}
+
+Eigen::MatrixXd log_softmax_rows(const Mat& logits) {
+  Eigen::MatrixXd out = logits.cast<double>();
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
+    const double max = out.row(r).maxCoeff();
+    const double lse = max + std::log((out.row(r).array() - max).exp().sum());
+    out.row(r).array() -= lse;
+  }
+  return out;
+}
+
+std::vector<double> kl_rows(const Eigen::MatrixXd& log_p, const Eigen::MatrixXd& log_q) {
+  std::vector<double> kl(log_p.rows(), 0.0);
+  for (Eigen::Index r = 0; r < log_p.rows(); ++r)
+    for (Eigen::Index i = 0; i < log_p.cols(); ++i) {
+      const double p = std::exp(log_p(r, i));
+      if (p > 0) kl[r] += p * (log_p(r, i) - log_q(r, i));
+    }
+  return kl;
+}
+
+LogitLensResult lens_from_residuals(const Model& model, const std::vector<Mat>& boundaries,
+                                    const Mat& final_residual, const LensSettings& settings) {
+  check_settings(model, settings);
+  if (boundaries.size() != static_cast<size_t>(model.config.n_layers) + 1)
+    fail_expected("lens: boundaries", std::to_string(model.config.n_layers + 1) + " residual streams",
+                  std::to_string(boundaries.size()));
+  const int n_pos = static_cast<int>(final_residual.rows());
+  LogitLensResult result;
+  result.n_layers = model.config.n_layers;
+  for (int b = 0; b <= result.n_layers; ++b) result.boundary_hooks.push_back(boundary_hook_name(model.config, b));
+  result.positions = checked_positions(settings.positions, n_pos, "lens");
+  result.target = settings.target;
+  const Eigen::MatrixXd log_final = log_softmax_rows(lens_logits(model, final_residual));
+  for (const Mat& h : boundaries) {
+    const Eigen::MatrixXd log_p = log_softmax_rows(lens_logits(model, h));
+    const std::vector<double> kl = kl_rows(log_final, log_p);
+    std::vector<LensCell> row;
+    double kl_sum = 0;
+    for (int p : result.positions) {
+      LensCell cell = summarise_row(log_p.row(p), settings.top_k, settings.target);
+      cell.kl_to_final = static_cast<float>(kl[p]);
+      kl_sum += kl[p];
+      row.push_back(std::move(cell));
+    }
+    result.cells.push_back(std::move(row));
+    result.mean_kl_to_final.push_back(static_cast<float>(kl_sum / std::max<size_t>(1, result.positions.size())));
+  }
+  return result;
+}
+
+LogitLensResult logit_lens(const Model& model, const std::vector<int32_t>& tokens, const LensSettings& settings) {
+  check_settings(model, settings);
+  const std::vector<Mat> boundaries = residual_boundaries(model, tokens);
+  return lens_from_residuals(model, boundaries, boundaries.back(), settings);
+}
+
+nlohmann::json to_json(const LogitLensResult& result) {
+  nlohmann::json boundaries = nlohmann::json::array();
+  for (size_t b = 0; b < result.cells.size(); ++b) {
+    nlohmann::json cells = nlohmann::json::array();
+    for (const LensCell& cell : result.cells[b]) {
+      nlohmann::json top = nlohmann::json::array();
+      for (const LensToken& t : cell.top) top.push_back({{"id", t.id}, {"prob", t.prob}});
+      nlohmann::json j = {{"top", std::move(top)}, {"kl_to_final", cell.kl_to_final}, {"entropy", cell.entropy}};
+      if (result.target) {
+        j["target_prob"] = cell.target_prob;
+        j["target_rank"] = cell.target_rank;
+      }
+      cells.push_back(std::move(j));
+    }
+    boundaries.push_back({{"boundary", b},
+                          {"hook", b < result.boundary_hooks.size() ? result.boundary_hooks[b] : ""},
+                          {"mean_kl_to_final", result.mean_kl_to_final[b]},
+                          {"cells", std::move(cells)}});
+  }
+  nlohmann::json j = {{"lens", result.lens},
+                      {"n_layers", result.n_layers},
+                      {"positions", result.positions},
+                      {"boundaries", std::move(boundaries)}};
+  j["target"] = result.target ? nlohmann::json(*result.target) : nlohmann::json(nullptr);
+  return j;
+}
+
+}  // namespace strata

@@ -1,0 +1,208 @@
+// The observation analyses' shared pieces (observation-cases.h).
+#include "analysis/observation/observation-cases.h"
+
+#include <cmath>
+#include <set>
+
+#include "base/error.h"
+#include "io/json-reader.h"
+
+namespace strata {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxPromptChars = 4096;
+
+int32_t single_token(const Session& session, const std::string& text, const std::string& where) {
+  const std::vector<int32_t> ids = session.tokenize(text);
+  if (ids.size() != 1) fail_expected(where, "a single token", std::to_string(ids.size()) + " tokens");
+  return ids[0];
+}
+
+// Removes a string setting from `settings` (SettingsReader reads numbers,
+// flags and choices; free text is read here) and returns it.
+std::optional<std::string> take_string(json& settings, const std::string& key, const std::string& analysis) {
+  const auto it = settings.find(key);
+  if (it == settings.end()) return std::nullopt;
+  const json value = *it;
+  settings.erase(it);
+  if (value.is_null()) return std::nullopt;
+  const std::string where = analysis + "." + key;
+  if (!value.is_string()) fail_expected(where, "a string", json_describe(value));
+  const std::string text = value.get<std::string>();
+  if (text.empty() || text.size() > kMaxPromptChars)
+    fail_expected(where, "a string of 1 to " + std::to_string(kMaxPromptChars) + " bytes",
+                  std::to_string(text.size()) + " bytes");
+  return text;
+}
+
+}  // namespace
+
+
+// --- what to look at: one prompt, one item, or the suite ---------------------
+
+
+Case item_case(const Session& session, const SuiteItem& item) {
+  const std::string where = "suite item \"" + item.id + "\"";
+  Case c{item.id, item.kind, session.tokenize(item.prompt), 0, std::nullopt};
+  if (c.tokens.empty()) fail_expected(where + ": prompt", "at least one token", "none");
+  c.answer = single_token(session, item.answer, where + ": answer");
+  c.foil = single_token(session, item.corrupt_answer, where + ": corrupt_answer");
+  return c;
+}
+
+// The one case the settings name ("prompt"/"answer"/"foil" or "item"), taken
+// out of `settings`; nullopt when they name none (the suite is meant).
+std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, const std::string& analysis,
+                               bool foil_allowed) {
+  const auto prompt = take_string(settings, "prompt", analysis);
+  const auto answer = take_string(settings, "answer", analysis);
+  const auto foil = foil_allowed ? take_string(settings, "foil", analysis) : std::nullopt;
+  const auto item = take_string(settings, "item", analysis);
+  if (item) {
+    if (prompt || answer || foil)
+      throw Error(analysis + ".item: give either an item or a prompt with its answer, not both");
+    const Suite& suite = request.require_suite(analysis);
+    for (const SuiteItem& it : suite.items)
+      if (it.id == *item) return item_case(request.session, it);
+    fail_expected(analysis + ".item", "the id of an item of the suite", json(*item).dump());
+  }
+  if (!prompt) {
+    if (answer) throw Error(analysis + ".answer: given without a prompt");
+    if (foil) throw Error(analysis + ".foil: given without a prompt");
+    return std::nullopt;
+  }
+  if (!answer) throw Error(analysis + ".answer: missing (a prompt needs the token that should follow it)");
+  Case c;
+  c.tokens = request.session.tokenize(*prompt);
+  if (c.tokens.empty()) fail_expected(analysis + ".prompt", "at least one token", "none");
+  c.answer = single_token(request.session, *answer, analysis + ".answer");
+  if (foil) c.foil = single_token(request.session, *foil, analysis + ".foil");
+  return c;
+}
+
+
+std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
+                                             const std::string& analysis, json& answered_wrong) {
+  const Suite& suite = request.require_suite(analysis);
+  const std::string split = reader.get_choice("split", "all", {"all", "trained", "heldout"});
+  const int max_per_kind = reader.get_int("max_items_per_kind", 0, 0, 1 << 20);
+  const bool keep = read_keep_answered_wrong(reader);
+  const std::set<std::string>& wrong = strata::answered_wrong(request.session, suite, keep);
+  answered_wrong = keep || suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
+  std::map<std::string, KindCases> by_kind;
+  for (const SuiteItem& item : suite.items) {
+    if (split != "all" && item.split != split) continue;
+    if (!answered_wrong.is_null()) {
+      json& n = answered_wrong[item.kind];
+      n = (n.is_null() ? 0 : n.get<int>()) + (wrong.count(item.id) ? 1 : 0);
+      if (wrong.count(item.id)) continue;
+    }
+    KindCases& k = by_kind[item.kind];
+    k.family = item.family;
+    if (max_per_kind > 0 && static_cast<int>(k.cases.size()) >= max_per_kind) continue;
+    k.cases.push_back(item_case(request.session, item));
+  }
+  for (auto it = by_kind.begin(); it != by_kind.end();) it = it->second.cases.empty() ? by_kind.erase(it) : ++it;
+  if (by_kind.empty())
+    throw Error(analysis + ".split: no item of the suite is in split \"" + split + "\"" +
+                (answered_wrong.is_null() ? "" : " and answered right by the model"));
+  return by_kind;
+}
+
+json with_answered_wrong(json result, const json& answered_wrong) {
+  if (!answered_wrong.is_null()) result["answered_wrong"] = answered_wrong;
+  return result;
+}
+
+size_t count_cases(const std::map<std::string, KindCases>& by_kind) {
+  size_t n = 0;
+  for (const auto& [kind, k] : by_kind) n += k.cases.size();
+  return n;
+}
+
+// Refuses suite-only settings when one prompt or item is looked at.
+void refuse_suite_settings(const json& settings, const std::string& analysis) {
+  for (const char* key : {"split", "max_items_per_kind", "answered"})
+    if (settings.contains(key))
+      throw Error(analysis + "." + key + ": applies to the suite, not to one prompt or item");
+}
+
+json case_json(const Session& session, const Case& c) {
+  json tokens = json::array();
+  for (int32_t id : c.tokens) tokens.push_back(session.token_text(id));
+  json j = {{"ids", c.tokens}, {"tokens", tokens}, {"answer", c.answer}};
+  j["item"] = c.id.empty() ? json(nullptr) : json(c.id);
+  j["foil"] = c.foil ? json(*c.foil) : json(nullptr);
+  return j;
+}
+
+// Calls request.report for case i of n, the cases spanning [from, to] of the analysis.
+void report_case(const AnalysisRequest& request, const std::string& what, size_t i, size_t n, double from, double to) {
+  request.report(from + (to - from) * static_cast<double>(i) / static_cast<double>(n),
+                 what + " " + std::to_string(i + 1) + "/" + std::to_string(n));
+}
+
+std::vector<double> divided(std::vector<double> sums, size_t n) {
+  for (double& s : sums) s /= static_cast<double>(n);
+  return sums;
+}
+
+// --- lenses at the answer position, per kind -----------------------------------
+
+// Per boundary, the answer's probability and rank, whether it is the top
+// token, and the KL to the model's output, at the last prompt position,
+// averaged over each kind's items. With a tuned lens the residuals are mapped first.
+json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, KindCases>& by_kind,
+                  const TunedLens* tuned, const std::string& what, double progress_from) {
+  const Model& model = request.session.model();
+  const int L = model.config.n_layers;
+  const size_t total = count_cases(by_kind);
+  size_t done = 0;
+  json out = json::object();
+  for (const auto& [kind, k] : by_kind) {
+    std::vector<double> prob(L + 1, 0.0), rank(L + 1, 0.0), top1(L + 1, 0.0), kl(L + 1, 0.0);
+    for (const Case& c : k.cases) {
+      report_case(request, what, done++, total, progress_from);
+      const std::vector<Mat> b = residual_boundaries(model, c.tokens);
+      const Eigen::Index last = static_cast<Eigen::Index>(c.tokens.size()) - 1;
+      const Eigen::MatrixXd log_final = log_softmax_rows(lens_logits(model, Mat(b[L].row(last))));
+      for (int l = 0; l <= L; ++l) {
+        Mat h = b[l].row(last);
+        if (tuned) h = apply_tuned_lens(*tuned, l, h);
+        const Eigen::MatrixXd log_p = log_softmax_rows(lens_logits(model, h));
+        const double a = log_p(0, c.answer);
+        const int r = 1 + static_cast<int>((log_p.row(0).array() > a).count());
+        prob[l] += std::exp(a);
+        rank[l] += r;
+        top1[l] += r == 1 ? 1.0 : 0.0;
+        kl[l] += kl_rows(log_final, log_p)[0];
+      }
+    }
+    const size_t n = k.cases.size();
+    out[kind] = {{"family", k.family},
+                 {"n", n},
+                 {"answer_prob", divided(prob, n)},
+                 {"answer_rank", divided(rank, n)},
+                 {"answer_top1", divided(top1, n)},
+                 {"kl_to_final", divided(kl, n)}};
+  }
+  return out;
+}
+
+std::vector<std::string> boundary_hook_names(const ModelConfig& config) {
+  std::vector<std::string> hooks;
+  for (int b = 0; b <= config.n_layers; ++b) hooks.push_back(boundary_hook_name(config, b));
+  return hooks;
+}
+
+LensSettings lens_settings(SettingsReader& reader, const Case& c) {
+  LensSettings s;
+  s.top_k = reader.get_int("top_k", 5, 0, 100);
+  s.target = c.answer;
+  return s;
+}
+
+}  // namespace strata

@@ -1,0 +1,75 @@
+// What the observation analyses share: the one prompt, the one suite item or
+// the suite's items by kind they look at (read from their settings), the
+// per-kind lens averages at the answer position, and progress reports.
+// Used by observation-runners.cpp and tuned-lens-runner.cpp only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.h"
+#include "analysis/observation/logit-lens.h"
+#include "analysis/observation/tuned-lens.h"
+
+namespace strata {
+
+// One prompt with its answer (and foil), from the settings or a suite item.
+struct Case {
+  std::string id;    // the item's id, or "" for a prompt given in the settings
+  std::string kind;  // the item's kind, or ""
+  std::vector<int32_t> tokens;
+  int32_t answer = 0;
+  std::optional<int32_t> foil;
+};
+
+Case item_case(const Session& session, const SuiteItem& item);
+
+// The one case the settings name ("prompt"/"answer"/"foil" or "item"), taken
+// out of `settings`; nullopt when they name none (the suite is meant).
+std::optional<Case> take_focus(const AnalysisRequest& request, nlohmann::json& settings, const std::string& analysis,
+                               bool foil_allowed);
+
+struct KindCases {
+  std::string family;
+  std::vector<Case> cases;
+};
+
+// The suite's items by kind (kinds in name order, items in suite order),
+// narrowed by "split" and "max_items_per_kind", leaving out the items the
+// model answers wrong when the suite marks them (analysis.h answered_wrong)
+// unless "answered" is "all".
+// Then `answered_wrong` gets {kind: n left out} (a kind it answers no item of
+// has no cases); it stays null when the suite has no marks.
+std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
+                                             const std::string& analysis, nlohmann::json& answered_wrong);
+// `result` with "answered_wrong" set to the counts suite_cases gave, when there are marks.
+nlohmann::json with_answered_wrong(nlohmann::json result, const nlohmann::json& answered_wrong);
+size_t count_cases(const std::map<std::string, KindCases>& by_kind);
+
+// Refuses suite-only settings when one prompt or item is looked at.
+void refuse_suite_settings(const nlohmann::json& settings, const std::string& analysis);
+
+nlohmann::json case_json(const Session& session, const Case& c);
+
+// Calls request.report for case i of n, the cases spanning [from, to] of the analysis.
+void report_case(const AnalysisRequest& request, const std::string& what, size_t i, size_t n, double from = 0.0,
+                 double to = 1.0);
+
+std::vector<double> divided(std::vector<double> sums, size_t n);
+
+// Per boundary, the answer's probability and rank, whether it is the top
+// token, and the KL to the model's output, at the last prompt position,
+// averaged over each kind's items. With a tuned lens the residuals are mapped first.
+nlohmann::json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, KindCases>& by_kind,
+                            const TunedLens* tuned, const std::string& what, double progress_from = 0.0);
+
+std::vector<std::string> boundary_hook_names(const ModelConfig& config);
+
+// top_k from the settings; the case's answer as the target.
+LensSettings lens_settings(SettingsReader& reader, const Case& c);
+
+}  // namespace strata
