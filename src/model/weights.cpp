@@ -18,8 +18,7 @@ class TensorSource {
   explicit TensorSource(const SafetensorsFile& file) : file_(file) {}
 
   Mat matrix(const std::string& name, int64_t rows, int64_t cols) {
-    Tensor t = take(name, {rows, cols});
-    return Eigen::Map<const Mat>(t.data.data(), rows, cols);
+    return matrix_of(take(name, {rows, cols}), rows, cols);
   }
   // An nn.Linear weight [out, in], returned as [in, out].
   Mat linear(const std::string& name, int64_t out, int64_t in) { return matrix(name, out, in).transpose(); }

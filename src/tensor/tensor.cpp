@@ -11,4 +11,8 @@ std::string shape_to_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+Tensor tensor_of(const Mat& m) { return Tensor{{m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size())}; }
+
+Mat matrix_of(const Tensor& t, int64_t rows, int64_t cols) { return ConstMatMap(t.data.data(), rows, cols); }
+
 }  // namespace strata

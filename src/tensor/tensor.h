@@ -33,4 +33,8 @@ struct Tensor {
 
 std::string shape_to_string(const std::vector<int64_t>& shape);
 
+// A matrix's values as a [rows, cols] Tensor, and back (copies both ways).
+Tensor tensor_of(const Mat& m);
+Mat matrix_of(const Tensor& t, int64_t rows, int64_t cols);
+
 }  // namespace strata

@@ -49,10 +49,6 @@ FlowGraph build_flow_graph(const std::vector<Mat>& residual_attention, int layer
   return g;
 }
 
-Tensor to_tensor(const Mat& m) {
-  return Tensor{{m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size())};
-}
-
 }  // namespace
 
 Mat residual_attention_from_pattern(const Tensor& pattern) {
@@ -129,15 +125,15 @@ AttentionFlow attention_flow(const Model& model, const std::vector<int32_t>& tok
 
 nlohmann::json to_json(const AttentionRollout& rollout) {
   nlohmann::json layers = nlohmann::json::array();
-  for (const Mat& r : rollout.rollout) layers.push_back(tensor_to_json(to_tensor(r)));
+  for (const Mat& r : rollout.rollout) layers.push_back(tensor_to_json(tensor_of(r)));
   return {{"rollout", std::move(layers)}};
 }
 
 nlohmann::json to_json(const AttentionFlow& flow) {
   return {{"layer", flow.layer},
           {"positions", flow.positions},
-          {"flow", tensor_to_json(to_tensor(flow.flow))},
-          {"raw", tensor_to_json(to_tensor(flow.raw))}};
+          {"flow", tensor_to_json(tensor_of(flow.flow))},
+          {"raw", tensor_to_json(tensor_of(flow.raw))}};
 }
 
 }  // namespace strata

@@ -37,10 +37,6 @@ void check_settings(const ModelConfig& c, const HeadScoreSettings& s, int32_t to
     fail_expected("head scores: bos", "a token id in [0, " + std::to_string(c.d_vocab) + ")", std::to_string(*s.bos));
 }
 
-Tensor to_tensor(const Mat& m) {
-  return Tensor{{m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size())};
-}
-
 }  // namespace
 
 std::vector<std::vector<int32_t>> repeated_random_sequences(const ModelConfig& config, const HeadScoreSettings& s) {
@@ -116,8 +112,8 @@ HeadScores head_scores(const Model& model, const HeadScoreSettings& settings) {
 nlohmann::json to_json(const HeadScores& scores) {
   return {{"period", scores.period},
           {"offset", scores.offset},
-          {"previous_token", tensor_to_json(to_tensor(scores.previous_token))},
-          {"induction", tensor_to_json(to_tensor(scores.induction))},
+          {"previous_token", tensor_to_json(tensor_of(scores.previous_token))},
+          {"induction", tensor_to_json(tensor_of(scores.induction))},
           {"sequences", scores.sequences}};
 }
 

@@ -16,10 +16,6 @@ namespace strata {
 
 namespace {
 
-Mat tensor_rows(const Tensor& t, int64_t rows, int64_t cols) {
-  return Eigen::Map<const Mat>(t.data.data(), rows, cols);
-}
-
 std::vector<int> checked_positions(const std::vector<int>& asked, int n_pos, const char* where) {
   if (asked.empty()) {
     std::vector<int> all(n_pos);
@@ -63,25 +59,6 @@ LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const std::op
 
 }  // namespace
 
-std::string boundary_hook_name(const ModelConfig& config, int boundary) {
-  if (boundary < 0 || boundary > config.n_layers)
-    fail_expected("lens: boundary", "[0, " + std::to_string(config.n_layers) + "]", std::to_string(boundary));
-  if (boundary < config.n_layers) return hook_name({HookKind::ResidPre, boundary});
-  return hook_name({HookKind::ResidPost, config.n_layers - 1});
-}
-
-std::vector<Mat> residual_boundaries(const Model& model, const std::vector<int32_t>& tokens) {
-  const ModelConfig& c = model.config;
-  RunOptions options;
-  for (int l = 0; l < c.n_layers; ++l) options.capture.push_back({HookKind::ResidPre, l});
-  options.capture.push_back({HookKind::ResidPost, c.n_layers - 1});
-  const RunResult r = run(model, tokens, options);
-  const int64_t n = static_cast<int64_t>(tokens.size());
-  std::vector<Mat> out;
-  for (int l = 0; l < c.n_layers; ++l) out.push_back(tensor_rows(r.cache.at({HookKind::ResidPre, l}), n, c.d_model));
-  out.push_back(tensor_rows(r.cache.at({HookKind::ResidPost, c.n_layers - 1}), n, c.d_model));
-  return out;
-}
 
 Mat lens_logits(const Model& model, const Mat& h) {
   const ModelConfig& c = model.config;
@@ -125,7 +102,7 @@ LogitLensResult lens_from_residuals(const Model& model, const std::vector<Mat>& 
   const int n_pos = static_cast<int>(final_residual.rows());
   LogitLensResult result;
   result.n_layers = model.config.n_layers;
-  for (int b = 0; b <= result.n_layers; ++b) result.boundary_hooks.push_back(boundary_hook_name(model.config, b));
+  result.boundary_hooks = boundary_hook_names(model.config);
   result.positions = checked_positions(settings.positions, n_pos, "lens");
   result.target = settings.target;
   const Eigen::MatrixXd log_final = log_softmax_rows(lens_logits(model, final_residual));

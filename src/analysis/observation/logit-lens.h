@@ -4,10 +4,8 @@
 //
 //   p_l = softmax(W_U · Norm_final(h_l))
 //
-// Boundaries are numbered 0..n_layers: boundary l < n_layers is the input of
-// block l (blocks.{l}.hook_resid_pre), boundary n_layers is the output of the
-// last block (blocks.{n_layers-1}.hook_resid_post), whose lens is the model's
-// own output. The final norm is applied to h_l with h_l's own statistics
+// Boundaries are numbered 0..n_layers (model/boundaries.h); the lens of the
+// last, the output of the last block, is the model's own output. The final norm is applied to h_l with h_l's own statistics
 // (mean and scale of that row), never with the ones cached for the last layer.
 //
 // The building blocks (boundaries, lens logits, KL) are shared with the tuned
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "model/boundaries.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
 
@@ -57,12 +56,6 @@ struct LogitLensResult {
 LogitLensResult logit_lens(const Model& model, const std::vector<int32_t>& tokens, const LensSettings& settings = {});
 
 // --- building blocks --------------------------------------------------------
-
-// The residual stream at every boundary: n_layers + 1 matrices (pos, d_model).
-std::vector<Mat> residual_boundaries(const Model& model, const std::vector<int32_t>& tokens);
-
-// The hook a boundary is read from (blocks.{l}.hook_resid_pre, or the last resid_post).
-std::string boundary_hook_name(const ModelConfig& config, int boundary);
 
 // Norm_final(h) · W_U^T with h's own statistics: (pos, d_vocab).
 Mat lens_logits(const Model& model, const Mat& h);

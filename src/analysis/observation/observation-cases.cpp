@@ -192,12 +192,6 @@ json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, Ki
   return out;
 }
 
-std::vector<std::string> boundary_hook_names(const ModelConfig& config) {
-  std::vector<std::string> hooks;
-  for (int b = 0; b <= config.n_layers; ++b) hooks.push_back(boundary_hook_name(config, b));
-  return hooks;
-}
-
 LensSettings lens_settings(SettingsReader& reader, const Case& c) {
   LensSettings s;
   s.top_k = reader.get_int("top_k", 5, 0, 100);

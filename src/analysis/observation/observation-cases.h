@@ -67,8 +67,6 @@ std::vector<double> divided(std::vector<double> sums, size_t n);
 nlohmann::json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, KindCases>& by_kind,
                             const TunedLens* tuned, const std::string& what, double progress_from = 0.0);
 
-std::vector<std::string> boundary_hook_names(const ModelConfig& config);
-
 // top_k from the settings; the case's answer as the target.
 LensSettings lens_settings(SettingsReader& reader, const Case& c);
 

@@ -255,26 +255,6 @@ bool predicts(const RowVec& last_logits, int32_t answer) {
 
 // --- residual boundaries and resumed runs ----------------------------------------
 
-HookId boundary_hook(const ModelConfig& config, int boundary) {
-  if (boundary < config.n_layers) return {HookKind::ResidPre, boundary};
-  return {HookKind::ResidPost, config.n_layers - 1};
-}
-
-std::vector<HookId> boundary_hooks(const ModelConfig& config) {
-  std::vector<HookId> hooks;
-  for (int b = 0; b <= config.n_layers; ++b) hooks.push_back(boundary_hook(config, b));
-  return hooks;
-}
-
-Boundaries boundaries_from(const ActivationCache& cache, const ModelConfig& config) {
-  Boundaries b;
-  for (const HookId& h : boundary_hooks(config)) {
-    const Tensor& t = cache.at(h);
-    b.resid.push_back(ConstMatMap(t.data.data(), t.shape[0], t.shape[1]));
-  }
-  return b;
-}
-
 int restart_boundary(const ModelConfig& config, HookId hook) {
   if (!hook_in_block(hook.kind)) return 0;
   if (hook.kind == HookKind::ResidPost) return hook.layer + 1;
@@ -313,12 +293,6 @@ RowVec intervened_last_logits(const Model& model, const std::vector<int32_t>& to
   options.resid_pre = &resid;
   const Mat logits = run(model, tokens, options).logits;
   return logits.row(logits.rows() - 1);
-}
-
-Tensor tensor_of(const Mat& m, std::vector<int64_t> shape) {
-  Tensor t{std::move(shape), {}};
-  t.data.assign(m.data(), m.data() + m.size());
-  return t;
 }
 
 }  // namespace strata

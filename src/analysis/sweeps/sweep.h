@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "model/boundaries.h"
 #include "model/forward.h"
 
 namespace strata {
@@ -140,17 +141,6 @@ inline bool in_shard(size_t unit, std::pair<int, int> shard) {
 
 // --- residual boundaries and resumed runs ----------------------------------------
 
-// Boundary b < n_layers is blocks.{b}.hook_resid_pre (boundary 0 is the
-// embedding); boundary n_layers is the last block's hook_resid_post.
-HookId boundary_hook(const ModelConfig& config, int boundary);
-std::vector<HookId> boundary_hooks(const ModelConfig& config);
-
-// The residual stream of one run at every boundary.
-struct Boundaries {
-  std::vector<Mat> resid;  // n_layers + 1 of (pos, d_model)
-};
-Boundaries boundaries_from(const ActivationCache& cache, const ModelConfig& config);
-
 // The boundary a run must restart from for an intervention on `hook`: the
 // hook's own block, or b for a hook that is boundary b.
 int restart_boundary(const ModelConfig& config, HookId hook);
@@ -164,8 +154,5 @@ int restart_boundary(const ModelConfig& config, HookId hook);
 RowVec intervened_last_logits(const Model& model, const std::vector<int32_t>& tokens,
                               const std::vector<Intervention>& interventions, const Boundaries* resume,
                               const std::vector<Intervention>& base = {});
-
-// A full-shape Tensor holding a matrix (a hook's activation as the forward pass keeps it).
-Tensor tensor_of(const Mat& m, std::vector<int64_t> shape);
 
 }  // namespace strata
