@@ -241,33 +241,24 @@ json run_ablation(const AnalysisRequest& request) {
   const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
                                                    static_cast<double>(targets.size() + 1), budget_seconds, "ablation");
 
-  std::vector<AblationTarget> mine;  // this shard's targets: only their hooks are kept
-  for (size_t u = 0; u < targets.size(); ++u)
-    if (in_shard(u, shard)) mine.push_back(targets[u]);
   request.report(0.0, "clean runs");
-  const Ablator ablator(model, items, ablation_method_from_name(method), mine, derived_seed(request.seed, 1), reuse_cache);
+  const Ablator ablator(model, items, ablation_method_from_name(method), shard_units(targets, shard),
+                        derived_seed(request.seed, 1), reuse_cache);
   const Accuracy baseline = accuracy_of(items, ablator.baseline());
 
-  json units = json::array();
-  size_t done = 0;
-  for (size_t u = 0; u < targets.size(); ++u) {
-    if (!in_shard(u, shard)) continue;
-    request.report(static_cast<double>(done) / static_cast<double>(mine.size()), "ablating " + targets[u].label());
-    const Accuracy ablated = accuracy_of(items, ablator.correct_with({targets[u]}));
-    json unit = targets[u].to_json();
-    unit["unit"] = u;
-    unit["accuracy"] = accuracy_json(items, ablated);
-    unit["drop"] = accuracy_json(items, accuracy_drop(baseline, ablated));
-    units.push_back(std::move(unit));
-    ++done;
-  }
-  request.report(1.0, "done");
+  const json units = sweep_units(
+      request, targets.size(), shard, [&](size_t u) { return "ablating " + targets[u].label(); },
+      [&](size_t u) {
+        const Accuracy ablated = accuracy_of(items, ablator.correct_with({targets[u]}));
+        json unit = targets[u].to_json();
+        unit["accuracy"] = accuracy_json(items, ablated);
+        unit["drop"] = accuracy_json(items, accuracy_drop(baseline, ablated));
+        return unit;
+      });
 
-  json echo = to_json(selection);
+  json echo = sweep_echo(selection, reuse_cache, shard);
   echo["method"] = method;
   echo["levels"] = level_names;
-  echo["reuse_cache"] = reuse_cache;
-  echo["shard"] = {shard.first, shard.second};
   return with_budget({{"settings", echo},
                       {"items", items_json(items)},
                       {"baseline", accuracy_json(items, baseline)},

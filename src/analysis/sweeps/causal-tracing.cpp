@@ -65,6 +65,19 @@ std::vector<std::string> recall_kinds(const Suite& suite) {
 
 }  // namespace
 
+json TraceSite::to_json() const {
+  json j = {{"level", level}, {"position", position}, {"label", label}};
+  j[level == "resid" ? "boundary" : "layer"] = layer;
+  json hook_names = json::array(), layers = json::array();
+  for (const HookId& h : hooks) {
+    hook_names.push_back(hook_name(h));
+    layers.push_back(h.layer);
+  }
+  j["hooks"] = hook_names;
+  if (level != "resid") j["layers"] = layers;
+  return j;
+}
+
 std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, const std::vector<std::string>& levels,
                                    int window) {
   std::vector<TraceSite> out;
@@ -191,49 +204,37 @@ json run_causal_tracing(const AnalysisRequest& request) {
     return json{{"by_kind", by_kind}, {"all", all / static_cast<double>(n_items)}};
   };
 
-  json units = json::array();
-  size_t done = 0, total_mine = 0;
-  for (size_t u = 0; u < sites.size(); ++u) total_mine += in_shard(u, shard) ? 1 : 0;
-  for (size_t u = 0; u < sites.size(); ++u) {
-    if (!in_shard(u, shard)) continue;
-    const TraceSite& site = sites[u];
-    request.report(static_cast<double>(done) / static_cast<double>(total_mine), "restoring " + site.label);
-    std::vector<double> effect(n_items, 0.0), restored(n_items, 0.0);
-    for (size_t i = 0; i < n_items; ++i) {
-      std::vector<Intervention> restore;
-      for (const HookId& h : site.hooks) {
-        Intervention iv;
-        iv.hook = h;
-        iv.op = InterventionOp::Patch;
-        iv.positions = {site.position};
-        iv.value = clean[i].at(h);
-        restore.push_back(std::move(iv));
-      }
-      for (int s = 0; s < samples; ++s) {
-        double p = p_corrupt[i][s];
-        if (!reuse_cache || restores_anything(restore, corrupted_states[i][s])) {
-          const RowVec logits = intervened_last_logits(model, items.items[i].tokens, restore,
-                                                       reuse_cache ? &corrupted[i][s] : nullptr, {noised[i][s]});
-          p = answer_probability(logits, items.items[i].answer);
+  const json units = sweep_units(
+      request, sites.size(), shard, [&](size_t u) { return "restoring " + sites[u].label; },
+      [&](size_t u) {
+        const TraceSite& site = sites[u];
+        std::vector<double> effect(n_items, 0.0), restored(n_items, 0.0);
+        for (size_t i = 0; i < n_items; ++i) {
+          std::vector<Intervention> restore;
+          for (const HookId& h : site.hooks) {
+            Intervention iv;
+            iv.hook = h;
+            iv.op = InterventionOp::Patch;
+            iv.positions = {site.position};
+            iv.value = clean[i].at(h);
+            restore.push_back(std::move(iv));
+          }
+          for (int s = 0; s < samples; ++s) {
+            double p = p_corrupt[i][s];
+            if (!reuse_cache || restores_anything(restore, corrupted_states[i][s])) {
+              const RowVec logits = intervened_last_logits(model, items.items[i].tokens, restore,
+                                                           reuse_cache ? &corrupted[i][s] : nullptr, {noised[i][s]});
+              p = answer_probability(logits, items.items[i].answer);
+            }
+            restored[i] += p / samples;
+            effect[i] += (p - p_corrupt[i][s]) / samples;
+          }
         }
-        restored[i] += p / samples;
-        effect[i] += (p - p_corrupt[i][s]) / samples;
-      }
-    }
-    json unit = {{"unit", u}, {"level", site.level}, {"position", site.position}, {"label", site.label},
-                 {"indirect_effect", summary(effect)}, {"restored_prob", summary(restored)}};
-    unit[site.level == "resid" ? "boundary" : "layer"] = site.layer;
-    json hooks = json::array(), layers = json::array();
-    for (const HookId& h : site.hooks) {
-      hooks.push_back(hook_name(h));
-      if (site.level != "resid") layers.push_back(h.layer);
-    }
-    unit["hooks"] = hooks;
-    if (site.level != "resid") unit["layers"] = layers;
-    units.push_back(std::move(unit));
-    ++done;
-  }
-  request.report(1.0, "done");
+        json unit = site.to_json();
+        unit["indirect_effect"] = summary(effect);
+        unit["restored_prob"] = summary(restored);
+        return unit;
+      });
 
   std::vector<double> p_corrupt_mean(n_items, 0.0);
   for (size_t i = 0; i < n_items; ++i)
@@ -252,14 +253,12 @@ json run_causal_tracing(const AnalysisRequest& request) {
     subject_fraction.push_back(static_cast<double>(covered) / static_cast<double>(n_items));
   }
 
-  json echo = to_json(selection);
+  json echo = sweep_echo(selection, reuse_cache, shard);
   if (!kinds_given) echo["kinds"] = nullptr;
   echo["noise"] = noise;
   echo["samples"] = samples;
   echo["levels"] = levels;
   echo["window"] = window;
-  echo["reuse_cache"] = reuse_cache;
-  echo["shard"] = {shard.first, shard.second};
   return with_budget({{"settings", echo},
                       {"items", items_json(items)},
                       {"embedding_std", sigma},

@@ -67,6 +67,9 @@ struct TraceSite {
   int position = 0;
   std::vector<HookId> hooks;  // what is restored, at `position`
   std::string label;
+
+  // {"level", "position", "label", "hooks", "boundary" (resid) or "layer" and "layers"}
+  nlohmann::json to_json() const;
 };
 
 std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, const std::vector<std::string>& levels,

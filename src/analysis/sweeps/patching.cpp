@@ -227,42 +227,31 @@ json run_patching(const AnalysisRequest& request) {
   const std::vector<PatchSite> sites = patch_sites(model.config, items.n_pos, levels);
   const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
                                                    static_cast<double>(sites.size() + 2), budget_seconds, "patching");
-  std::vector<PatchSite> mine;
-  for (size_t u = 0; u < sites.size(); ++u)
-    if (in_shard(u, shard)) mine.push_back(sites[u]);
-
   request.report(0.0, "clean and corrupt runs");
-  const Patcher patcher(model, items, mine, reuse_cache);
+  const Patcher patcher(model, items, shard_units(sites, shard), reuse_cache);
   std::vector<uint8_t> used;
   for (size_t i = 0; i < items.items.size(); ++i) {
     const double gap = std::abs(patcher.clean_logit_diff(i) - patcher.corrupt_logit_diff(i));
     used.push_back(gap >= min_gap && gap > 0 ? 1 : 0);
   }
 
-  json units = json::array();
-  size_t done = 0;
-  for (size_t u = 0; u < sites.size(); ++u) {
-    if (!in_shard(u, shard)) continue;
-    request.report(static_cast<double>(done) / static_cast<double>(mine.size()), "patching " + sites[u].label());
-    std::vector<double> recovery(items.items.size(), 0.0);
-    for (size_t i = 0; i < items.items.size(); ++i) {
-      if (!used[i]) continue;
-      const double ld_corrupt = patcher.corrupt_logit_diff(i);
-      recovery[i] = (patcher.patched_logit_diff(i, sites[u]) - ld_corrupt) / (patcher.clean_logit_diff(i) - ld_corrupt);
-    }
-    json unit = sites[u].to_json(model.config);
-    unit["unit"] = u;
-    unit["recovery"] = means_json(items, used, recovery);
-    units.push_back(std::move(unit));
-    ++done;
-  }
-  request.report(1.0, "done");
+  const json units = sweep_units(
+      request, sites.size(), shard, [&](size_t u) { return "patching " + sites[u].label(); },
+      [&](size_t u) {
+        std::vector<double> recovery(items.items.size(), 0.0);
+        for (size_t i = 0; i < items.items.size(); ++i) {
+          if (!used[i]) continue;
+          const double ld_corrupt = patcher.corrupt_logit_diff(i);
+          recovery[i] = (patcher.patched_logit_diff(i, sites[u]) - ld_corrupt) / (patcher.clean_logit_diff(i) - ld_corrupt);
+        }
+        json unit = sites[u].to_json(model.config);
+        unit["recovery"] = means_json(items, used, recovery);
+        return unit;
+      });
 
-  json echo = to_json(selection);
+  json echo = sweep_echo(selection, reuse_cache, shard);
   echo["levels"] = level_names;
   echo["min_gap"] = min_gap;
-  echo["reuse_cache"] = reuse_cache;
-  echo["shard"] = {shard.first, shard.second};
   return with_budget({{"settings", echo},
                       {"items", items_json(items)},
                       {"pairs", pair_counts(items, used, patcher)},

@@ -295,4 +295,28 @@ RowVec intervened_last_logits(const Model& model, const std::vector<int32_t>& to
   return logits.row(logits.rows() - 1);
 }
 
+json sweep_units(const AnalysisRequest& request, size_t n_units, std::pair<int, int> shard,
+                 const std::function<std::string(size_t)>& stage, const std::function<json(size_t)>& measure) {
+  size_t mine = 0;
+  for (size_t u = 0; u < n_units; ++u) mine += in_shard(u, shard) ? 1 : 0;
+  json units = json::array();
+  size_t done = 0;
+  for (size_t u = 0; u < n_units; ++u) {
+    if (!in_shard(u, shard)) continue;
+    request.report(static_cast<double>(done++) / static_cast<double>(mine), stage(u));
+    json unit = measure(u);
+    unit["unit"] = u;
+    units.push_back(std::move(unit));
+  }
+  request.report(1.0, "done");
+  return units;
+}
+
+json sweep_echo(const SweepSelection& selection, bool reuse_cache, std::pair<int, int> shard) {
+  json echo = to_json(selection);
+  echo["reuse_cache"] = reuse_cache;
+  echo["shard"] = {shard.first, shard.second};
+  return echo;
+}
+
 }  // namespace strata

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -138,6 +139,26 @@ bool predicts(const RowVec& last_logits, int32_t answer);
 inline bool in_shard(size_t unit, std::pair<int, int> shard) {
   return static_cast<int>(unit % static_cast<size_t>(shard.second)) == shard.first;
 }
+
+// The units of this shard, in order (a sweep prepares only their hooks).
+template <class Unit>
+std::vector<Unit> shard_units(const std::vector<Unit>& units, std::pair<int, int> shard) {
+  std::vector<Unit> mine;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (in_shard(u, shard)) mine.push_back(units[u]);
+  return mine;
+}
+
+// The loop every sweep shares: the units of this shard in order, progress
+// named by stage(u), and each unit's JSON as measure(u) gives it with the
+// unit's index added as "unit"; then "done".
+nlohmann::json sweep_units(const AnalysisRequest& request, size_t n_units, std::pair<int, int> shard,
+                           const std::function<std::string(size_t)>& stage,
+                           const std::function<nlohmann::json(size_t)>& measure);
+
+// The settings every sweep echoes besides its own: the item selection, whether
+// cached runs were reused, the shard.
+nlohmann::json sweep_echo(const SweepSelection& selection, bool reuse_cache, std::pair<int, int> shard);
 
 // --- residual boundaries and resumed runs ----------------------------------------
 
