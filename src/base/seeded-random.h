@@ -1,11 +1,13 @@
 // Random draws that are the same on every platform for a given seed.
 //
-// std::mt19937_64's raw output is fixed by the C++ standard; the distributions
-// of <random> are not (libstdc++ natively and libc++ in the wasm build give
-// different numbers), so the few the sweeps need are written out here:
-//   index(n)   uniform in [0, n), by rejection on the raw 64-bit output
-//   uniform()  uniform in [0, 1) from the top 53 bits
-//   normal()   standard normal by the Box–Muller transform, both values used
+// The raw output of std::mt19937 and std::mt19937_64 is fixed by the C++
+// standard; the distributions of <random> are not (libstdc++ natively and
+// libc++ in the wasm build give different numbers), so the few the analyses
+// need are written out here. Two generators stand side by side because
+// reports are reproducible byte for byte: SeededRandom (64-bit) draws the
+// sweeps' and circuits' samples, PortableRandom (32-bit) the study's, the
+// probes', the tuned lens's splits and the random models' weights; merging
+// them would change every one of those reports' numbers.
 #pragma once
 
 #include <cmath>
@@ -14,6 +16,18 @@
 
 namespace strata {
 
+// Uniform in [0, range) from raw mt19937 output, by rejection.
+inline uint32_t uniform_below(std::mt19937& rng, uint32_t range) {
+  const uint64_t span = 1ull << 32;
+  const uint64_t limit = span - span % range;
+  uint64_t x;
+  do x = rng();
+  while (x >= limit);
+  return static_cast<uint32_t>(x % range);
+}
+
+// index(n): uniform in [0, n), by rejection on the raw 64-bit output;
+// uniform(): in [0, 1) from the top 53 bits; normal(): Box–Muller, both values used.
 class SeededRandom {
  public:
   explicit SeededRandom(uint64_t seed) : engine_(seed) {}
@@ -48,6 +62,33 @@ class SeededRandom {
   bool has_spare_ = false;
 };
 
+// below(range): uniform_below; uniform(): in [0, 1) from 27 + 26 bits of two
+// words; normal(): Box–Muller, one value per pair of uniforms.
+class PortableRandom {
+ public:
+  explicit PortableRandom(uint64_t seed) {
+    std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
+    rng_.seed(seq);
+  }
+
+  uint32_t below(uint32_t range) { return uniform_below(rng_, range); }
+
+  double uniform() {
+    const uint64_t hi = rng_() >> 5, lo = rng_() >> 6;  // 27 + 26 bits
+    return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) / 9007199254740992.0;
+  }
+
+  double normal() {
+    double u1 = uniform();
+    while (u1 <= 0.0) u1 = uniform();
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
 // A seed for one purpose within an analysis (donor choice, noise, bootstrap),
 // so that the purposes do not share one stream.
 inline uint64_t derived_seed(uint64_t seed, uint64_t purpose) {
@@ -56,5 +97,9 @@ inline uint64_t derived_seed(uint64_t seed, uint64_t purpose) {
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
 }
+
+// The study's and the probes' seed for one purpose (their reports were fixed
+// with this simpler mix before derived_seed existed).
+inline uint64_t salted_seed(uint64_t seed, uint64_t salt) { return seed + salt * 0x9E3779B97F4A7C15ull; }
 
 }  // namespace strata

@@ -6,22 +6,13 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/seeded-random.h"
 #include "model/forward.h"
 #include "io/tensor-json.h"
 
 namespace strata {
 
 namespace {
-
-// Uniform in [0, range) from raw mt19937 output: the same on every standard library.
-uint32_t uniform_below(std::mt19937& rng, uint32_t range) {
-  const uint64_t span = 1ull << 32;
-  const uint64_t limit = span - span % range;
-  uint64_t x;
-  do x = rng();
-  while (x >= limit);
-  return static_cast<uint32_t>(x % range);
-}
 
 void check_settings(const ModelConfig& c, const HeadScoreSettings& s, int32_t token_max) {
   if (s.period < 2) fail_expected("head scores: period", ">= 2", std::to_string(s.period));

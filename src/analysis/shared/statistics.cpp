@@ -141,32 +141,6 @@ std::vector<double> bonferroni(const std::vector<double>& p) {
 
 // --- folds and percentiles -----------------------------------------------------
 
-PortableRandom::PortableRandom(uint64_t seed) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
-  rng_.seed(seq);
-}
-
-uint32_t PortableRandom::below(uint32_t range) {
-  const uint64_t span = 1ull << 32;
-  const uint64_t limit = span - span % range;
-  uint64_t x;
-  do x = rng_();
-  while (x >= limit);
-  return static_cast<uint32_t>(x % range);
-}
-
-double PortableRandom::uniform() {
-  const uint64_t hi = rng_() >> 5, lo = rng_() >> 6;  // 27 + 26 bits
-  return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) / 9007199254740992.0;
-}
-
-double PortableRandom::normal() {
-  double u1 = uniform();
-  while (u1 <= 0.0) u1 = uniform();
-  const double u2 = uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
-
 std::vector<int> stratified_folds(const std::vector<int>& groups, int k, uint64_t seed) {
   if (k < 2) fail_expected("folds", "at least 2", std::to_string(k));
   int n_groups = 0;

@@ -15,8 +15,9 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
+
+#include "base/seeded-random.h"
 
 namespace strata {
 
@@ -52,18 +53,5 @@ std::vector<int> stratified_folds(const std::vector<int>& groups, int k, uint64_
 // statistics, as numpy.percentile(x, 100 q) by default. x must not be empty.
 double percentile(std::vector<double> x, double q);
 
-// Random numbers that are the same on every platform: built on mt19937's raw
-// 32-bit words (fixed by the standard) instead of the standard library's
-// distributions (whose algorithms are not).
-class PortableRandom {
- public:
-  explicit PortableRandom(uint64_t seed);
-  uint32_t below(uint32_t range);  // uniform in [0, range), by rejection
-  double uniform();                // uniform in [0, 1), 53 bits
-  double normal();                 // standard normal, Box–Muller
-
- private:
-  std::mt19937 rng_;
-};
 
 }  // namespace strata

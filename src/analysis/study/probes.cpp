@@ -10,6 +10,7 @@
 #include "analysis/shared/statistics.h"
 #include "analysis/study/study-features.h"
 #include "base/error.h"
+#include "base/seeded-random.h"
 #include "model/forward.h"
 #include "model/hooks.h"
 
@@ -111,52 +112,6 @@ double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth
   return static_cast<double>(right) / static_cast<double>(truth.size());
 }
 
-// --- the random model -------------------------------------------------------------
-
-Model random_copy(const Model& model, uint64_t seed, double std) {
-  PortableRandom rng(seed);
-  auto matrix = [&](const Mat& like) {
-    Mat m(like.rows(), like.cols());
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(std * rng.normal());
-    return m;
-  };
-  auto ones = [](const RowVec& like) { return RowVec(RowVec::Ones(like.size())); };
-  auto zeros = [](const RowVec& like) { return RowVec(RowVec::Zero(like.size())); };
-  Model out;
-  out.config = model.config;
-  const ModelWeights& w = model.weights;
-  ModelWeights& r = out.weights;
-  r.W_E = matrix(w.W_E);
-  r.W_pos = matrix(w.W_pos);
-  for (const LayerWeights& L : w.layers) {
-    LayerWeights R;
-    R.ln1_w = ones(L.ln1_w);
-    R.ln1_b = zeros(L.ln1_b);
-    R.W_Q = matrix(L.W_Q);
-    R.W_K = matrix(L.W_K);
-    R.W_V = matrix(L.W_V);
-    R.b_Q = zeros(L.b_Q);
-    R.b_K = zeros(L.b_K);
-    R.b_V = zeros(L.b_V);
-    R.W_O = matrix(L.W_O);
-    R.b_O = zeros(L.b_O);
-    R.ln2_w = ones(L.ln2_w);
-    R.ln2_b = zeros(L.ln2_b);
-    R.W_in = matrix(L.W_in);
-    R.W_gate_linear = matrix(L.W_gate_linear);
-    R.b_in = zeros(L.b_in);
-    R.b_gate_linear = zeros(L.b_gate_linear);
-    R.W_out = matrix(L.W_out);
-    R.b_out = zeros(L.b_out);
-    r.layers.push_back(std::move(R));
-  }
-  r.ln_f_w = ones(w.ln_f_w);
-  r.ln_f_b = zeros(w.ln_f_b);
-  r.W_U = matrix(w.W_U);
-  out.weights_sha256 = "random:" + std::to_string(seed);
-  return out;
-}
-
 // --- the analysis ---------------------------------------------------------------
 
 namespace {
@@ -183,13 +138,12 @@ Settings read_settings(const json& settings) {
 }
 
 // Salted seeds, so that the split, the control labels and the random weights draw independent streams.
-uint64_t salted(uint64_t seed, uint64_t salt) { return seed + salt * 0x9E3779B97F4A7C15ull; }
 
 // Per kind, ceil(fraction · n) items (at least 1, and leaving at least 1) go to the test set.
 std::vector<char> test_mask(const StudyItems& items, double fraction, uint64_t seed) {
   std::map<int, std::vector<size_t>> by_kind;
   for (size_t i = 0; i < items.items.size(); ++i) by_kind[items.kind_index[i]].push_back(i);
-  PortableRandom rng(salted(seed, 1));
+  PortableRandom rng(salted_seed(seed, 1));
   std::vector<char> test(items.items.size(), 0);
   for (auto& [kind, members] : by_kind) {
     if (members.size() < 2) continue;
@@ -384,8 +338,8 @@ json run_probes(const AnalysisRequest& request) {
 
   Task family = family_task(items);
   Task answer = answer_task(items, test);
-  family.control = control_labels(items, family, test, salted(request.seed, 2));
-  answer.control = control_labels(items, answer, test, salted(request.seed, 3));
+  family.control = control_labels(items, family, test, salted_seed(request.seed, 2));
+  answer.control = control_labels(items, answer, test, salted_seed(request.seed, 3));
   const Split family_split = split_task(family, test), answer_split = split_task(answer, test);
 
   std::vector<std::string> boundaries;
@@ -417,7 +371,7 @@ json run_probes(const AnalysisRequest& request) {
   };
   probe_model(model, "trained", 0.0, s.random_model ? 0.5 : 1.0);
   if (s.random_model) {
-    probe_model(random_copy(model, salted(request.seed, 4), s.random_std), "random", 0.5, 1.0);
+    probe_model(random_copy(model, salted_seed(request.seed, 4), s.random_std), "random", 0.5, 1.0);
     add_random_baseline(family_out["trained"], family_out["random"]);
     add_random_baseline(answer_out["trained"], answer_out["random"]);
   }

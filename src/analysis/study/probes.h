@@ -28,7 +28,7 @@
 // weights are redrawn with the seed (the items keep their tokens): every
 // matrix (embeddings, positions, projections, unembedding) i.i.d. normal(0,
 // random_std), every norm weight 1 and every bias 0, with the shapes of the
-// trained model's weights (random_copy below). Its test accuracy is set beside
+// trained model's weights (random_copy, model/random-model.h). Its test accuracy is set beside
 // every trained probe's ("random_accuracy"), with selectivity_vs_random = test
 // accuracy − random_accuracy: what training added to what the prompt's tokens
 // already give (a family label that is a function of which tokens appear is
@@ -69,6 +69,7 @@
 
 #include "analysis/analysis.h"
 #include "model/model.h"
+#include "model/random-model.h"
 
 namespace strata {
 
@@ -89,9 +90,5 @@ LogisticProbe fit_probe(const Eigen::MatrixXd& X, const std::vector<int>& y, int
 std::vector<int> probe_predict(const LogisticProbe& probe, const Eigen::MatrixXd& X);
 // NaN for no items: there is no accuracy to report.
 double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
-
-// A model with the configuration and weight shapes of `model` (no tokenizer)
-// and weights drawn with `seed`: matrices normal(0, std), norm weights 1, biases 0.
-Model random_copy(const Model& model, uint64_t seed, double std);
 
 }  // namespace strata

@@ -9,6 +9,7 @@
 #include "analysis/study/probes.h"
 #include "analysis/shared/statistics.h"
 #include "base/error.h"
+#include "base/seeded-random.h"
 
 namespace strata {
 
@@ -68,7 +69,6 @@ json settings_json(const Settings& s) {
 }
 
 // Salted seeds: the halves, the null's draws and the random weights use independent streams.
-uint64_t salted(uint64_t seed, uint64_t salt) { return seed + salt * 0x9E3779B97F4A7C15ull; }
 
 // --- contrasts -------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ json run_study(const AnalysisRequest& request) {
                   std::to_string(side_count(real, ItemGroup::Recall)) + " recall and " +
                       std::to_string(side_count(real, ItemGroup::Reasoning)) + " reasoning");
   const ContrastLabels labels =
-      label_contrast(f, real.groups, real.strata, s.thresholds, salted(request.seed, 1), request, features_end,
+      label_contrast(f, real.groups, real.strata, s.thresholds, salted_seed(request.seed, 1), request, features_end,
                      s.nulls ? 0.45 : 1.0);
 
   json out = {{"items", describe_items(items, s.items)},
@@ -186,8 +186,8 @@ json run_study(const AnalysisRequest& request) {
   if (!s.nulls) return out;
 
   // The nulls: the same pipeline where no mechanism is meant to differ.
-  std::vector<Contrast> contrasts = {random_halves(items, ItemGroup::Recall, salted(request.seed, 2)),
-                                     random_halves(items, ItemGroup::Reasoning, salted(request.seed, 3)),
+  std::vector<Contrast> contrasts = {random_halves(items, ItemGroup::Recall, salted_seed(request.seed, 2)),
+                                     random_halves(items, ItemGroup::Reasoning, salted_seed(request.seed, 3)),
                                      kind_vs_kind(items, ItemGroup::Recall), kind_vs_kind(items, ItemGroup::Reasoning)};
   json nulls = json::array();
   double progress = 0.45;
@@ -196,18 +196,18 @@ json run_study(const AnalysisRequest& request) {
     check_sides(c);
     json l = nullptr;
     if (c.skipped.empty())
-      l = compact_labels(label_contrast(f, c.groups, c.strata, s.thresholds, salted(request.seed, 1), request, progress,
+      l = compact_labels(label_contrast(f, c.groups, c.strata, s.thresholds, salted_seed(request.seed, 1), request, progress,
                                         progress + step));
     nulls.push_back(null_json(c, l));
     progress += step;
   }
   request.report(progress, "random model");
-  const Model random = random_copy(request.session.model(), salted(request.seed, 4), s.random_std);
+  const Model random = random_copy(request.session.model(), salted_seed(request.seed, 4), s.random_std);
   const StudyFeatures rf = extract_study_features(request, items, what, progress, progress + step / 2, &random);
   Contrast on_random = real_contrast(items);
   on_random.name = "recall vs reasoning on a randomly initialised model";
   nulls.push_back(null_json(on_random, compact_labels(label_contrast(rf, on_random.groups, on_random.strata, s.thresholds,
-                                                                     salted(request.seed, 1), request,
+                                                                     salted_seed(request.seed, 1), request,
                                                                      progress + step / 2, 1.0))));
   out["nulls"] = nulls;
   request.report(1.0, "done");

@@ -44,7 +44,7 @@
 //       the family's first two kinds by name (skipped, with the reason, when
 //       the items hold fewer than two);
 //   "recall vs reasoning on a randomly initialised model"
-//       the real contrast on random_copy (probes.h) of the model, std random_std:
+//       the real contrast on random_copy (model/random-model.h) of the model, std random_std:
 //       what the prompts' tokens alone give, with no training.
 // In a null, side a plays recall's part and side b reasoning's in the labels.
 //
