@@ -9,7 +9,9 @@ namespace {
 
 constexpr size_t kMaxHooksPerUnit = 256;  // a causal-tracing window spans at most every layer
 
-void sweep_result_fields(const Checked& result, std::initializer_list<const char*> own) {
+// The parts every sweep result shares: no fields but its own and the common
+// ones, a time budget if cut, settings with a shard, and its items.
+SweepItems sweep_header(const Checked& result, const ReportShape& s, std::initializer_list<const char*> own) {
   result.object();
   for (const auto& item : result.value().items()) {
     bool known = false;
@@ -18,6 +20,22 @@ void sweep_result_fields(const Checked& result, std::initializer_list<const char
     if (!known) result.fail("unknown field \"" + item.key() + "\"");
   }
   time_budget(result);
+  shard_settings(result.field("settings"));
+  return sweep_items(result.field("items"), s);
+}
+
+// Every unit: only `fields`, indices increasing below n_units, then `check`.
+void each_unit(const Checked& result, std::initializer_list<const char*> fields,
+               const std::function<void(const Checked&)>& check) {
+  const int64_t n_units = units_header(result, kMaxUnits);
+  const Checked units = result.field("units");
+  int64_t previous = -1;
+  for (size_t i = 0; i < units.value().size(); ++i) {
+    const Checked u = units[i];
+    u.only_fields(fields);
+    unit_index(u, n_units, &previous);
+    check(u);
+  }
 }
 
 // An ablation unit's sites: [{"hook", "head"?, "neurons"?}], at most one per
@@ -39,17 +57,10 @@ void site_list(const Checked& sites, const ReportShape& s) {
 }  // namespace
 
 void check_ablation(const Checked& result, const ReportShape& s) {
-  sweep_result_fields(result, {"baseline"});
-  shard_settings(result.field("settings"));
-  const SweepItems items = sweep_items(result.field("items"), s);
+  const SweepItems items = sweep_header(result, s, {"baseline"});
   by_kind_and_family(result.field("baseline"), items, fraction_or_null);
-  const int64_t n_units = units_header(result, kMaxUnits);
-  const Checked units = result.field("units");
-  int64_t previous = -1;
-  for (size_t i = 0; i < units.value().size(); ++i) {
-    const Checked u = units[i];
-    u.only_fields({"unit", "level", "layer", "head", "neuron", "label", "sites", "accuracy", "drop"});
-    unit_index(u, n_units, &previous);
+  const auto fields = {"unit", "level", "layer", "head", "neuron", "label", "sites", "accuracy", "drop"};
+  each_unit(result, fields, [&](const Checked& u) {
     const std::string level = u.field("level").one_of({"layer", "attn", "mlp", "head", "neuron"});
     u.field("layer").integer(0, s.n_layers - 1);
     if (level == "head") u.field("head").integer(0, s.n_heads - 1);
@@ -58,13 +69,11 @@ void check_ablation(const Checked& result, const ReportShape& s) {
     site_list(u.field("sites"), s);
     by_kind_and_family(u.field("accuracy"), items, fraction_or_null);
     by_kind_and_family(u.field("drop"), items, signed_fraction_or_null);
-  }
+  });
 }
 
 void check_patching(const Checked& result, const ReportShape& s) {
-  sweep_result_fields(result, {"pairs"});
-  shard_settings(result.field("settings"));
-  const SweepItems items = sweep_items(result.field("items"), s);
+  const SweepItems items = sweep_header(result, s, {"pairs"});
   by_kind_and_family(result.field("pairs"), items, [&](const Checked& p) {
     p.only_fields({"n", "used", "skipped", "mean_ld_clean", "mean_ld_corrupt"});
     const int64_t n = p.field("n").integer(0, items.n_items);
@@ -73,13 +82,8 @@ void check_patching(const Checked& result, const ReportShape& s) {
     real_or_null(p.field("mean_ld_clean"));
     real_or_null(p.field("mean_ld_corrupt"));
   });
-  const int64_t n_units = units_header(result, kMaxUnits);
-  const Checked units = result.field("units");
-  int64_t previous = -1;
-  for (size_t i = 0; i < units.value().size(); ++i) {
-    const Checked u = units[i];
-    u.only_fields({"unit", "level", "hook", "boundary", "layer", "head", "position", "label", "recovery"});
-    unit_index(u, n_units, &previous);
+  const auto fields = {"unit", "level", "hook", "boundary", "layer", "head", "position", "label", "recovery"};
+  each_unit(result, fields, [&](const Checked& u) {
     const std::string level = u.field("level").one_of({"resid", "attn", "mlp", "head", "attn_pos", "mlp_pos", "head_pos"});
     u.field("hook").string(kMaxText);
     if (level == "resid") u.field("boundary").integer(0, s.n_layers);
@@ -89,7 +93,7 @@ void check_patching(const Checked& result, const ReportShape& s) {
       u.field("position").integer(0, items.n_pos - 1);
     u.field("label").string(kMaxText);
     by_kind_and_family(u.field("recovery"), items, real_or_null);
-  }
+  });
 }
 
 namespace {
@@ -104,9 +108,7 @@ void by_kind_and_all(const Checked& c, const SweepItems& items, const std::funct
 }  // namespace
 
 void check_causal_tracing(const Checked& result, const ReportShape& s) {
-  sweep_result_fields(result, {"embedding_std", "noise_std", "subject_fraction", "baseline"});
-  shard_settings(result.field("settings"));
-  const SweepItems items = sweep_items(result.field("items"), s);
+  const SweepItems items = sweep_header(result, s, {"embedding_std", "noise_std", "subject_fraction", "baseline"});
   result.field("embedding_std").number(0, kBig);
   result.field("noise_std").number(0, kBig);
   const Checked subject = result.field("subject_fraction");
@@ -118,14 +120,9 @@ void check_causal_tracing(const Checked& result, const ReportShape& s) {
     fraction_or_null(b.field("p_clean"));
     fraction_or_null(b.field("p_corrupt"));
   });
-  const int64_t n_units = units_header(result, kMaxUnits);
-  const Checked units = result.field("units");
-  int64_t previous = -1;
-  for (size_t i = 0; i < units.value().size(); ++i) {
-    const Checked u = units[i];
-    u.only_fields({"unit", "level", "boundary", "layer", "layers", "position", "hooks", "label", "indirect_effect",
-                   "restored_prob"});
-    unit_index(u, n_units, &previous);
+  const auto fields = {"unit",  "level", "boundary", "layer", "layers", "position",
+                       "hooks", "label", "indirect_effect", "restored_prob"};
+  each_unit(result, fields, [&](const Checked& u) {
     const std::string level = u.field("level").one_of({"resid", "mlp", "attn"});
     if (level == "resid") {
       u.field("boundary").integer(0, s.n_layers);
@@ -140,7 +137,7 @@ void check_causal_tracing(const Checked& result, const ReportShape& s) {
     u.field("label").string(kMaxText);
     by_kind_and_all(u.field("indirect_effect"), items, signed_fraction_or_null);
     by_kind_and_all(u.field("restored_prob"), items, fraction_or_null);
-  }
+  });
 }
 
 namespace {
