@@ -6,9 +6,9 @@ import { EnginePool } from './engine/pool.js';
 import { OrtBackend } from './engine/ort-backend.js';
 import { RunService, maxAbsDifference, summariseOnnx } from './engine/run-service.js';
 import { lessonById } from './lessons/index.js';
-import { ModelRegistry, SupersededError } from './models/registry.js';
+import { ModelChoice } from './model-choice.js';
+import { ModelRegistry } from './models/registry.js';
 import { fetchCard, fetchOnnx } from './models/sources.js';
-import { fetchHubModel, parseHubRef } from './models/hub.js';
 import { fitAblations, formatInterventions, toEngine, toggleAblation } from './state/interventions.js';
 import { StateStore, copyLink } from './state/store.js';
 import { Notices } from './ui/notices.js';
@@ -18,8 +18,6 @@ import { renderSummary } from './ui/summary.js';
 import { renderTabs } from './ui/tabs.js';
 import { ReportSession } from './reports.js';
 import { VIEWS, mountView } from './views/index.js';
-
-const SHA_ID = /^sha256-[0-9a-f]{64}$/;
 
 export class App {
   constructor(root) {
@@ -34,19 +32,19 @@ export class App {
     this.notices = new Notices(document.getElementById('notices'));
     this.reports = new ReportSession(this);
     this.generation = 0;
-    this.choice = 0;
+    this.models = new ModelChoice(this);
     this.marked = false;
     this.ort = new OrtBackend();
     this.renderQueued = false;
     this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {} };
     this.actions = {
       set: (patch) => this.update(patch),
-      selectModel: (id) => this.chooseModel(id),
+      selectModel: (id) => this.models.choose(id),
       setPrompt: (text) => this.update({ prompt: text.slice(0, 2000), item: null }),
       selectItem: (id) => this.update({ item: id, prompt: null }),
       toggleAblation: (a) => this.update({ interventions: toggleAblation(this.state.interventions, a) }),
-      openFiles: (files) => this.openFiles(files),
-      openHub: (text) => this.openHub(text),
+      openFiles: (files) => this.models.openFiles(files),
+      openHub: (text) => this.models.openHub(text),
       cancelHub: () => this.data.hub?.controller.abort(),
       notify: (text) => this.notify(text, 'error'),
       startLesson: (id) => this.goToStep(id, 0),
@@ -114,133 +112,6 @@ export class App {
     this.notices.add(text, kind, about);
   }
 
-  // --- models --------------------------------------------------------------------
-
-  // A model chosen in the menu: the latest choice wins (loads still running are
-  // cancelled), and what belonged to the previous model is cleared, with a notice.
-  chooseModel(id) {
-    if (id === this.data.model?.id && id === this.state.model) return this.refresh();
-    this.choice++;
-    this.stopHubDownload();
-    this.registry.cancelPendingExcept(id);
-    this.data.modelError = null;
-    const { patch, cleared } = this.store.perModelReset();
-    const from = this.data.model?.id;
-    if (cleared && from) this.notify(`Switching from ${from} to ${id} cleared ${cleared}: they belong to ${from}.`, 'info', 'switch');
-    return this.update({ ...patch, model: id });
-  }
-
-  async ensureModel() {
-    const wanted = this.state.model ?? this.manifest[0]?.id ?? null;
-    if (this.data.model?.id === wanted) return;
-    if (wanted === null) {
-      this.data.model = null;
-      return;
-    }
-    const known = this.registry.get(wanted);
-    if (known) {
-      this.modelReady(known);
-      return;
-    }
-    const entry = this.registry.entry(wanted);
-    if (!entry) {
-      if (SHA_ID.test(wanted)) {
-        this.data.model = null;
-        this.data.modelError = this.state.hub ? `This link opens ${this.state.hub} from the Hugging Face Hub: press "Open from the Hub" in the Model & prompt view (nothing is fetched until you do).`
-          : `This link uses a model that was opened from files (weights SHA-256 ${wanted.slice(7, 19)}…). Drop the same files in the Model & prompt view to open it.`;
-        this.notify(this.data.modelError, 'warning', 'model');
-        return;
-      }
-      this.notify(`The link's model "${wanted}" is not one of this page's models; the first one is shown instead.`, 'warning', 'model');
-      this.state.model = this.manifest[0]?.id ?? null;
-      this.writeHash();
-      return this.ensureModel();
-    }
-    this.data.loading = `Loading ${entry.id}…`;
-    this.render();
-    try {
-      const model = await this.registry.loadShipped(entry);
-      if ((this.state.model ?? this.manifest[0]?.id) === entry.id) this.modelReady(model);
-    } catch (error) {
-      if (error instanceof SupersededError || (this.state.model ?? this.manifest[0]?.id) !== entry.id) return;
-      this.data.model = null;
-      this.data.modelError = `Could not open the model "${entry.id}": ${error.message}`;
-    } finally {
-      if (this.data.loading === `Loading ${entry.id}…`) this.data.loading = null;
-    }
-  }
-
-  modelReady(model) {
-    this.data.model = model;
-    this.data.modelError = null;
-    this.notices.withdraw('model');
-  }
-
-  // A model from the Hugging Face Hub (models/hub.js), fetched only on this click;
-  // the link's file hashes are checked when it names this same model.
-  openHub(text) {
-    let ref;
-    try {
-      ref = parseHubRef(text);
-    } catch (error) {
-      this.data.modelError = `Could not open from the Hub: ${error.message}.`;
-      return this.render();
-    }
-    const name = `${ref.repo}@${ref.revision}`;
-    const hub = { name, controller: new AbortController(), progress: null };
-    const read = () => fetchHubModel(ref, { expected: this.state.hub === name ? this.state.hubFiles : null, signal: hub.controller.signal,
-      onProgress: (p) => { hub.progress = p; this.scheduleRender(); } });
-    return this.openFiles(null, hub, read);
-  }
-
-  // A Hub download still running when another model is chosen is stopped (its
-  // connection closed), and its progress bar goes with it.
-  stopHubDownload() {
-    const running = this.data.hub;
-    this.data.hub = null;
-    running?.controller.abort();
-  }
-
-  async openFiles(fileList, hub = null, read = undefined) {
-    const choice = ++this.choice;
-    this.stopHubDownload();
-    this.data.hub = hub;
-    const isCurrent = () => choice === this.choice;
-    this.registry.cancelPendingExcept(null);
-    this.data.loading = 'Reading the files…';
-    this.data.modelError = null;
-    this.render();
-    try {
-      const model = await this.registry.openDropped(fileList, isCurrent, (stage) => {
-        this.data.loading = stage;
-        this.render();
-      }, read);
-      this.data.loading = null;
-      if (hub) Object.assign(model, { hub: hub.name, name: `${hub.name} (Hugging Face Hub, weights SHA-256 ${String(model.info.weights_sha256).slice(0, 12)}…)` });
-      const { patch, cleared } = this.store.perModelReset();
-      const from = this.data.model?.id;
-      if (cleared && from && from !== model.id) this.notify(`Opening your model cleared ${cleared}: they belong to ${from}.`, 'info', 'switch');
-      if (model.suiteNote) this.notify(model.suiteNote.text, model.suiteNote.kind, 'suite');
-      await this.update({ ...patch, model: model.id, ...(hub && { hub: hub.name, hubFiles: model.hashes }) });
-    } catch (error) {
-      if (error instanceof SupersededError) {
-        this.notify(hub ? `${hub.name} was not opened from the Hub: another model was chosen while it loaded.`
-          : 'The dropped model was not opened: another model was chosen while it loaded.', 'info', 'switch');
-        return;
-      }
-      if (!isCurrent()) return;
-      this.data.loading = null;
-      if (hub?.controller.signal.aborted) this.notify(`The download of ${hub.name} was cancelled.`, 'info', 'model');
-      else this.data.modelError = hub ? `Could not open ${hub.name} from the Hub: ${error.message}.` : `Could not open the dropped model: ${error.message}`;
-      this.render();
-    } finally {
-      if (hub && this.data.hub === hub) {
-        this.data.hub = null;
-        this.scheduleRender();
-      }
-    }
-  }
-
   // The model card of the shipped model on screen, fetched when first asked for.
   async toggleCard() {
     const model = this.data.model;
@@ -296,7 +167,7 @@ export class App {
 
   async refresh() {
     const gen = ++this.generation;
-    await this.ensureModel();
+    await this.models.ensure();
     if (gen !== this.generation) return;
     const model = this.data.model;
     Object.assign(this.data, { prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {}, answerId: -1, backend: 'wasm' });
