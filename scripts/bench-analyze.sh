@@ -12,11 +12,8 @@
 #   bash scripts/bench-analyze.sh [MODEL...]      default: every model in models/
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=${STRATA_JOBS:-$(nproc)}
-native=${STRATA_NATIVE_BUILD:-build/native}
-[ -f "$native/CMakeCache.txt" ] ||
-  cmake -S . -B "$native" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$native" --target strata -j "$jobs" >/dev/null
+source scripts/bench-builds.sh
+build_native strata >/dev/null
 strata="$native/strata"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -6,17 +6,10 @@
 # STRATA_WASM_BUILD choose others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NODE_PATH=/usr/share/nodejs  # emcc -O2 and above look for acorn here
-jobs=${STRATA_JOBS:-$(nproc)}
-native=${STRATA_NATIVE_BUILD:-build/native}
-wasm=${STRATA_WASM_BUILD:-build/wasm}
+source scripts/bench-builds.sh
 
-[ -f "$native/CMakeCache.txt" ] ||
-  cmake -S . -B "$native" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$native" --target bench-matmul -j "$jobs"
-[ -f "$wasm/CMakeCache.txt" ] ||
-  emcmake cmake -S . -B "$wasm" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$wasm" --target bench-matmul -j "$jobs"
+build_native bench-matmul
+build_wasm bench-matmul
 
 echo "== native"
 "$native/tests/bench/bench-matmul"

@@ -15,20 +15,15 @@
 # go. STRATA_BENCH_QUICK=1 skips the largest configurations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NODE_PATH=/usr/share/nodejs  # emcc -O2 and above look for acorn here
-jobs=${STRATA_JOBS:-$(nproc)}
-native=${STRATA_NATIVE_BUILD:-build/native}
-wasm=${STRATA_WASM_BUILD:-build/wasm}
+source scripts/bench-builds.sh
 site=${STRATA_SITE_DIR:-web/dist}
 out=${STRATA_BENCH_OUT:-tests/bench/results}
 quick=${STRATA_BENCH_QUICK:-0}
 python=/usr/bin/python3  # Debian's interpreter: it has torch and numpy
 
 # --- builds ------------------------------------------------------------------
-[ -f "$native/CMakeCache.txt" ] || cmake -S . -B "$native" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$native" --target bench-forward -j "$jobs"
-[ -f "$wasm/CMakeCache.txt" ] || emcmake cmake -S . -B "$wasm" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$wasm" --target strata-engine bench-matmul bench-forward -j "$jobs"
+build_native bench-forward
+build_wasm strata-engine bench-matmul bench-forward
 if [ ! -f "$site/index.html" ] || ! cmp -s "$wasm/bindings/strata-engine.wasm" "$site/engine/strata-engine.wasm"; then
   STRATA_ENGINE_DIR="$wasm/bindings" STRATA_SITE_DIR="$site" bash scripts/build-site.sh
 fi
