@@ -31,13 +31,10 @@ import train as T  # noqa: E402
 from export import export_hf, load_shipped, write_json  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from model import Decoder  # noqa: E402
+from card_sections import MODELS, STRATA, write_section  # noqa: E402
 from observations import write_observations_section  # noqa: E402
 from onnx_export import check_with_ort_web, export_onnx  # noqa: E402
 
-MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-# The engine's command line (STRATA_NATIVE_BUILD chooses the build folder, as in scripts/).
-STRATA = os.path.join(os.environ.get("STRATA_NATIVE_BUILD", os.path.join(os.path.dirname(MODELS), "build", "native")),
-                      "strata")
 SHIPPED_FILES = ["config.json", "model.safetensors", "tokenizer.json", "suite.json", "model.onnx", "eval-torch.json"]
 
 
@@ -258,26 +255,8 @@ def circuits_section(model_dir):
     return "\n".join(lines)
 
 
-def replace_circuits_section(card, section):
-    """card.md with its circuits section replaced (or put before "What was tried")."""
-    start = card.find(CIRCUITS_HEADING)
-    if start < 0:
-        start = end = card.index("## What was tried")
-    else:
-        end = card.index("\n## ", start) + 1
-    return card[:start] + section + "\n" + card[end:]
-
-
 def write_circuits_section(model_dir):
-    if not os.path.exists(STRATA):
-        print(f"{STRATA} is missing (bash scripts/build.sh builds it): card.md is left without new circuits")
-        return
-    path = os.path.join(model_dir, "card.md")
-    with open(path, encoding="utf-8") as f:
-        card = f.read()
-    section = circuits_section(model_dir)  # before the card is opened for writing: a failed run leaves it whole
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(replace_circuits_section(card, section))
+    write_section(model_dir, CIRCUITS_HEADING, circuits_section, "circuits")
 
 
 def file_table(out_dir):

@@ -17,9 +17,9 @@ import subprocess
 import sys
 import tempfile
 
-MODELS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-STRATA = os.path.join(os.environ.get("STRATA_NATIVE_BUILD", os.path.join(os.path.dirname(MODELS), "build", "native")),
-                      "strata")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from card_sections import MODELS, STRATA, write_section  # noqa: E402
+
 HEADING = "## Observational analyses (`strata analyze --analysis tuned-lens,study,probes`, default settings)"
 ANALYSES = ["tuned-lens", "study", "probes"]
 
@@ -127,26 +127,8 @@ def observations_section(model_dir):
     return "\n".join(lines)
 
 
-def replace_section(card, section):
-    """card.md with its observations section replaced (or put before "What was tried")."""
-    start = card.find(HEADING)
-    if start < 0:
-        start = end = card.index("## What was tried")
-    else:
-        end = card.index("\n## ", start + len(HEADING)) + 1
-    return card[:start] + section + "\n" + card[end:]
-
-
 def write_observations_section(model_dir):
-    if not os.path.exists(STRATA):
-        print(f"{STRATA} is missing (bash scripts/build.sh builds it): card.md is left without new observations")
-        return
-    path = os.path.join(model_dir, "card.md")
-    with open(path, encoding="utf-8") as f:
-        card = f.read()
-    section = observations_section(model_dir)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(replace_section(card, section))
+    write_section(model_dir, HEADING, observations_section, "observations")
 
 
 def main():
