@@ -21,33 +21,33 @@ nlohmann::json run_neurons(const AnalysisRequest& request);
 nlohmann::json run_probes(const AnalysisRequest& request);
 
 const std::vector<AnalysisEntry>& analysis_table() {
-  // name, runner, needs a suite, sweep, description
+  // name, runner, needs a suite, reads the suite's items, sweep, description
   static const std::vector<AnalysisEntry> table = {
-      {"logit-lens", run_logit_lens, false, false,
+      {"logit-lens", run_logit_lens, false, true, false,
        "the final norm and unembedding applied at every layer boundary: answer probability, rank, KL to the output"},
-      {"tuned-lens", run_tuned_lens, true, false,
+      {"tuned-lens", run_tuned_lens, true, true, false,
        "a per-layer affine map fitted on every kind of the suite (KL to the output) before the logit lens; held-out KL per kind and layer"},
-      {"attention-flow", run_attention_flow, false, false,
+      {"attention-flow", run_attention_flow, false, true, false,
        "attention rollout and max-flow from the answer position to every input token"},
-      {"attribution", run_attribution, false, false,
+      {"attribution", run_attribution, false, true, false,
        "direct logit attribution of the answer (and answer minus foil) to embeddings, heads and MLPs"},
-      {"head-scores", run_head_scores, false, false,
+      {"head-scores", run_head_scores, false, false, false,
        "previous-token and induction scores of every head on repeated random tokens"},
-      {"ablation", run_ablation, true, true,
+      {"ablation", run_ablation, true, true, true,
        "knock out each layer, attention block, MLP, head (and neuron) in turn: accuracy per kind"},
-      {"patching", run_patching, true, true,
+      {"patching", run_patching, true, true, true,
        "copy clean activations into the corrupt run, site by site: normalised logit-difference recovery"},
-      {"causal-tracing", run_causal_tracing, true, true,
+      {"causal-tracing", run_causal_tracing, true, true, true,
        "noise the subject's embeddings, restore one state at a time: indirect effect on the answer"},
-      {"circuits", run_circuits, true, false,
+      {"circuits", run_circuits, true, true, false,
        "search a recall and a reasoning circuit, judge them on test items against random circuits: effects with 95% "
        "intervals and a verdict",
        circuits_defaults},
-      {"study", run_study, true, false,
+      {"study", run_study, true, true, false,
        "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels beside null contrasts"},
-      {"neurons", run_neurons, true, false,
+      {"neurons", run_neurons, true, true, false,
        "the most task-specific MLP neurons per layer and their activation distributions"},
-      {"probes", run_probes, true, false,
+      {"probes", run_probes, true, true, false,
        "per-layer logistic probes for family and answer: held-out accuracy, selectivity, random-model baseline"},
   };
   return table;
@@ -116,7 +116,11 @@ std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, c
 nlohmann::json analysis_list_json() {
   nlohmann::json list = nlohmann::json::array();
   for (const AnalysisEntry& e : analysis_table()) {
-    list.push_back({{"name", e.name}, {"needs_suite", e.needs_suite}, {"sweep", e.sweep}, {"description", e.description}});
+    list.push_back({{"name", e.name},
+                    {"needs_suite", e.needs_suite},
+                    {"reads_items", e.reads_items},
+                    {"sweep", e.sweep},
+                    {"description", e.description}});
     if (e.defaults) list.back()["defaults"] = e.defaults();
   }
   return list;

@@ -20,6 +20,9 @@ struct AnalysisEntry {
   const char* name;
   AnalysisRunner run;
   bool needs_suite;  // refuses to run without one
+  // reads the suite's items (every time with needs_suite, else when no prompt
+  // or item is focused), so it takes the item settings, "answered" among them
+  bool reads_items;
   bool sweep;        // an intervention sweep: accepts settings.shard to split its work
   const char* description;  // one line
   nlohmann::json (*defaults)() = nullptr;  // every setting's default, for the page; null when undeclared
@@ -39,7 +42,7 @@ const AnalysisEntry& analysis_named(const std::string& name, const std::string& 
 std::vector<std::string> analysis_names_from_list(const std::string& list, const std::string& where);
 std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, const std::string& where);
 
-// [{"name", "needs_suite", "sweep", "description", "defaults"?}] in table order.
+// [{"name", "needs_suite", "reads_items", "sweep", "description", "defaults"?}] in table order.
 nlohmann::json analysis_list_json();
 
 }  // namespace strata

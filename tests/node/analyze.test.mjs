@@ -157,6 +157,22 @@ test('the engine lists the analyses the command line lists', () => {
   assert.ok(list.find((a) => a.name === 'tuned-lens').needs_suite);
 });
 
+// The page sends "answered" only to analyses the list says read the suite's items.
+test('"reads_items" in the list says which analyses take the item settings', () => {
+  const list = JSON.parse(new Module.Engine().listAnalyses());
+  const entry = (name) => list.find((a) => a.name === name);
+  assert.ok(list.every((a) => !a.needs_suite || a.reads_items), 'an analysis that needs the suite must read its items');
+  assert.equal(entry('logit-lens').reads_items, true);
+  assert.equal(entry('head-scores').reads_items, false);
+  const lens = analyze('tiny-gpt2-world', ['--analysis', 'logit-lens', '--settings',
+    writeJson('lens-answered.json', { 'logit-lens': { answered: 'all', max_items_per_kind: 1 } })]);
+  assert.equal(lens.status, 0, lens.stderr);
+  const scores = analyze('tiny-gpt2-world', ['--analysis', 'head-scores', '--settings',
+    writeJson('scores-answered.json', { 'head-scores': { answered: 'all', n_sequences: 1 } })]);
+  assert.notEqual(scores.status, 0);
+  assert.match(scores.stderr, /answered/);
+});
+
 test('the same seed gives the same bytes; another seed other bytes', () => {
   const args = ['--analysis', 'head-scores,attribution', '--settings',
     writeJson('small.json', { 'head-scores': { n_sequences: 2 }, attribution: { max_items_per_kind: 1 } })];

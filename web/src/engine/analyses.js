@@ -1,25 +1,26 @@
-// Named analyses (the engine's `analyze`) through the worker pool. A sweep
-// (ablation, patching, causal tracing: one unit per component or layer ×
-// position) is split into one shard per worker with the setting
-// "shard": [index, count] — a shard computes the units with unit % count ==
-// index — and the shards' "units" are concatenated and sorted by unit, which
-// gives exactly the unsplit result. Progress is the mean of the shards'.
-export const SWEEPS = new Set(['ablation', 'patching', 'causal-tracing']);
+// Named analyses (the engine's `analyze`) through the worker pool. Each is
+// described by its entry in the engine's own list (engine.listAnalyses(), kept
+// in model.info.analyses): {name, needs_suite, reads_items, sweep, …}.
+//
+// A sweep (one unit per component or layer × position) is split into one
+// shard per worker with the setting "shard": [index, count] — a shard computes
+// the units with unit % count == index — and the shards' "units" are
+// concatenated and sorted by unit, which gives exactly the unsplit result.
+// Progress is the mean of the shards'.
 
-// The analyses that read the suite's items take "answered": "all" to keep the
-// items the model answers wrong (docs/methods.md, "Items"): these always, the
-// observation ones below only over the suite (not for one prompt or item).
-const OVER_THE_SUITE = new Set(['ablation', 'patching', 'causal-tracing', 'circuits', 'study', 'neurons', 'probes', 'tuned-lens']);
-const SUITE_OR_ONE = new Set(['logit-lens', 'attention-flow', 'attribution']);
-export function keepingAnsweredWrong(name, settings) {
-  const overSuite = OVER_THE_SUITE.has(name) || (SUITE_OR_ONE.has(name) && !('item' in settings) && !('prompt' in settings));
-  return overSuite ? { ...settings, answered: 'all' } : settings;
+// An analysis that reads the suite's items takes "answered": "all" to keep the
+// items the model answers wrong (docs/methods.md, "Items"): always when it
+// needs the suite, else only when it runs over the suite (not for one prompt or item).
+export function keepingAnsweredWrong(analysis, settings) {
+  const focused = 'item' in settings || 'prompt' in settings;
+  return analysis.reads_items && (analysis.needs_suite || !focused) ? { ...settings, answered: 'all' } : settings;
 }
 
 // onProgress(fraction, stage) is called as the workers report; an aborted
 // signal cancels every shard (pool.js).
-export async function runAnalysis(pool, key, name, { settings = {}, seed = 0 } = {}, onProgress = null, signal = null) {
-  const count = SWEEPS.has(name) ? Math.max(1, pool.size) : 1;
+export async function runAnalysis(pool, key, analysis, { settings = {}, seed = 0 } = {}, onProgress = null, signal = null) {
+  const { name } = analysis;
+  const count = analysis.sweep ? Math.max(1, pool.size) : 1;
   if (count === 1) {
     const { result } = await pool.analyze(key, name, { settings, seed }, onProgress, signal);
     return result;

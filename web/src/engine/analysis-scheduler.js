@@ -31,11 +31,11 @@ export class AnalysisScheduler {
   // the items the model answers wrong. -> {analyses: {label: entry},
   // previews: {label: entry}}, previews only while computing (no report).
   entries(model, wanted, { seed, report, keepWrong = false }) {
-    const available = new Set((model.info.analyses ?? []).map((a) => a.name));
+    const available = new Map((model.info.analyses ?? []).map((a) => [a.name, a]));
     const analyses = {};
     const previews = {};
     for (const { name, settings: asked, label = name, preview = false } of wanted) {
-      const settings = asked && keepWrong ? keepingAnsweredWrong(name, asked) : asked;
+      const settings = asked && keepWrong && available.has(name) ? keepingAnsweredWrong(available.get(name), asked) : asked;
       if (preview) {
         if (!report && settings && available.has(name)) previews[label] = this.#entry(model, name, settings, seed);
         continue;
@@ -86,7 +86,8 @@ export class AnalysisScheduler {
       for (const [k, v] of this.cache) if (v === entry) this.cache.delete(k);
       this.onRetry();
     };
-    entry.promise = runAnalysis(this.pool, model.key, name, { settings, seed }, (fraction, stage) => {
+    const analysis = model.info.analyses.find((a) => a.name === name);
+    entry.promise = runAnalysis(this.pool, model.key, analysis, { settings, seed }, (fraction, stage) => {
       entry.progress = fraction;
       entry.stage = stage;
       this.onChange();
