@@ -42,7 +42,7 @@ export function analysisResult(box, data, label, what) {
 }
 
 // The time an analysis with a budget may take on one engine before it runs on
-// fewer items, by the rule its header states (sweep-budget.h, observation-runners.h).
+// fewer items, by the rule its header states (sweep-budget.h, observation-runners.h, circuits.h).
 export const TIME_BUDGET_SECONDS = 60;
 
 // What a result says of the items it left out: those the model answers wrong
@@ -62,18 +62,18 @@ export function selectionNotes(result) {
   if (budget && Number.isFinite(budget.estimated_seconds_all)) {
     const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
     const over = `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows`;
-    const sample = `the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind`;
+    const sample = () => `the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind`;
     if (typeof budget.items_per_kind === 'object') {  // the circuits' item sets (circuits.h)
       const sets = ['selection', 'validation', 'test', 'null'];
-      const counts = (c) => sets.map((s) => c?.[s]).join('/');
-      notes.push(`sampled: ${counts(budget.items_per_kind)} items per kind in the ${sets.join('/')} sets instead of ${counts(budget.items_per_kind_all)}`
+      const perSet = (c) => sets.map((s) => c?.[s]).join('/');
+      notes.push(`sampled: ${perSet(budget.items_per_kind)} items per kind in the ${sets.join('/')} sets instead of ${perSet(budget.items_per_kind_all)}`
         + `${budget.candidates === 'attn_mlps' ? ', with whole attention layers and MLPs as the candidates instead of every head' : ''}, `
         + `because the whole analysis ${over} (about ${minutes(budget.estimated_seconds)} as run; the rule is in the methods, "Circuits and selective impairment").`);
     } else if (budget.objective) {  // the tuned lens's fit (observation-runners.h)
-      notes.push(`${budget.objective === 'kl' ? 'fitted' : 'fitted by least squares alone (without the KL objective)'} on ${sample}, `
+      notes.push(`${budget.objective === 'kl' ? 'fitted' : 'fitted by least squares alone (without the KL objective)'} on ${sample()}, `
         + `because the whole fit ${over} (about ${minutes(budget.estimated_seconds)} as run; the rule is in the methods, "Tuned lens").`);
     } else {
-      notes.push(`sampled: ${sample}, because the whole sweep ${over} `
+      notes.push(`sampled: ${sample()}, because the whole sweep ${over} `
         + `(about ${minutes(budget.estimated_seconds)} sampled; the rule is in the methods, "Sweeps and their time budget").`);
     }
   }
