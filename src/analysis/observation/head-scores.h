@@ -21,7 +21,7 @@
 namespace strata {
 
 struct HeadScoreSettings {
-  int period = 20;                // T
+  int period = 20;                // T; the analysis defaults to 20 or, when 2T (+1) exceeds n_ctx, the longest that fits
   int n_sequences = 4;
   uint32_t seed = 0;
   std::optional<int32_t> bos;     // a token put before the two repeats
