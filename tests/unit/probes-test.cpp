@@ -8,6 +8,7 @@
 
 #include "analysis/study/probes.h"
 #include "analysis/shared/statistics.h"
+#include "base/seeded-random.h"
 #include "io/files.h"
 #include "magnet-model.h"
 #include "model/forward.h"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analysis/shared/statistics.h"
+#include "base/seeded-random.h"
 
 using namespace strata;
 

@@ -59,7 +59,6 @@ LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const std::op
 
 }  // namespace
 
-
 Mat lens_logits(const Model& model, const Mat& h) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;

@@ -5,8 +5,9 @@
 //   p_l = softmax(W_U · Norm_final(h_l))
 //
 // Boundaries are numbered 0..n_layers (model/boundaries.h); the lens of the
-// last, the output of the last block, is the model's own output. The final norm is applied to h_l with h_l's own statistics
-// (mean and scale of that row), never with the ones cached for the last layer.
+// last, the output of the last block, is the model's own output. The final
+// norm is applied to h_l with h_l's own statistics (mean and scale of that
+// row), never with the ones cached for the last layer.
 //
 // The building blocks (boundaries, lens logits, KL) are shared with the tuned
 // lens (tuned-lens.h), which maps h_l through a fitted affine map first.

@@ -13,6 +13,7 @@
 #include "analysis/shared/statistics.h"
 #include "analysis/sweeps/sweep-budget.h"
 #include "base/error.h"
+#include "base/seeded-random.h"
 #include "base/sha256.h"
 
 namespace strata {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/seeded-random.h"
 
 namespace strata {
 

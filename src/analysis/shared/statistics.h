@@ -17,8 +17,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/seeded-random.h"
-
 namespace strata {
 
 double mean_of(const std::vector<double>& x);
@@ -52,6 +50,5 @@ std::vector<int> stratified_folds(const std::vector<int>& groups, int k, uint64_
 // The q-quantile (q in [0, 1]) with linear interpolation between order
 // statistics, as numpy.percentile(x, 100 q) by default. x must not be empty.
 double percentile(std::vector<double> x, double q);
-
 
 }  // namespace strata

@@ -9,6 +9,7 @@
 
 #include "analysis/shared/statistics.h"
 #include "base/error.h"
+#include "base/seeded-random.h"
 #include "model/forward.h"
 #include "tensor/ops.h"
 
