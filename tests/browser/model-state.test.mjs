@@ -87,6 +87,12 @@ test('switching model clears the ablations, layer, head and item of the previous
   assert.match(notice, /head 2 of layer 1, the MLP of layer 0/);
   assert.match(notice, /layer 1 and head 2/);
   assert.equal(await page.$('#summary-prediction b').then((b) => b.textContent()), 'Prediction ', 'the prediction is still labelled as ablated');
+  // A render (one per analysis step) keeps the notice's "×": a click across it is not lost.
+  const dismiss = await page.$('#notices .notice[data-about="switch"] button.dismiss');
+  await page.evaluate(() => window.strata.render());
+  assert.ok(await dismiss.evaluate((button) => button.isConnected), 'a render replaced the notice\'s dismiss button');
+  await dismiss.click();
+  assert.ok(!(await noticeTexts(page)).some((t) => t.includes('cleared')), 'the dismissed notice is still shown');
   assertClean(browser);
 });
 

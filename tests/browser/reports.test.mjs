@@ -84,7 +84,10 @@ test('an opened report is shown without recomputing, with the same numbers', asy
     assert.equal(await fresh.page.evaluate(() => window.strata.analysisCache.size), 0, 'the page computed an analysis while a report was open');
     assert.deepEqual(await chartValues(fresh.page), shownValues);
     await fresh.page.screenshot({ path: join(resultsDir, 'report-opened.png'), fullPage: true });
-    await fresh.page.click('#close-report');
+    const close = await fresh.page.$('#close-report');
+    await fresh.page.evaluate(() => window.strata.render());
+    assert.ok(await close.evaluate((button) => button.isConnected), 'a render replaced "Close report"');
+    await close.click();
     await fresh.page.waitForFunction(() => !document.getElementById('report-open'));
     assertClean(fresh);
   } finally {

@@ -1,7 +1,7 @@
 // The notices under the header: each says what it is about ('model', 'report',
 // 'run', 'link', …) so that it can be withdrawn when the state it describes goes
 // away — a notice about a model that was never opened must not outlive it.
-import { clear, el } from './dom.js';
+import { el } from './dom.js';
 
 const MAX_NOTICES = 16;
 
@@ -9,6 +9,7 @@ export class Notices {
   constructor(box) {
     this.box = box;
     this.list = [];
+    this.shown = new Map();  // notice -> its element
   }
 
   add(text, kind = 'warning', about = null) {
@@ -24,14 +25,27 @@ export class Notices {
     if (this.list.length !== before) this.render();
   }
 
+  // Each notice keeps its element while it stands: the page renders at every
+  // step of an analysis, and a rebuilt "×" would lose a click landing across a
+  // render (press and release on two different buttons) and the keyboard focus.
+  // Notices only join at the end, so appending keeps the list's order.
   render() {
-    clear(this.box);
-    this.list.forEach((n) => this.box.append(el('div', { class: `notice ${n.kind}`, dataset: { about: n.about ?? '' } }, [
-      el('span', { text: n.text }),
-      el('button', { type: 'button', class: 'dismiss', text: '×', 'aria-label': 'Dismiss this notice', onclick: () => {
-        this.list = this.list.filter((x) => x !== n);
-        this.render();
-      } }),
-    ])));
+    for (const [n, element] of this.shown) {
+      if (this.list.includes(n)) continue;
+      element.remove();
+      this.shown.delete(n);
+    }
+    for (const n of this.list) {
+      if (this.shown.has(n)) continue;
+      const element = el('div', { class: `notice ${n.kind}`, dataset: { about: n.about ?? '' } }, [
+        el('span', { text: n.text }),
+        el('button', { type: 'button', class: 'dismiss', text: '×', 'aria-label': 'Dismiss this notice', onclick: () => {
+          this.list = this.list.filter((x) => x !== n);
+          this.render();
+        } }),
+      ]);
+      this.shown.set(n, element);
+      this.box.append(element);
+    }
   }
 }

@@ -28,9 +28,13 @@ export function reportBar(box, actions) {
   });
   let busyText = null;
   let last = null;
+  let shown;  // what the status shows; redrawn only when it changes, so "Close report" is not replaced under the pointer
   function paint() {
-    clear(status);
     save.disabled = Boolean(busyText);
+    const now = busyText ?? last?.report ?? null;
+    if (now === shown) return;
+    shown = now;
+    clear(status);
     if (busyText) status.append(el('span', { class: 'loading', text: busyText }));
     else if (last?.report) status.append(...describe(last.report), el('button', { type: 'button', id: 'close-report', class: 'small', text: 'Close report', onclick: () => actions.closeReport() }));
   }
