@@ -14,8 +14,9 @@
 //
 // "answered_wrong" marks the items one model (named by its weights' SHA-256)
 // gets wrong under exact match (`strata suite --model`, the page's built
-// suites; analysis/shared/evaluate.h). Analyses on that model leave them out, as the
-// study does; on another model the marks are refused (analysis/item-marks.h).
+// suites; analysis/shared/evaluate.h). Analyses on that model leave them out,
+// as the study does; on another model the marks are refused (answered_wrong in
+// analysis/analysis.h).
 //
 // The answer is the token that follows the prompt. A prompt and its corrupt
 // prompt have the same token length (checked when a tokenizer is at hand).
