@@ -43,7 +43,6 @@ std::optional<std::string> take_string(json& settings, const std::string& key, c
 
 // --- what to look at: one prompt, one item, or the suite ---------------------
 
-
 Case item_case(const Session& session, const SuiteItem& item) {
   const std::string where = "suite item \"" + item.id + "\"";
   Case c{item.id, item.kind, session.tokenize(item.prompt), 0, std::nullopt};
@@ -53,8 +52,9 @@ Case item_case(const Session& session, const SuiteItem& item) {
   return c;
 }
 
-// The one case the settings name ("prompt"/"answer"/"foil" or "item"), taken
-// out of `settings`; nullopt when they name none (the suite is meant).
+namespace {
+
+// The one case the settings name, taken out of `settings`.
 std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, const std::string& analysis,
                                bool foil_allowed) {
   const auto prompt = take_string(settings, "prompt", analysis);
@@ -83,14 +83,28 @@ std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, c
   return c;
 }
 
+}  // namespace
 
-std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
-                                             const std::string& analysis, json& answered_wrong) {
-  const Suite& suite = request.require_suite(analysis);
-  const std::string split = reader.get_choice("split", "all", {"all", "trained", "heldout"});
-  const int max_per_kind = reader.get_int("max_items_per_kind", 0, 0, 1 << 20);
-  const bool keep = read_keep_answered_wrong(reader);
-  const std::set<std::string>& wrong = strata::answered_wrong(request.session, suite, keep);
+ObservationSettings::ObservationSettings(const AnalysisRequest& request, const std::string& analysis,
+                                         bool foil_allowed)
+    : request_(request),
+      analysis_(analysis),
+      settings_(request.settings),
+      focus_(take_focus(request, settings_, analysis, foil_allowed)),
+      reader_(settings_, analysis) {}
+
+void ObservationSettings::refuse_suite_settings() const {
+  for (const char* key : {"split", "max_items_per_kind", "answered"})
+    if (settings_.contains(key))
+      throw Error(analysis_ + "." + key + ": applies to the suite, not to one prompt or item");
+}
+
+std::map<std::string, KindCases> ObservationSettings::suite_cases(json& answered_wrong) {
+  const Suite& suite = request_.require_suite(analysis_);
+  const std::string split = reader_.get_choice("split", "all", {"all", "trained", "heldout"});
+  const int max_per_kind = reader_.get_int("max_items_per_kind", 0, 0, 1 << 20);
+  const bool keep = read_keep_answered_wrong(reader_);
+  const std::set<std::string>& wrong = strata::answered_wrong(request_.session, suite, keep);
   answered_wrong = keep || suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
   std::map<std::string, KindCases> by_kind;
   for (const SuiteItem& item : suite.items) {
@@ -103,12 +117,13 @@ std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, Set
     KindCases& k = by_kind[item.kind];
     k.family = item.family;
     if (max_per_kind > 0 && static_cast<int>(k.cases.size()) >= max_per_kind) continue;
-    k.cases.push_back(item_case(request.session, item));
+    k.cases.push_back(item_case(request_.session, item));
   }
   for (auto it = by_kind.begin(); it != by_kind.end();) it = it->second.cases.empty() ? by_kind.erase(it) : ++it;
   if (by_kind.empty())
-    throw Error(analysis + ".split: no item of the suite is in split \"" + split + "\"" +
+    throw Error(analysis_ + ".split: no item of the suite is in split \"" + split + "\"" +
                 (answered_wrong.is_null() ? "" : " and answered right by the model"));
+  reader_.finish();
   return by_kind;
 }
 
@@ -121,13 +136,6 @@ size_t count_cases(const std::map<std::string, KindCases>& by_kind) {
   size_t n = 0;
   for (const auto& [kind, k] : by_kind) n += k.cases.size();
   return n;
-}
-
-// Refuses suite-only settings when one prompt or item is looked at.
-void refuse_suite_settings(const json& settings, const std::string& analysis) {
-  for (const char* key : {"split", "max_items_per_kind", "answered"})
-    if (settings.contains(key))
-      throw Error(analysis + "." + key + ": applies to the suite, not to one prompt or item");
 }
 
 json case_json(const Session& session, const Case& c) {

@@ -28,30 +28,47 @@ struct Case {
 
 Case item_case(const Session& session, const SuiteItem& item);
 
-// The one case the settings name ("prompt"/"answer"/"foil" or "item"), taken
-// out of `settings`; nullopt when they name none (the suite is meant).
-std::optional<Case> take_focus(const AnalysisRequest& request, nlohmann::json& settings, const std::string& analysis,
-                               bool foil_allowed);
-
 struct KindCases {
   std::string family;
   std::vector<Case> cases;
 };
 
-// The suite's items by kind (kinds in name order, items in suite order),
-// narrowed by "split" and "max_items_per_kind", leaving out the items the
-// model answers wrong when the suite marks them (analysis.h answered_wrong)
-// unless "answered" is "all".
-// Then `answered_wrong` gets {kind: n left out} (a kind it answers no item of
-// has no cases); it stays null when the suite has no marks.
-std::map<std::string, KindCases> suite_cases(const AnalysisRequest& request, SettingsReader& reader,
-                                             const std::string& analysis, nlohmann::json& answered_wrong);
+// How every observation runner reads its settings: the focus ("prompt"/
+// "answer"/"foil" or "item") is taken out first and a reader covers the rest;
+// the runner then looks at that one case or at the suite's cases by kind. It
+// holds the settings its reader refers to, so it is neither copied nor moved.
+class ObservationSettings {
+ public:
+  ObservationSettings(const AnalysisRequest& request, const std::string& analysis, bool foil_allowed);
+  ObservationSettings(const ObservationSettings&) = delete;
+  ObservationSettings& operator=(const ObservationSettings&) = delete;
+
+  // The one case the settings name; nullopt when they name none (the suite is meant).
+  const std::optional<Case>& focus() const { return focus_; }
+  SettingsReader& reader() { return reader_; }
+
+  // For the focused case: refuses the settings only a suite run reads.
+  void refuse_suite_settings() const;
+
+  // The suite's items by kind (kinds in name order, items in suite order),
+  // narrowed by "split" and "max_items_per_kind", leaving out the items the
+  // model answers wrong when the suite marks them (analysis.h answered_wrong)
+  // unless "answered" is "all"; then every setting must have been read.
+  // `answered_wrong` gets {kind: n left out} (a kind it answers no item of
+  // has no cases); it stays null when the suite has no marks.
+  std::map<std::string, KindCases> suite_cases(nlohmann::json& answered_wrong);
+
+ private:
+  const AnalysisRequest& request_;
+  std::string analysis_;
+  nlohmann::json settings_;
+  std::optional<Case> focus_;
+  SettingsReader reader_;
+};
+
 // `result` with "answered_wrong" set to the counts suite_cases gave, when there are marks.
 nlohmann::json with_answered_wrong(nlohmann::json result, const nlohmann::json& answered_wrong);
 size_t count_cases(const std::map<std::string, KindCases>& by_kind);
-
-// Refuses suite-only settings when one prompt or item is looked at.
-void refuse_suite_settings(const nlohmann::json& settings, const std::string& analysis);
 
 nlohmann::json case_json(const Session& session, const Case& c);
 

@@ -32,20 +32,16 @@ Eigen::VectorXd row_vector(const Mat& m, Eigen::Index row) { return m.row(row).t
 // --- the runners ---------------------------------------------------------------
 
 json run_logit_lens(const AnalysisRequest& request) {
-  const std::string name = "logit-lens";
-  json settings = request.settings;
-  const std::optional<Case> focus = take_focus(request, settings, name, false);
-  SettingsReader reader(settings, name);
+  ObservationSettings in(request, "logit-lens", false);
   const Model& model = request.session.model();
-  if (focus) {
-    refuse_suite_settings(settings, name);
-    const LensSettings s = lens_settings(reader, *focus);
-    reader.finish();
+  if (const std::optional<Case>& focus = in.focus()) {
+    in.refuse_suite_settings();
+    const LensSettings s = lens_settings(in.reader(), *focus);
+    in.reader().finish();
     return {{"mode", "prompt"}, {"case", case_json(request.session, *focus)}, {"lens", to_json(logit_lens(model, focus->tokens, s))}};
   }
   json answered_wrong;
-  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
-  reader.finish();
+  const auto by_kind = in.suite_cases(answered_wrong);
   return with_answered_wrong({{"mode", "suite"},
                               {"position", "last prompt token"},
                               {"boundary_hooks", boundary_hook_names(model.config)},
@@ -54,14 +50,11 @@ json run_logit_lens(const AnalysisRequest& request) {
 }
 
 json run_attention_flow(const AnalysisRequest& request) {
-  const std::string name = "attention-flow";
-  json settings = request.settings;
-  const std::optional<Case> focus = take_focus(request, settings, name, false);
-  SettingsReader reader(settings, name);
+  ObservationSettings in(request, "attention-flow", false);
   const Model& model = request.session.model();
-  if (focus) {
-    refuse_suite_settings(settings, name);
-    reader.finish();
+  if (const std::optional<Case>& focus = in.focus()) {
+    in.refuse_suite_settings();
+    in.reader().finish();
     const std::vector<Mat> ra = residual_attention(model, focus->tokens);
     return {{"mode", "prompt"},
             {"case", case_json(request.session, *focus)},
@@ -69,8 +62,7 @@ json run_attention_flow(const AnalysisRequest& request) {
             {"flow", to_json(flow_from_residual_attention(ra, {}))}};
   }
   json answered_wrong;
-  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
-  reader.finish();
+  const auto by_kind = in.suite_cases(answered_wrong);
   const size_t total = count_cases(by_kind);
   size_t done = 0;
   json out = json::object();
@@ -103,20 +95,16 @@ json run_attention_flow(const AnalysisRequest& request) {
 }
 
 json run_attribution(const AnalysisRequest& request) {
-  const std::string name = "attribution";
-  json settings = request.settings;
-  const std::optional<Case> focus = take_focus(request, settings, name, true);
-  SettingsReader reader(settings, name);
+  ObservationSettings in(request, "attribution", true);
   const Model& model = request.session.model();
-  if (focus) {
-    refuse_suite_settings(settings, name);
-    reader.finish();
+  if (const std::optional<Case>& focus = in.focus()) {
+    in.refuse_suite_settings();
+    in.reader().finish();
     const LogitAttribution a = direct_logit_attribution(model, focus->tokens, {-1, focus->answer, focus->foil});
     return {{"mode", "prompt"}, {"case", case_json(request.session, *focus)}, {"attribution", to_json(a)}};
   }
   json answered_wrong;
-  const auto by_kind = suite_cases(request, reader, name, answered_wrong);
-  reader.finish();
+  const auto by_kind = in.suite_cases(answered_wrong);
   const size_t total = count_cases(by_kind);
   size_t done = 0;
   json components = json::array(), out = json::object();

@@ -279,10 +279,9 @@ TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSett
 }  // namespace
 
 TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
-  const std::string name = "tuned-lens";
-  json settings = request.settings;
-  const std::optional<Case> focus = take_focus(request, settings, name, false);
-  SettingsReader reader(settings, name);
+  ObservationSettings in(request, "tuned-lens", false);
+  const std::optional<Case>& focus = in.focus();
+  SettingsReader& reader = in.reader();
   const Model& model = request.session.model();
   TunedLensFitSettings fit_settings;
   fit_settings.objective = reader.get_choice("objective", "kl", {"kl", "least-squares"}) == "kl"
@@ -296,8 +295,7 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
   const double budget_seconds = reader.get_double("budget_seconds", 0.0, 0.0, 86400.0);
   json answered_wrong;
-  auto by_kind = suite_cases(request, reader, name, answered_wrong);
-  reader.finish();
+  auto by_kind = in.suite_cases(answered_wrong);
   const std::optional<json> budget = fit_to_time_budget(model.config, budget_seconds, fit_items_per_kind,
                                                         heldout_fraction, request.seed, by_kind, fit_settings);
 
