@@ -10,7 +10,7 @@
 //   engine.loadSuite(suiteText)                    -> {ok, error?, summary: jsonText}
 //       summary: {"model", "sha256", "n_items", "kinds": {kind: {"family", "optional", "n_items"}}};
 //       the suite stays loaded (across model loads) until the next loadSuite; a failed one unloads it
-//   engine.listAnalyses()                          -> jsonText: [{"name", "needs_suite", "reads_items", "sweep", "description", "defaults"?}]
+//   engine.listAnalyses()                          -> jsonText: [{"name", "needs_suite", "reads_items", "sweep", "description", "settings", "defaults"}]
 //   engine.analyze(name, requestJson, onProgress)  -> {ok, error?, result: jsonText}
 //       requestJson: {"settings": {...}, "seed": N}; runs on the loaded model and suite; onProgress is
 //       null or a function (fraction, stage) that must not throw; result is what a report stores

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "analysis/settings.h"
 #include "io/suite.h"
 #include "model/session.h"
 
@@ -40,31 +41,5 @@ struct AnalysisRequest {
 // when the suite has no marks, or when `keep` (the setting "answered": "all").
 // Throws Error when the marks are another model's.
 const std::set<std::string>& answered_wrong(const Session& session, const Suite& suite, bool keep = false);
-
-// Typed, ranged access to an analysis's settings object. Every key read is
-// remembered; finish() rejects the keys nobody read, so a misspelt setting is
-// an error naming it rather than silently ignored. Errors read
-// "<analysis>.<key>: expected ..., found ...".
-class SettingsReader {
- public:
-  SettingsReader(const nlohmann::json& settings, std::string analysis);
-
-  int get_int(const std::string& key, int fallback, int min_value, int max_value);
-  double get_double(const std::string& key, double fallback, double min_value, double max_value);
-  bool get_bool(const std::string& key, bool fallback);
-  std::string get_choice(const std::string& key, const std::string& fallback, const std::set<std::string>& choices);
-  void finish() const;
-
- private:
-  const nlohmann::json* find(const std::string& key);
-  std::string where(const std::string& key) const { return analysis_ + "." + key; }
-
-  const nlohmann::json& settings_;
-  std::string analysis_;
-  std::set<std::string> read_;
-};
-
-// The setting "answered": "right" (default: leave out the items marked wrong) | "all"; true for "all".
-bool read_keep_answered_wrong(SettingsReader& reader);
 
 }  // namespace strata

@@ -8,47 +8,50 @@
 #include "analysis/circuits/circuits.h"
 #include "analysis/observation/observation-runners.h"
 #include "analysis/sweeps/patching.h"
+#include "analysis/study/neurons.h"
+#include "analysis/study/probes.h"
+#include "analysis/study/study.h"
 #include "base/error.h"
 #include "io/json-reader.h"
 
 namespace strata {
 
-// study.h, neurons.h and probes.h (through study-features.h) define an
-// ItemSelection of their own that clashes with sweep.h's, so their runners
-// are declared here rather than included.
-nlohmann::json run_study(const AnalysisRequest& request);
-nlohmann::json run_neurons(const AnalysisRequest& request);
-nlohmann::json run_probes(const AnalysisRequest& request);
-
 const std::vector<AnalysisEntry>& analysis_table() {
-  // name, runner, needs a suite, reads the suite's items, sweep, description
+  // name, runner, needs a suite, reads the suite's items, sweep, description, settings
   static const std::vector<AnalysisEntry> table = {
       {"logit-lens", run_logit_lens, false, true, false,
-       "the final norm and unembedding applied at every layer boundary: answer probability, rank, KL to the output"},
+       "the final norm and unembedding applied at every layer boundary: answer probability, rank, KL to the output",
+       logit_lens_settings},
       {"tuned-lens", run_tuned_lens, true, true, false,
-       "a per-layer affine map fitted on every kind of the suite (KL to the output) before the logit lens; held-out KL per kind and layer"},
+       "a per-layer affine map fitted on every kind of the suite (KL to the output) before the logit lens; held-out KL per kind and layer",
+       tuned_lens_settings},
       {"attention-flow", run_attention_flow, false, true, false,
-       "attention rollout and max-flow from the answer position to every input token"},
+       "attention rollout and max-flow from the answer position to every input token", attention_flow_settings},
       {"attribution", run_attribution, false, true, false,
-       "direct logit attribution of the answer (and answer minus foil) to embeddings, heads and MLPs"},
+       "direct logit attribution of the answer (and answer minus foil) to embeddings, heads and MLPs",
+       attribution_settings},
       {"head-scores", run_head_scores, false, false, false,
-       "previous-token and induction scores of every head on repeated random tokens"},
+       "previous-token and induction scores of every head on repeated random tokens", head_scores_settings},
       {"ablation", run_ablation, true, true, true,
-       "knock out each layer, attention block, MLP, head (and neuron) in turn: accuracy per kind"},
+       "knock out each layer, attention block, MLP, head (and neuron) in turn: accuracy per kind", ablation_settings},
       {"patching", run_patching, true, true, true,
-       "copy clean activations into the corrupt run, site by site: normalised logit-difference recovery"},
+       "copy clean activations into the corrupt run, site by site: normalised logit-difference recovery",
+       patching_settings},
       {"causal-tracing", run_causal_tracing, true, true, true,
-       "noise the subject's embeddings, restore one state at a time: indirect effect on the answer"},
+       "noise the subject's embeddings, restore one state at a time: indirect effect on the answer",
+       causal_tracing_settings},
       {"circuits", run_circuits, true, true, false,
        "search a recall and a reasoning circuit, judge them on test items against random circuits: effects with 95% "
        "intervals and a verdict",
-       circuits_defaults},
+       circuits_settings},
       {"study", run_study, true, true, false,
-       "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels beside null contrasts"},
+       "the study's per-layer and per-head features, recall vs reasoning: Cohen's d, Mann-Whitney U, labels beside null contrasts",
+       study_settings},
       {"neurons", run_neurons, true, true, false,
-       "the most task-specific MLP neurons per layer and their activation distributions"},
+       "the most task-specific MLP neurons per layer and their activation distributions", neurons_settings},
       {"probes", run_probes, true, true, false,
-       "per-layer logistic probes for family and answer: held-out accuracy, selectivity, random-model baseline"},
+       "per-layer logistic probes for family and answer: held-out accuracy, selectivity, random-model baseline",
+       probes_settings},
   };
   return table;
 }
@@ -120,8 +123,9 @@ nlohmann::json analysis_list_json() {
                     {"needs_suite", e.needs_suite},
                     {"reads_items", e.reads_items},
                     {"sweep", e.sweep},
-                    {"description", e.description}});
-    if (e.defaults) list.back()["defaults"] = e.defaults();
+                    {"description", e.description},
+                    {"settings", e.settings().to_json()},
+                    {"defaults", e.settings().defaults()}});
   }
   return list;
 }

@@ -25,7 +25,7 @@ struct AnalysisEntry {
   bool reads_items;
   bool sweep;        // an intervention sweep: accepts settings.shard to split its work
   const char* description;  // one line
-  nlohmann::json (*defaults)() = nullptr;  // every setting's default, for the page; null when undeclared
+  const SettingsTable& (*settings)();  // its declared settings (settings.h)
 };
 
 // Every analysis, in the fixed order of `all`.
@@ -42,7 +42,8 @@ const AnalysisEntry& analysis_named(const std::string& name, const std::string& 
 std::vector<std::string> analysis_names_from_list(const std::string& list, const std::string& where);
 std::vector<std::string> analysis_names_from_json(const nlohmann::json& value, const std::string& where);
 
-// [{"name", "needs_suite", "reads_items", "sweep", "description", "defaults"?}] in table order.
+// [{"name", "needs_suite", "reads_items", "sweep", "description", "settings": [...] (SettingsTable::to_json),
+//   "defaults": {name: default}}] in table order.
 nlohmann::json analysis_list_json();
 
 }  // namespace strata

@@ -1,6 +1,6 @@
 // strata analyze --model DIR [--suite FILE] --analysis NAME[,NAME...]|all --out FILE
 //                [--seed N] [--settings FILE] [--progress] [--save-tuned-lens]
-// strata analyze --list
+// strata analyze --list [--json]
 #include "cli/analyze-command.h"
 
 #include <cmath>
@@ -30,7 +30,11 @@ std::string folder_name(const std::string& dir) {
   return slash == std::string::npos ? d : d.substr(slash + 1);
 }
 
-void print_list() {
+void print_list(bool as_json) {
+  if (as_json) {
+    std::cout << analysis_list_json().dump(2) << "\n";
+    return;
+  }
   for (const AnalysisEntry& e : analysis_table())
     std::cout << std::left << std::setw(16) << e.name << (e.needs_suite ? "suite " : "      ")
               << (e.sweep ? "sweep " : "      ") << e.description << "\n";
@@ -49,9 +53,11 @@ ProgressFn stderr_progress() {
 
 void analyze(const Args& args) {
   if (args.has("list")) {
-    if (args.options.size() + args.flags.size() > 1) throw Error("--list takes no other option");
-    return print_list();
+    const bool as_json = args.has("json");
+    if (args.options.size() + args.flags.size() > (as_json ? 2u : 1u)) throw Error("--list takes no other option but --json");
+    return print_list(as_json);
   }
+  if (args.has("json")) throw Error("--json: goes with --list (an analysis run writes its report with --out)");
   const std::string dir = args.required("model");
   const std::string out_path = args.required("out");
   ReportRequest request;
@@ -101,8 +107,8 @@ const Command& analyze_command() {
       "analyze",
       "strata analyze --model DIR [--suite FILE] --analysis NAME[,NAME...]|all --out FILE [--seed N]\n"
       "           [--settings FILE.json] [--progress] [--save-tuned-lens]\n"
-      "  strata analyze --list",
-      {{"model", "suite", "analysis", "out", "seed", "settings"}, {"progress", "list", "save-tuned-lens"}},
+      "  strata analyze --list [--json]",
+      {{"model", "suite", "analysis", "out", "seed", "settings"}, {"progress", "list", "json", "save-tuned-lens"}},
       analyze};
   return command;
 }

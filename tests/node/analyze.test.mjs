@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { settingsMarkdown } from '../../scripts/settings-doc.mjs';
 import { loadEngineModule, readModelFiles, root, strata } from './helpers.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'strata-analyze-'));
@@ -155,6 +156,41 @@ test('the engine lists the analyses the command line lists', () => {
   assert.deepEqual(list.map((a) => a.name), names);
   for (const name of analyses) assert.ok(names.includes(name), name);
   assert.ok(list.find((a) => a.name === 'tuned-lens').needs_suite);
+});
+
+// Each analysis's settings table (src/analysis/settings.h) is the one source of its defaults.
+test('the settings tables: listed alike by the engine and the command line, documented in docs/settings.md', () => {
+  const list = JSON.parse(new Module.Engine().listAnalyses());
+  const cli = strata('analyze', '--list', '--json');
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.deepEqual(list, cli.json);
+  for (const a of list) {
+    assert.ok(a.settings.length > 0, a.name);
+    assert.deepEqual(Object.keys(a.defaults).sort(), a.settings.map((s) => s.name).sort(), a.name);
+  }
+  assert.equal(readFileSync(join(root, 'docs/settings.md'), 'utf8'), settingsMarkdown(cli.json),
+    'docs/settings.md is stale: build/native/strata analyze --list --json | node scripts/settings-doc.mjs > docs/settings.md');
+});
+
+// A declared row the runner does not read would be refused as unknown, and a
+// default the runner does not use would change the results.
+test('every declared default, given explicitly, gives the results the defaults give', () => {
+  const list = JSON.parse(new Module.Engine().listAnalyses());
+  const explicit = {};
+  for (const name of analyses) {
+    explicit[name] = {};
+    for (const row of list.find((a) => a.name === name).settings)
+      if (row.default !== null && row.applies !== 'prompt or item') explicit[name][row.name] = row.default;
+    Object.assign(explicit[name], settings[name]);
+  }
+  withEngine('tiny-gpt2-world', (engine) => {
+    const results = (given) => {
+      const r = engine.report(JSON.stringify({ analyses, settings: given, seed: 5 }));
+      assert.ok(r.ok, r.error);
+      return JSON.stringify(JSON.parse(r.report).results);
+    };
+    assert.equal(results(explicit), results(settings));
+  });
 });
 
 // The page sends "answered" only to analyses the list says read the suite's items.

@@ -186,9 +186,14 @@ TEST_CASE("the registry lists the circuits defaults the analysis runs with", "[c
     if (entry["name"] == "circuits") CHECK(entry["defaults"] == d);
   const Session session(sweep_model());
   const json r = circuits(session, circuit_suite(), {});
+  // "answered" and "budget_seconds" are echoed only when set, as the sweeps echo them
+  CHECK(d["answered"] == "right");
+  CHECK(d["budget_seconds"] == 0.0);
+  CHECK(!r["settings"].contains("answered"));
+  CHECK(!r["settings"].contains("budget_seconds"));
   for (const auto& [key, value] : d.items())
     if (key != "selection_items_per_kind" && key != "validation_items_per_kind" && key != "null_items_per_kind" &&
-        key != "bootstrap_samples")
+        key != "bootstrap_samples" && key != "answered" && key != "budget_seconds")
       CHECK(r["settings"][key] == value);
 }
 

@@ -14,24 +14,35 @@ namespace strata {
 
 using nlohmann::json;
 
-json circuits_defaults() {
-  return {{"kinds", nullptr},
-          {"split", "auto"},
-          {"selection_items_per_kind", 12},
-          {"validation_items_per_kind", 12},
-          {"test_items_per_kind", 0},
-          {"null_items_per_kind", 8},
-          {"ablation", "resample"},
-          {"donors", 2},
-          {"candidates", "heads_mlps"},
-          {"restricted", false},
-          {"max_size", 4},
-          {"collateral_penalty", 2.0},
-          {"search_budget", 50000.0},
-          {"random_circuits", 200},
-          {"bootstrap_samples", 2000},
-          {"reuse_cache", true}};
+const SettingsTable& circuits_settings() {
+  static const SettingsTable table = {
+      names_setting("kinds", "the kinds to search on; default every kind of the suite that is not marked optional"),
+      choice_setting("split", "auto", {"auto", "trained", "heldout"},
+                     "\"auto\" asks recall kinds about trained facts and every other family about held-out items"),
+      integer_setting("selection_items_per_kind", 12, 2, 100000, "items per kind the circuits are searched on"),
+      integer_setting("validation_items_per_kind", 12, 2, 100000, "items per kind the circuit size is chosen on"),
+      integer_setting("test_items_per_kind", 0, 0, 100000, "items per kind the circuits are judged on (0: every remaining item)"),
+      integer_setting("null_items_per_kind", 8, 2, 100000, "items per kind the random circuits are scored on"),
+      choice_setting("ablation", "resample", {"resample", "mean", "zero"}, "how a component is switched off"),
+      integer_setting("donors", 2, 1, 16, "other items each item's resampled values come from (resample)"),
+      choice_setting("candidates", "heads_mlps", {"heads_mlps", "attn_mlps"},
+                     "the components a circuit is built from: every head and MLP, or every attention block and MLP"),
+      flag_setting("restricted", false,
+                   "add each MLP at the subject positions and each head at the last position as candidates"),
+      integer_setting("max_size", 4, 1, 8, "the most components in a circuit"),
+      number_setting("collateral_penalty", 2.0, 0, 100, "the weight of the effect on the other family in the objective"),
+      number_setting("search_budget", 50000.0, 0, 1e9,
+                     "forward passes the exhaustive search may take; over it, a greedy search with re-scoring"),
+      integer_setting("random_circuits", 200, 1, 100000, "random circuits of the same size and mix, the null"),
+      integer_setting("bootstrap_samples", 2000, 100, 100000, "resamples of the test items for the 95% intervals"),
+      reuse_cache_setting(),
+      answered_setting(),
+      budget_setting(),
+  };
+  return table;
 }
+
+json circuits_defaults() { return circuits_settings().defaults(); }
 
 namespace {
 
@@ -71,29 +82,27 @@ struct CircuitSettings {
 };
 
 CircuitSettings read_settings(const json& given) {
-  const json d = circuits_defaults();
-  SweepSettings settings(given, "circuits", {"kinds"});
-  SettingsReader& r = settings.scalars();
+  SettingsReader r(given, "circuits", circuits_settings());
   CircuitSettings s;
-  s.selection.kinds = settings.get_names("kinds");
+  s.selection.kinds = r.get_names("kinds");
   s.selection.keep_answered_wrong = read_keep_answered_wrong(r);
-  s.selection.split = r.get_choice("split", d["split"].get<std::string>(), {"auto", "trained", "heldout"});
-  s.selection_n = r.get_int("selection_items_per_kind", d["selection_items_per_kind"].get<int>(), 2, 100000);
-  s.validation_n = r.get_int("validation_items_per_kind", d["validation_items_per_kind"].get<int>(), 2, 100000);
-  s.test_n = r.get_int("test_items_per_kind", d["test_items_per_kind"].get<int>(), 0, 100000);
-  s.null_n = r.get_int("null_items_per_kind", d["null_items_per_kind"].get<int>(), 2, 100000);
-  s.ablation = r.get_choice("ablation", d["ablation"].get<std::string>(), {"resample", "mean", "zero"});
-  s.donors = r.get_int("donors", d["donors"].get<int>(), 1, 16);
-  s.candidates = r.get_choice("candidates", d["candidates"].get<std::string>(), {"heads_mlps", "attn_mlps"});
-  s.restricted = r.get_bool("restricted", d["restricted"].get<bool>());
-  s.search.max_size = r.get_int("max_size", d["max_size"].get<int>(), 1, 8);
-  s.search.penalty = r.get_double("collateral_penalty", d["collateral_penalty"].get<double>(), 0, 100);
-  s.search.budget = r.get_double("search_budget", d["search_budget"].get<double>(), 0, 1e9);
-  s.random_circuits = r.get_int("random_circuits", d["random_circuits"].get<int>(), 1, 100000);
-  s.bootstrap_samples = r.get_int("bootstrap_samples", d["bootstrap_samples"].get<int>(), 100, 100000);
-  s.reuse_cache = r.get_bool("reuse_cache", d["reuse_cache"].get<bool>());
-  s.budget_seconds = r.get_double("budget_seconds", 0.0, 0.0, 86400.0);
-  settings.finish();
+  s.selection.split = r.get_choice("split");
+  s.selection_n = r.get_int("selection_items_per_kind");
+  s.validation_n = r.get_int("validation_items_per_kind");
+  s.test_n = r.get_int("test_items_per_kind");
+  s.null_n = r.get_int("null_items_per_kind");
+  s.ablation = r.get_choice("ablation");
+  s.donors = r.get_int("donors");
+  s.candidates = r.get_choice("candidates");
+  s.restricted = r.get_bool("restricted");
+  s.search.max_size = r.get_int("max_size");
+  s.search.penalty = r.get_double("collateral_penalty");
+  s.search.budget = r.get_double("search_budget");
+  s.random_circuits = r.get_int("random_circuits");
+  s.bootstrap_samples = r.get_int("bootstrap_samples");
+  s.reuse_cache = r.get_bool("reuse_cache");
+  s.budget_seconds = r.get_double("budget_seconds");
+  r.finish();
   return s;
 }
 

@@ -32,29 +32,8 @@
 // (separated: both circuits' target lower bound ≥ 30 points, collateral upper
 // bound ≤ 5 points, ≥ 95% of random circuits beaten, contrast interval > 0).
 //
-// Settings (defaults from circuits_defaults(), the one source for the
-// command line and the page):
-//   kinds                      array of kind names; default every non-optional kind
-//   split                      "auto" (default) | "trained" | "heldout"
-//   answered                   "right" (default) | "all": keep the items marked answered wrong
-//   selection_items_per_kind   integer in [2, 100000], default 12
-//   validation_items_per_kind  integer in [2, 100000], default 12
-//   test_items_per_kind        integer in [0, 100000], default 0 (every remaining item)
-//   null_items_per_kind        integer in [2, 100000], default 8
-//   ablation                   "resample" (default) | "mean" | "zero"
-//   donors                     integer in [1, 16], default 2 (resample)
-//   candidates                 "heads_mlps" (default) | "attn_mlps"
-//   restricted                 false (default) | true: add each MLP at the
-//                              subject positions and each head at the last position
-//   max_size                   integer in [1, 8], default 4
-//   collateral_penalty         number in [0, 100], default 2
-//   search_budget              number in [0, 1e9], default 50000 (forward passes)
-//   random_circuits            integer in [1, 100000], default 200
-//   bootstrap_samples          integer in [100, 100000], default 2000
-//   reuse_cache                true (default) | false
-//   budget_seconds             number in [0, 86400], default 0 (no budget): the
-//                              time budget, its rule at fit_circuits_to_budget
-//                              (circuits.cpp; docs/methods.md)
+// Settings: circuits_settings() (below; docs/settings.md lists them). The
+// time budget's rule is at fit_circuits_to_budget (circuits.cpp; docs/methods.md).
 //
 // Result (objects have sorted keys; effects, drops and contrast in points):
 //   {"settings": {...as used},
@@ -90,6 +69,7 @@
 
 namespace strata {
 
+const SettingsTable& circuits_settings();
 // Every setting's default, as the registry lists them.
 nlohmann::json circuits_defaults();
 

@@ -85,24 +85,44 @@ std::optional<Case> take_focus(const AnalysisRequest& request, json& settings, c
 
 }  // namespace
 
+SettingsTable focus_settings(bool foil) {
+  std::vector<Setting> rows = {text_setting("prompt", "one prompt to look at, with its answer"),
+                               text_setting("answer", "the token that should follow the prompt (one token)")};
+  if (foil) rows.push_back(text_setting("foil", "a token to compare the answer with (one token)"));
+  rows.push_back(text_setting("item", "the id of one suite item to look at (its corrupt answer is the foil)"));
+  return SettingsTable(std::move(rows));
+}
+
+SettingsTable suite_case_settings(bool suite_only) {
+  const SettingScope scope = suite_only ? SettingScope::Suite : SettingScope::Always;
+  return {only_in(scope, choice_setting("split", "all", {"all", "trained", "heldout"}, "the suite items looked at")),
+          only_in(scope, integer_setting("max_items_per_kind", 0, 0, 1 << 20,
+                                         "the first N items of each kind in suite order (0: every item)")),
+          only_in(scope, answered_setting())};
+}
+
+Setting top_k_setting() {
+  return only_in(SettingScope::Focus, integer_setting("top_k", 5, 0, 100, "the most probable tokens shown per layer"));
+}
+
 ObservationSettings::ObservationSettings(const AnalysisRequest& request, const std::string& analysis,
-                                         bool foil_allowed)
+                                         const SettingsTable& table)
     : request_(request),
       analysis_(analysis),
       settings_(request.settings),
-      focus_(take_focus(request, settings_, analysis, foil_allowed)),
-      reader_(settings_, analysis) {}
+      focus_(take_focus(request, settings_, analysis, table.declares("foil"))),
+      reader_(settings_, analysis, table) {}
 
 void ObservationSettings::refuse_suite_settings() const {
-  for (const char* key : {"split", "max_items_per_kind", "answered"})
-    if (settings_.contains(key))
-      throw Error(analysis_ + "." + key + ": applies to the suite, not to one prompt or item");
+  for (const Setting& s : reader_.table().rows())
+    if (s.scope == SettingScope::Suite && settings_.contains(s.name))
+      throw Error(analysis_ + "." + s.name + ": applies to the suite, not to one prompt or item");
 }
 
 std::map<std::string, KindCases> ObservationSettings::suite_cases(json& answered_wrong) {
   const Suite& suite = request_.require_suite(analysis_);
-  const std::string split = reader_.get_choice("split", "all", {"all", "trained", "heldout"});
-  const int max_per_kind = reader_.get_int("max_items_per_kind", 0, 0, 1 << 20);
+  const std::string split = reader_.get_choice("split");
+  const int max_per_kind = reader_.get_int("max_items_per_kind");
   const bool keep = read_keep_answered_wrong(reader_);
   const std::set<std::string>& wrong = strata::answered_wrong(request_.session, suite, keep);
   answered_wrong = keep || suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
@@ -202,7 +222,7 @@ json lens_by_kind(const AnalysisRequest& request, const std::map<std::string, Ki
 
 LensSettings lens_settings(SettingsReader& reader, const Case& c) {
   LensSettings s;
-  s.top_k = reader.get_int("top_k", 5, 0, 100);
+  s.top_k = reader.get_int("top_k");
   s.target = c.answer;
   return s;
 }

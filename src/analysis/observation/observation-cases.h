@@ -33,13 +33,22 @@ struct KindCases {
   std::vector<Case> cases;
 };
 
-// How every observation runner reads its settings: the focus ("prompt"/
-// "answer"/"foil" or "item") is taken out first and a reader covers the rest;
+// The rows of the focus: prompt, answer, foil (with `foil`) and item.
+SettingsTable focus_settings(bool foil);
+// The rows of the suite's items: split, max_items_per_kind and answered,
+// applying to the suite only (`suite_only`) or always (the tuned lens is always
+// fitted on the suite).
+SettingsTable suite_case_settings(bool suite_only);
+// "top_k" (with a prompt or item).
+Setting top_k_setting();
+
+// How every observation runner reads its settings, by its table: the focus
+// ("prompt"/"answer"/"foil" or "item") is taken out first and a reader covers the rest;
 // the runner then looks at that one case or at the suite's cases by kind. It
 // holds the settings its reader refers to, so it is neither copied nor moved.
 class ObservationSettings {
  public:
-  ObservationSettings(const AnalysisRequest& request, const std::string& analysis, bool foil_allowed);
+  ObservationSettings(const AnalysisRequest& request, const std::string& analysis, const SettingsTable& table);
   ObservationSettings(const ObservationSettings&) = delete;
   ObservationSettings& operator=(const ObservationSettings&) = delete;
 
@@ -47,7 +56,7 @@ class ObservationSettings {
   const std::optional<Case>& focus() const { return focus_; }
   SettingsReader& reader() { return reader_; }
 
-  // For the focused case: refuses the settings only a suite run reads.
+  // For the focused case: refuses the settings only a suite run reads (the rows scoped to the suite).
   void refuse_suite_settings() const;
 
   // The suite's items by kind (kinds in name order, items in suite order),

@@ -29,10 +29,42 @@ Eigen::VectorXd row_vector(const Mat& m, Eigen::Index row) { return m.row(row).t
 
 }  // namespace
 
+// --- the settings --------------------------------------------------------------
+
+const SettingsTable& logit_lens_settings() {
+  static const SettingsTable table = focus_settings(false) + suite_case_settings(true) + SettingsTable{top_k_setting()};
+  return table;
+}
+
+const SettingsTable& attention_flow_settings() {
+  static const SettingsTable table = focus_settings(false) + suite_case_settings(true);
+  return table;
+}
+
+const SettingsTable& attribution_settings() {
+  static const SettingsTable table = focus_settings(true) + suite_case_settings(true);
+  return table;
+}
+
+const SettingsTable& head_scores_settings() {
+  static const SettingsTable table = {
+      per_model_integer_setting("bos", -1, -1, 1 << 30,
+                                "a token put before every sequence (-1: none); below the model's vocabulary size"),
+      per_model_integer_setting("period", nullptr, 2, 1 << 30,
+                                "the length T of the random sequence that is repeated (default 20, or the longest "
+                                "that fits the context twice when 20 does not)"),
+      integer_setting("n_sequences", 4, 1, 1024, "random sequences averaged over"),
+      per_model_integer_setting("token_min", 0, 0, 1 << 30, "the lowest token id drawn; below token_max"),
+      per_model_integer_setting("token_max", nullptr, 1, 1 << 30,
+                                "one past the highest token id drawn (default and most: the vocabulary size)"),
+  };
+  return table;
+}
+
 // --- the runners ---------------------------------------------------------------
 
 json run_logit_lens(const AnalysisRequest& request) {
-  ObservationSettings in(request, "logit-lens", false);
+  ObservationSettings in(request, "logit-lens", logit_lens_settings());
   const Model& model = request.session.model();
   if (const std::optional<Case>& focus = in.focus()) {
     in.refuse_suite_settings();
@@ -50,7 +82,7 @@ json run_logit_lens(const AnalysisRequest& request) {
 }
 
 json run_attention_flow(const AnalysisRequest& request) {
-  ObservationSettings in(request, "attention-flow", false);
+  ObservationSettings in(request, "attention-flow", attention_flow_settings());
   const Model& model = request.session.model();
   if (const std::optional<Case>& focus = in.focus()) {
     in.refuse_suite_settings();
@@ -95,7 +127,7 @@ json run_attention_flow(const AnalysisRequest& request) {
 }
 
 json run_attribution(const AnalysisRequest& request) {
-  ObservationSettings in(request, "attribution", true);
+  ObservationSettings in(request, "attribution", attribution_settings());
   const Model& model = request.session.model();
   if (const std::optional<Case>& focus = in.focus()) {
     in.refuse_suite_settings();
@@ -150,7 +182,7 @@ json run_attribution(const AnalysisRequest& request) {
 
 json run_head_scores(const AnalysisRequest& request) {
   const std::string name = "head-scores";
-  SettingsReader reader(request.settings, name);
+  SettingsReader reader(request.settings, name, head_scores_settings());
   const ModelConfig& c = request.session.model().config;
   HeadScoreSettings s;
   const int bos = reader.get_int("bos", -1, -1, c.d_vocab - 1);

@@ -6,21 +6,17 @@
 //   {"prompt": "...", "answer": "...", "foil": "..."}  one prompt (foil: attribution only)
 //   {"item": "<suite item id>"}                         one suite item (its corrupt answer is the foil)
 //   neither                                             the suite: per kind, averages at the answer
-//                                                       position (the prompt's last token), with
-//                                                       "split": "all" | "trained" | "heldout" and
-//                                                       "max_items_per_kind": N (0: every item),
-//                                                       "answered": "right" | "all" (analysis.h)
+//                                                       position (the prompt's last token)
 // Head scores are model-wide (repeated random tokens, drawn with the request's seed).
+// Each analysis's settings are its table below (docs/settings.md lists them).
 //
 // The tuned lens (tuned-lens.h) is always fitted on the suite (narrowed by
 // split and max_items_per_kind as above). Per kind, its items are shuffled
 // with the request's seed; the first ceil(heldout_fraction · n) (at least one,
 // leaving at least one) are held out and the next fit_items_per_kind are
-// fitted on, every position of each prompt. Settings: objective "kl" |
-// "least-squares", ridge 1e-3, steps 250, learning_rate 1e-3 (tuned-lens.h);
-// fit_items_per_kind 32 [1, 2^20]; heldout_fraction 0.2 [0.05, 0.5];
-// budget_seconds 0 [0, 86400] (0: none), the time budget (docs/methods.md,
-// "Tuned lens"; its rule in tuned-lens-runner.cpp, fit_to_time_budget).
+// fitted on, every position of each prompt. The time budget (budget_seconds;
+// docs/methods.md, "Tuned lens") has its rule in tuned-lens-runner.cpp,
+// fit_to_time_budget.
 // Result:
 //   {"mode", "fit_method", "settings": {...as used}, "boundary_hooks": [...],
 //    "fit": {"n_items", "n_positions", "by_kind": {kind: items used}, "positions_by_kind": {kind: n},
@@ -43,6 +39,12 @@
 #include "analysis/observation/tuned-lens.h"
 
 namespace strata {
+
+const SettingsTable& logit_lens_settings();
+const SettingsTable& tuned_lens_settings();
+const SettingsTable& attention_flow_settings();
+const SettingsTable& attribution_settings();
+const SettingsTable& head_scores_settings();
 
 nlohmann::json run_logit_lens(const AnalysisRequest& request);
 nlohmann::json run_tuned_lens(const AnalysisRequest& request);

@@ -278,22 +278,38 @@ TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSett
 
 }  // namespace
 
+const SettingsTable& tuned_lens_settings() {
+  static const SettingsTable table =
+      focus_settings(false) + suite_case_settings(false) +
+      SettingsTable{choice_setting("objective", "kl", {"kl", "least-squares"},
+                                   "what the lens is fitted to: KL to the model's output (from the least-squares "
+                                   "start), or least squares to the final residual alone"),
+                    number_setting("ridge", 1e-3, 0.0, 1e6, "the least-squares pull towards the identity"),
+                    integer_setting("steps", 250, 0, 5000, "Adam steps of the KL fit (250 as in the paper)"),
+                    number_setting("learning_rate", 1e-3, 1e-7, 1.0, "Adam's step size"),
+                    integer_setting("fit_items_per_kind", 32, 1, 1 << 20, "items of each kind fitted on"),
+                    number_setting("heldout_fraction", 0.2, 0.05, 0.5,
+                                   "the share of each kind's items (at least one, leaving one) held out"),
+                    top_k_setting(),
+                    budget_setting()};
+  return table;
+}
+
 TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
-  ObservationSettings in(request, "tuned-lens", false);
+  ObservationSettings in(request, "tuned-lens", tuned_lens_settings());
   const std::optional<Case>& focus = in.focus();
   SettingsReader& reader = in.reader();
   const Model& model = request.session.model();
   TunedLensFitSettings fit_settings;
-  fit_settings.objective = reader.get_choice("objective", "kl", {"kl", "least-squares"}) == "kl"
-                               ? TunedLensObjective::Kl
-                               : TunedLensObjective::LeastSquares;
-  fit_settings.ridge = reader.get_double("ridge", 1e-3, 0.0, 1e6);
-  fit_settings.steps = reader.get_int("steps", 250, 0, 5000);
-  fit_settings.learning_rate = reader.get_double("learning_rate", 1e-3, 1e-7, 1.0);
-  const int fit_items_per_kind = reader.get_int("fit_items_per_kind", 32, 1, 1 << 20);
-  const double heldout_fraction = reader.get_double("heldout_fraction", 0.2, 0.05, 0.5);
+  fit_settings.objective =
+      reader.get_choice("objective") == "kl" ? TunedLensObjective::Kl : TunedLensObjective::LeastSquares;
+  fit_settings.ridge = reader.get_double("ridge");
+  fit_settings.steps = reader.get_int("steps");
+  fit_settings.learning_rate = reader.get_double("learning_rate");
+  const int fit_items_per_kind = reader.get_int("fit_items_per_kind");
+  const double heldout_fraction = reader.get_double("heldout_fraction");
   const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
-  const double budget_seconds = reader.get_double("budget_seconds", 0.0, 0.0, 86400.0);
+  const double budget_seconds = reader.get_double("budget_seconds");
   json answered_wrong;
   auto by_kind = in.suite_cases(answered_wrong);
   const std::optional<json> budget = fit_to_time_budget(model.config, budget_seconds, fit_items_per_kind,

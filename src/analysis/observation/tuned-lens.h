@@ -18,11 +18,8 @@
 // Boundaries follow logit-lens.h: 0..n_layers-1 are fitted; boundary n_layers
 // (the final residual) is the identity and is not stored.
 //
-// Settings (TunedLensFitSettings; the suite runner reads them, observation-runners.h):
-//   objective      "kl" (default) | "least-squares"
-//   ridge          1e-3, [0, 1e6]    the least-squares pull towards the identity
-//   steps          250, [0, 5000]    Adam steps of the KL fit (250 as in the paper)
-//   learning_rate  1e-3, (0, 1]      Adam's step size
+// Settings (TunedLensFitSettings): the suite runner reads them from its table,
+// tuned_lens_settings() (observation-runners.h).
 //
 // File (safetensors, F32): for l in [0, n_layers)
 //   tuned_lens.{l}.weight  (d_model, d_model)  PyTorch nn.Linear layout [out, in]: h' = h · weightᵀ + bias

@@ -22,6 +22,18 @@ std::vector<int> histogram_counts(const std::vector<double>& x, double lo, doubl
   return counts;
 }
 
+const SettingsTable& neurons_settings() {
+  static const SettingsTable table =
+      study_item_settings() +
+      SettingsTable{mlp_activation_setting(),
+                    per_model_integer_setting("top_per_layer", nullptr, 1, 1 << 20,
+                                              "neurons per layer, by |d| (default 10, or d_mlp when smaller; at most d_mlp)"),
+                    integer_setting("bins", 20, 2, 200, "histogram bins"),
+                    number_setting("alpha", 1e-4, 0.0, 1.0, "a neuron is labelled when p_bonferroni ≤ alpha and |d| > d"),
+                    number_setting("d", 1.0, 0.0, 100.0, "the smallest |Cohen's d| of a labelled neuron")};
+  return table;
+}
+
 namespace {
 
 const std::vector<double> kQuantiles = {0.05, 0.25, 0.5, 0.75, 0.95};
@@ -35,14 +47,14 @@ struct Settings {
 };
 
 Settings read_settings(const json& settings, int d_mlp) {
-  SettingsReader r(settings, "neurons");
+  SettingsReader r(settings, "neurons", neurons_settings());
   Settings s;
   s.items = read_item_selection(r);
   s.mlp = read_mlp_activation(r);
   s.top_per_layer = r.get_int("top_per_layer", std::min(10, d_mlp), 1, d_mlp);
-  s.bins = r.get_int("bins", 20, 2, 200);
-  s.alpha = r.get_double("alpha", 1e-4, 0.0, 1.0);
-  s.d = r.get_double("d", 1.0, 0.0, 100.0);
+  s.bins = r.get_int("bins");
+  s.alpha = r.get_double("alpha");
+  s.d = r.get_double("d");
   r.finish();
   return s;
 }

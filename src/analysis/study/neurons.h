@@ -10,11 +10,9 @@
 // The top_per_layer neurons of largest |d| are reported per layer whether or
 // not they pass the thresholds; "label" says whether they do.
 //
-// Settings (errors name "neurons.<key>"):
-//   items_per_kind, split, kinds, answered, mlp_activation   as the study
-//   top_per_layer 10      neurons per layer
-//   bins 20               histogram bins
-//   alpha 1e-4, d 1.0     a neuron is labelled when p_bonferroni ≤ alpha and |d| > d
+// Settings: neurons_settings() (below; docs/settings.md lists them; errors
+// name "neurons.<key>"). A neuron is labelled when p_bonferroni ≤ alpha and
+// |d| > d.
 //
 // Result:
 // {"items": describe_items(), "mlp_activation": "silu(blocks.{l}.mlp.hook_pre)",
@@ -38,6 +36,7 @@
 
 namespace strata {
 
+const SettingsTable& neurons_settings();
 nlohmann::json run_neurons(const AnalysisRequest& request);
 
 // Counts of x in `bins` equal-width bins over [lo, hi] (the last bin closed).

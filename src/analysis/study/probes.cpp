@@ -114,6 +114,18 @@ double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth
 
 // --- the analysis ---------------------------------------------------------------
 
+const SettingsTable& probes_settings() {
+  static const SettingsTable table =
+      study_item_settings() +
+      SettingsTable{number_setting("test_fraction", 0.2, 0.05, 0.5,
+                                   "per kind, this share of items (at least 1) is held out for testing"),
+                    number_setting("l2", 1e-3, 0.0, 100.0, "the probe's L2 penalty"),
+                    integer_setting("iterations", 100, 1, 5000, "the probe's optimiser iterations"),
+                    flag_setting("random_model", true, "fit the same probes on a randomly initialised model"),
+                    random_std_setting()};
+  return table;
+}
+
 namespace {
 
 struct Settings {
@@ -125,14 +137,14 @@ struct Settings {
 };
 
 Settings read_settings(const json& settings) {
-  SettingsReader r(settings, "probes");
+  SettingsReader r(settings, "probes", probes_settings());
   Settings s;
   s.items = read_item_selection(r);
-  s.test_fraction = r.get_double("test_fraction", 0.2, 0.05, 0.5);
-  s.probe.l2 = r.get_double("l2", 1e-3, 0.0, 100.0);
-  s.probe.iterations = r.get_int("iterations", 100, 1, 5000);
-  s.random_model = r.get_bool("random_model", true);
-  s.random_std = r.get_double("random_std", 0.02, 1e-6, 10.0);
+  s.test_fraction = r.get_double("test_fraction");
+  s.probe.l2 = r.get_double("l2");
+  s.probe.iterations = r.get_int("iterations");
+  s.random_model = r.get_bool("random_model");
+  s.random_std = r.get_double("random_std");
   r.finish();
   return s;
 }

@@ -37,11 +37,8 @@
 // An accuracy with nothing to score (no test items, or no training items) is
 // null with a "reason" beside it, never 0.
 //
-// Settings (errors name "probes.<key>"):
-//   items_per_kind, split, kinds, answered   which items (study-features.h)
-//   test_fraction 0.2                 per kind, this share of items (at least 1) is held out
-//   l2 1e-3, iterations 100           the probe
-//   random_model true, random_std 0.02
+// Settings: probes_settings() (below; docs/settings.md lists them; errors
+// name "probes.<key>").
 //
 // Result:
 // {"items": describe_items(), "train_items": n, "test_items": n,
@@ -73,6 +70,7 @@
 
 namespace strata {
 
+const SettingsTable& probes_settings();
 nlohmann::json run_probes(const AnalysisRequest& request);
 
 struct ProbeSettings {

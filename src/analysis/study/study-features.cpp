@@ -26,11 +26,23 @@ const char* group_name(ItemGroup group) {
   return "?";
 }
 
+SettingsTable study_item_settings() {
+  return {integer_setting("items_per_kind", 0, 0, 1000000,
+                          "at most N items of each kind, drawn with the request's seed (0: every item)"),
+          choice_setting("split", "auto", {"auto", "all", "trained", "heldout"},
+                         "\"auto\": recall kinds on their trained facts (a held-out fact cannot be recalled), "
+                         "every other family on held-out items (reasoning the model was not trained on)"),
+          choice_setting("kinds", "required", {"required", "all"},
+                         "\"required\" leaves out the kinds the suite marks optional (which a model may answer at "
+                         "chance)"),
+          answered_setting()};
+}
+
 ItemSelection read_item_selection(SettingsReader& settings) {
   ItemSelection s;
-  s.items_per_kind = settings.get_int("items_per_kind", 0, 0, 1000000);
-  s.split = settings.get_choice("split", "auto", {"auto", "all", "trained", "heldout"});
-  s.required_kinds_only = settings.get_choice("kinds", "required", {"all", "required"}) == "required";
+  s.items_per_kind = settings.get_int("items_per_kind");
+  s.split = settings.get_choice("split");
+  s.required_kinds_only = settings.get_choice("kinds") == "required";
   s.keep_answered_wrong = read_keep_answered_wrong(settings);
   return s;
 }
@@ -148,9 +160,17 @@ nlohmann::json describe_items(const StudyItems& items, const ItemSelection& sele
 
 // --- features ------------------------------------------------------------------
 
+Setting mlp_activation_setting() {
+  return choice_setting("mlp_activation", "gate", {"gate", "post"},
+                        "the MLP activation read: the gated product (gate) or the activation function's output (post)");
+}
+
+Setting random_std_setting() {
+  return number_setting("random_std", 0.02, 1e-6, 10.0, "the std of the randomly initialised model's weights (model/random-model.h)");
+}
+
 MlpActivation read_mlp_activation(SettingsReader& settings) {
-  return settings.get_choice("mlp_activation", "gate", {"gate", "post"}) == "gate" ? MlpActivation::Gate
-                                                                                 : MlpActivation::Post;
+  return settings.get_choice("mlp_activation") == "gate" ? MlpActivation::Gate : MlpActivation::Post;
 }
 
 namespace {

@@ -42,21 +42,15 @@ namespace strata {
 enum class ItemGroup : int { Recall = 0, Reasoning = 1, Mixed = 2 };
 const char* group_name(ItemGroup group);
 
-// Which suite items an analysis reads, from its settings:
-//   "items_per_kind": N   at most N items of each kind, drawn with the request's seed
-//                         (0, the default: every item)
-//   "split": "auto" (default) | "all" | "trained" | "heldout"
-//                         "auto" as the circuits (sweep.h): recall kinds on their
-//                         trained facts (a held-out fact cannot be recalled), every
-//                         other family on held-out items (reasoning the model was not trained on)
-//   "kinds": "required" (default) | "all"   "required" leaves out the kinds the suite
-//                         marks optional (which a model may answer at chance)
+// Which suite items an analysis reads, from its settings (the rows of
+// study_item_settings: items_per_kind, split, kinds, answered).
 struct ItemSelection {
   int items_per_kind = 0;
   std::string split = "auto";
   bool required_kinds_only = true;
   bool keep_answered_wrong = false;  // "answered": "all"
 };
+SettingsTable study_item_settings();
 ItemSelection read_item_selection(SettingsReader& settings);
 // {"items_per_kind", "split", "kinds"} as the settings name them.
 nlohmann::json item_selection_json(const ItemSelection& selection);
@@ -90,7 +84,9 @@ nlohmann::json describe_items(const StudyItems& items, const ItemSelection& sele
 // --- features ------------------------------------------------------------------
 
 enum class MlpActivation { Gate, Post };
-MlpActivation read_mlp_activation(SettingsReader& settings);  // "mlp_activation": "gate" (default) | "post"
+Setting mlp_activation_setting();
+Setting random_std_setting();  // "random_std": the random model's weight std (model/random-model.h)  // "mlp_activation": "gate" (default) | "post"
+MlpActivation read_mlp_activation(SettingsReader& settings);
 // The hook the activation is read from, and how ("act(blocks.{l}.mlp.hook_pre)").
 std::string mlp_activation_source(const ModelConfig& config, MlpActivation activation);
 

@@ -15,6 +15,28 @@ namespace strata {
 
 using nlohmann::json;
 
+const SettingsTable& study_settings() {
+  static const SettingsTable table =
+      study_item_settings() +
+      SettingsTable{
+          mlp_activation_setting(),
+          integer_setting("replications", 5, 1, 50, "draws of two disjoint halves each label is replicated on"),
+          number_setting("consistency_threshold", 0.8, 0.0, 1.0,
+                         "the share of halves that must give a unit's label for it to count as consistent"),
+          number_setting("layer_alpha", 0.01, 0.0, 1.0, "a layer metric votes when p_bh ≤ this and |d| > layer_d"),
+          number_setting("layer_d", 0.8, 0.0, 100.0, "the smallest |Cohen's d| of a voting layer metric"),
+          integer_setting("layer_min_votes", 2, 1, 5, "votes a layer needs for a label"),
+          number_setting("head_alpha", 1e-4, 0.0, 1.0, "a head metric votes when p_bh ≤ this and |d| > head_d"),
+          number_setting("head_d", 1.0, 0.0, 100.0, "the smallest |Cohen's d| of a voting head metric"),
+          integer_setting("head_min_votes", 3, 1, 5, "votes a head needs for a label"),
+          number_setting("neuron_alpha", 1e-4, 0.0, 1.0, "a neuron is labelled when p_bonferroni ≤ this and |d| > neuron_d"),
+          number_setting("neuron_d", 1.0, 0.0, 100.0, "the smallest |Cohen's d| of a labelled neuron"),
+          integer_setting("top_neurons", 50, 0, 100000, "labelled neurons of largest |d| replicated on halves"),
+          flag_setting("nulls", true, "run the same pipeline on the null contrasts (study.h)"),
+          random_std_setting()};
+  return table;
+}
+
 namespace {
 
 struct Settings {
@@ -26,24 +48,24 @@ struct Settings {
 };
 
 Settings read_settings(const json& settings) {
-  SettingsReader r(settings, "study");
+  SettingsReader r(settings, "study", study_settings());
   Settings s;
   s.items = read_item_selection(r);
   s.mlp = read_mlp_activation(r);
   StudyThresholds& t = s.thresholds;
-  t.replications = r.get_int("replications", 5, 1, 50);
-  t.consistency_threshold = r.get_double("consistency_threshold", 0.8, 0.0, 1.0);
-  t.layer_alpha = r.get_double("layer_alpha", 0.01, 0.0, 1.0);
-  t.layer_d = r.get_double("layer_d", 0.8, 0.0, 100.0);
-  t.layer_min_votes = r.get_int("layer_min_votes", 2, 1, 5);
-  t.head_alpha = r.get_double("head_alpha", 1e-4, 0.0, 1.0);
-  t.head_d = r.get_double("head_d", 1.0, 0.0, 100.0);
-  t.head_min_votes = r.get_int("head_min_votes", 3, 1, 5);
-  t.neuron_alpha = r.get_double("neuron_alpha", 1e-4, 0.0, 1.0);
-  t.neuron_d = r.get_double("neuron_d", 1.0, 0.0, 100.0);
-  t.top_neurons = r.get_int("top_neurons", 50, 0, 100000);
-  s.nulls = r.get_bool("nulls", true);
-  s.random_std = r.get_double("random_std", 0.02, 1e-6, 10.0);
+  t.replications = r.get_int("replications");
+  t.consistency_threshold = r.get_double("consistency_threshold");
+  t.layer_alpha = r.get_double("layer_alpha");
+  t.layer_d = r.get_double("layer_d");
+  t.layer_min_votes = r.get_int("layer_min_votes");
+  t.head_alpha = r.get_double("head_alpha");
+  t.head_d = r.get_double("head_d");
+  t.head_min_votes = r.get_int("head_min_votes");
+  t.neuron_alpha = r.get_double("neuron_alpha");
+  t.neuron_d = r.get_double("neuron_d");
+  t.top_neurons = r.get_int("top_neurons");
+  s.nulls = r.get_bool("nulls");
+  s.random_std = r.get_double("random_std");
   r.finish();
   return s;
 }

@@ -48,15 +48,8 @@
 //       what the prompts' tokens alone give, with no training.
 // In a null, side a plays recall's part and side b reasoning's in the labels.
 //
-// Settings (errors name "study.<key>"):
-//   items_per_kind 0, split "auto", kinds "required"   which items (study-features.h)
-//   answered "right"                                   "all" keeps the items marked answered wrong
-//   mlp_activation                   "gate" (default) | "post"
-//   replications 5 [1, 50], consistency_threshold 0.8 [0, 1]
-//   layer_alpha 0.01, layer_d 0.8, layer_min_votes 2 [1, 5]
-//   head_alpha 1e-4, head_d 1.0, head_min_votes 3 [1, 5]
-//   neuron_alpha 1e-4, neuron_d 1.0, top_neurons 50
-//   nulls true, random_std 0.02
+// Settings: study_settings() (below; docs/settings.md lists them; errors name
+// "study.<key>").
 //
 // Result (keys of every object are sorted when written):
 // {"items": describe_items() (the kinds with family, split and n),
@@ -95,6 +88,7 @@
 
 namespace strata {
 
+const SettingsTable& study_settings();
 nlohmann::json run_study(const AnalysisRequest& request);
 
 }  // namespace strata

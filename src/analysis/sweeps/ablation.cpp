@@ -221,15 +221,26 @@ AblationLevel level_from_name(const std::string& name) {
 
 }  // namespace
 
+const SettingsTable& ablation_settings() {
+  static const SettingsTable table =
+      sweep_selection_settings(32, every_required_kind()) +
+      SettingsTable{choice_setting("method", "mean", {"mean", "zero", "resample"},
+                                   "what a switched-off component's output becomes: its mean over the items, zero, "
+                                   "or another item's value (ablation.h)"),
+                    name_list_setting("levels", {"layer", "attn", "mlp", "head"},
+                                      {"layer", "attn", "mlp", "head", "neuron"}, "the kinds of unit swept"),
+                    reuse_cache_setting(), budget_setting(), shard_setting()};
+  return table;
+}
+
 json run_ablation(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("ablation");
-  SweepSettings settings(request.settings, "ablation", {"kinds", "shard", "levels"});
+  SettingsReader settings(request.settings, "ablation", ablation_settings());
   SweepSelection selection = read_sweep_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
-  const std::string method = settings.scalars().get_choice("method", "mean", {"zero", "mean", "resample"});
-  const std::vector<std::string> level_names = settings.get_string_list(
-      "levels", {"layer", "attn", "mlp", "head"}, {"layer", "attn", "mlp", "head", "neuron"});
-  const bool reuse_cache = settings.scalars().get_bool("reuse_cache", true);
+  const std::string method = settings.get_choice("method");
+  const std::vector<std::string> level_names = settings.get_names("levels");
+  const bool reuse_cache = settings.get_bool("reuse_cache");
   const std::pair<int, int> shard = settings.get_shard();
   settings.finish();
 

@@ -29,13 +29,9 @@
 // resumes from the item's clean residual stream at block l (reuse_cache;
 // false recomputes from the embedding and gives the same numbers).
 //
-// Settings: items_per_kind, kinds, split, shard (sweep.h) and
-//   method       "mean" (default) | "zero" | "resample"
-//   levels       array of "layer" "attn" "mlp" "head" "neuron";
-//                default ["layer", "attn", "mlp", "head"]
-//   reuse_cache  true (default) | false
-//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
-//                the result then has "budget", the echo the items used)
+// Settings: ablation_settings() (below; docs/settings.md lists them). Over
+// budget_seconds, fewer items (sweep-budget.h: the result then has "budget",
+// the echo the items used).
 //
 // Result (objects have sorted keys; accuracies are fractions in [0, 1]; a drop
 // is baseline − ablated, positive when the ablation hurts):
@@ -120,6 +116,7 @@ class Ablator {
   std::vector<uint8_t> baseline_;
 };
 
+const SettingsTable& ablation_settings();
 nlohmann::json run_ablation(const AnalysisRequest& request);
 
 }  // namespace strata

@@ -102,19 +102,33 @@ std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, con
   return out;
 }
 
+const SettingsTable& causal_tracing_settings() {
+  static const SettingsTable table =
+      sweep_selection_settings(32, "default the recall kinds that are not optional") +
+      SettingsTable{number_setting("noise", 3.0, 0.0, 100.0,
+                                   "the noise on the subject's embeddings, in multiples of the embeddings' std"),
+                    integer_setting("samples", 2, 1, 100, "noise draws per item"),
+                    name_list_setting("levels", {"resid", "mlp", "attn"}, {"resid", "mlp", "attn"},
+                                      "the states restored"),
+                    per_model_integer_setting("window", 1, 1, 1024,
+                                              "layers restored together around each layer (mlp, attn); at most "
+                                              "the model's layers"),
+                    reuse_cache_setting(), budget_setting(), shard_setting()};
+  return table;
+}
+
 json run_causal_tracing(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("causal-tracing");
-  SweepSettings settings(request.settings, "causal-tracing", {"kinds", "shard", "levels"});
+  SettingsReader settings(request.settings, "causal-tracing", causal_tracing_settings());
   SweepSelection selection = read_sweep_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
-  const double noise = settings.scalars().get_double("noise", 3.0, 0.0, 100.0);
-  const int samples = settings.scalars().get_int("samples", 2, 1, 100);
-  const std::vector<std::string> levels =
-      settings.get_string_list("levels", {"resid", "mlp", "attn"}, {"resid", "mlp", "attn"});
+  const double noise = settings.get_double("noise");
+  const int samples = settings.get_int("samples");
+  const std::vector<std::string> levels = settings.get_names("levels");
   const Model& model = request.session.model();
   const ModelConfig& c = model.config;
-  const int window = settings.scalars().get_int("window", 1, 1, c.n_layers);
-  const bool reuse_cache = settings.scalars().get_bool("reuse_cache", true);
+  const int window = settings.get_int("window", 1, 1, c.n_layers);
+  const bool reuse_cache = settings.get_bool("reuse_cache");
   const std::pair<int, int> shard = settings.get_shard();
   settings.finish();
   const bool kinds_given = !selection.kinds.empty();

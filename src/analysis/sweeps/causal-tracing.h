@@ -29,15 +29,10 @@
 // being exactly 0. reuse_cache false runs everything from the embedding and
 // gives the same numbers.
 //
-// Settings: items_per_kind, kinds, split, shard (sweep.h); `kinds` defaults to
-// the recall kinds that are not optional. And:
-//   noise        number in [0, 100], default 3
-//   samples      integer in [1, 100], default 2
-//   levels       array of "resid" "mlp" "attn"; default ["resid", "mlp", "attn"]
-//   window       integer in [1, n_layers], default 1
-//   reuse_cache  true (default) | false
-//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
-//                the result then has "budget", the echo the items used)
+// Settings: causal_tracing_settings() (below; docs/settings.md lists them);
+// `kinds` defaults to the recall kinds that are not optional. Over
+// budget_seconds, fewer items (sweep-budget.h: the result then has "budget",
+// the echo the items used).
 //
 // Result (objects have sorted keys):
 //   {"settings": {...as read, "shard": [i, n]},
@@ -75,6 +70,7 @@ struct TraceSite {
 std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, const std::vector<std::string>& levels,
                                    int window);
 
+const SettingsTable& causal_tracing_settings();
 nlohmann::json run_causal_tracing(const AnalysisRequest& request);
 
 }  // namespace strata

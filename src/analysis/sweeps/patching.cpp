@@ -206,17 +206,31 @@ json pair_counts(const ItemSet& items, const std::vector<uint8_t>& used, const P
 
 }  // namespace
 
+const SettingsTable& patching_settings() {
+  static const SettingsTable table = [] {
+    std::vector<std::string> level_names;
+    for (PatchLevel level : kAllLevels) level_names.push_back(patch_level_name(level));
+    return sweep_selection_settings(32, every_required_kind()) +
+           SettingsTable{name_list_setting("levels", {"resid", "attn", "mlp", "head"}, level_names,
+                                           "the sites patched; the per-position attn_pos, mlp_pos and head_pos on "
+                                           "request (on the shipped models attn_pos and mlp_pos more than double "
+                                           "the sweep)"),
+                         number_setting("min_gap", 1.0, 0.0, 1e6,
+                                        "a pair is used when its clean and corrupt logit differences differ by at "
+                                        "least this much (logits)"),
+                         reuse_cache_setting(), budget_setting(), shard_setting()};
+  }();
+  return table;
+}
+
 json run_patching(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("patching");
-  SweepSettings settings(request.settings, "patching", {"kinds", "shard", "levels"});
+  SettingsReader settings(request.settings, "patching", patching_settings());
   SweepSelection selection = read_sweep_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
-  std::set<std::string> level_choices;
-  for (PatchLevel level : kAllLevels) level_choices.insert(patch_level_name(level));
-  const std::vector<std::string> level_names = settings.get_string_list(
-      "levels", {"resid", "attn", "mlp", "head"}, level_choices);
-  const double min_gap = settings.scalars().get_double("min_gap", 1.0, 0.0, 1e6);
-  const bool reuse_cache = settings.scalars().get_bool("reuse_cache", true);
+  const std::vector<std::string> level_names = settings.get_names("levels");
+  const double min_gap = settings.get_double("min_gap");
+  const bool reuse_cache = settings.get_bool("reuse_cache");
   const std::pair<int, int> shard = settings.get_shard();
   settings.finish();
 

@@ -28,14 +28,9 @@
 // `"reuse_cache": false` recomputes every patched run from the embedding,
 // skipping nothing (for benchmarks and tests; it gives the same numbers).
 //
-// Settings: items_per_kind, kinds, split, shard (sweep.h) and
-//   levels       default ["resid", "attn", "mlp", "head"]; the per-position
-//                attn_pos, mlp_pos and head_pos on request (on the shipped
-//                models attn_pos and mlp_pos more than double the sweep)
-//   min_gap      number in [0, 1e6], default 1 (logits)
-//   reuse_cache  true (default) | false
-//   budget_seconds  0 (default: none); over it, fewer items (sweep-budget.h:
-//                the result then has "budget", the echo the items used)
+// Settings: patching_settings() (below; docs/settings.md lists them). Over
+// budget_seconds, fewer items (sweep-budget.h: the result then has "budget",
+// the echo the items used).
 //
 // Result (objects have sorted keys; a mean over no pair is null):
 //   {"settings": {"items_per_kind", "kinds", "split", "levels", "min_gap", "reuse_cache", "shard": [i, n]},
@@ -102,6 +97,7 @@ class Patcher {
   std::vector<double> ld_clean_, ld_corrupt_;
 };
 
+const SettingsTable& patching_settings();
 nlohmann::json run_patching(const AnalysisRequest& request);
 
 }  // namespace strata

@@ -5,8 +5,8 @@
 
 namespace strata {
 
-double read_budget_seconds(SweepSettings& settings) {
-  return settings.scalars().get_double("budget_seconds", 0.0, 0.0, 86400.0);
+double read_budget_seconds(SettingsReader& settings) {
+  return settings.get_double("budget_seconds");
 }
 
 double forward_flops(const ModelConfig& c, int64_t n_pos) {

@@ -2,9 +2,8 @@
 // tracing): a sweep whose full run would take longer than the budget is run on
 // fewer items per kind, by a rule fixed in advance and stated in its result.
 //
-// Setting (of each of the three sweeps):
-//   budget_seconds  number in [0, 86400], default 0 (no budget). The page asks
-//                   for 60.
+// Setting (of each of the three sweeps): budget_seconds (settings.h
+// budget_setting; 0, the default, is no budget). The page asks for 60.
 //
 // The estimate (deterministic: the same model, suite and settings give the same
 // cut on every machine, so a report or a link reproduces it):
@@ -45,7 +44,7 @@ namespace strata {
 constexpr double kReferenceFlops = 2.0e10;
 constexpr int kMinItemsPerKind = 4;
 
-double read_budget_seconds(SweepSettings& settings);
+double read_budget_seconds(SettingsReader& settings);
 
 // Floating-point operations of one forward pass over n_pos tokens.
 double forward_flops(const ModelConfig& config, int64_t n_pos);

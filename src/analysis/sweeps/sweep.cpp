@@ -9,86 +9,25 @@ namespace strata {
 
 using nlohmann::json;
 
-namespace {
-
-json without_keys(const json& settings, const std::string& analysis, const std::set<std::string>& keys) {
-  if (!settings.is_object()) fail_expected(analysis, "an object of settings", settings.type_name());
-  json rest = json::object();
-  for (const auto& [key, value] : settings.items())
-    if (!keys.count(key)) rest[key] = value;
-  return rest;
-}
-
-json only_keys(const json& settings, const std::set<std::string>& keys) {
-  json lists = json::object();
-  for (const auto& [key, value] : settings.items())
-    if (keys.count(key) && !value.is_null()) lists[key] = value;
-  return lists;
-}
-
-}  // namespace
-
 // --- settings ------------------------------------------------------------------
 
-SweepSettings::SweepSettings(const json& settings, const std::string& analysis, const std::set<std::string>& list_keys)
-    : analysis_(analysis),
-      scalars_(without_keys(settings, analysis, list_keys)),
-      lists_(only_keys(settings, list_keys)),
-      reader_(scalars_, analysis) {}
-
-const json* SweepSettings::list(const std::string& key) const {
-  const auto it = lists_.find(key);
-  return it == lists_.end() ? nullptr : &*it;
+SettingsTable sweep_selection_settings(int items_per_kind, const std::string& kinds_doc) {
+  return {integer_setting("items_per_kind", items_per_kind, 1, 100000,
+                          "the first N items of each kind in its split, in suite order (fewer if the suite has "
+                          "fewer), leaving out the items the model answers wrong when the suite marks them"),
+          names_setting("kinds", "the kinds to run on; " + kinds_doc),
+          choice_setting("split", "auto", {"auto", "trained", "heldout"},
+                         "\"auto\" asks recall kinds about trained facts (held-out facts cannot be known) and "
+                         "every other family about held-out items"),
+          answered_setting()};
 }
 
-std::vector<std::string> SweepSettings::get_string_list(const std::string& key, const std::vector<std::string>& fallback,
-                                                        const std::set<std::string>& choices) {
-  const json* v = list(key);
-  if (!v) return fallback;
-  std::string expected = "a non-empty array of distinct names from";
-  for (const auto& c : choices) expected += " \"" + c + "\"";
-  if (!v->is_array() || v->empty()) fail_expected(analysis_ + "." + key, expected, v->dump());
-  std::vector<std::string> out;
-  for (const json& name : *v) {
-    if (!name.is_string() || !choices.count(name.get<std::string>()) ||
-        std::count(out.begin(), out.end(), name.get<std::string>()))
-      fail_expected(analysis_ + "." + key, expected, name.dump());
-    out.push_back(name.get<std::string>());
-  }
-  return out;
-}
-
-std::vector<std::string> SweepSettings::get_names(const std::string& key) {
-  const json* v = list(key);
-  if (!v) return {};
-  const std::string expected = "a non-empty array of distinct names";
-  if (!v->is_array() || v->empty()) fail_expected(analysis_ + "." + key, expected, v->dump());
-  std::vector<std::string> out;
-  for (const json& name : *v) {
-    if (!name.is_string() || std::count(out.begin(), out.end(), name.get<std::string>()))
-      fail_expected(analysis_ + "." + key, expected, name.dump());
-    out.push_back(name.get<std::string>());
-  }
-  return out;
-}
-
-std::pair<int, int> SweepSettings::get_shard() {
-  const json* v = list("shard");
-  if (!v) return {0, 1};
-  const std::string expected = "[index, count] with 0 <= index < count <= 4096";
-  if (!v->is_array() || v->size() != 2 || !(*v)[0].is_number_integer() || !(*v)[1].is_number_integer())
-    fail_expected(analysis_ + ".shard", expected, v->dump());
-  const int64_t index = (*v)[0].get<int64_t>(), count = (*v)[1].get<int64_t>();
-  if (count < 1 || count > 4096 || index < 0 || index >= count) fail_expected(analysis_ + ".shard", expected, v->dump());
-  return {static_cast<int>(index), static_cast<int>(count)};
-}
-
-SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_per_kind) {
+SweepSelection read_sweep_selection(SettingsReader& settings) {
   SweepSelection s;
-  s.items_per_kind = settings.scalars().get_int("items_per_kind", default_items_per_kind, 1, 100000);
+  s.items_per_kind = settings.get_int("items_per_kind");
   s.kinds = settings.get_names("kinds");
-  s.split = settings.scalars().get_choice("split", "auto", {"auto", "trained", "heldout"});
-  s.keep_answered_wrong = read_keep_answered_wrong(settings.scalars());
+  s.split = settings.get_choice("split");
+  s.keep_answered_wrong = read_keep_answered_wrong(settings);
   return s;
 }
 

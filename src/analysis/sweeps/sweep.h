@@ -2,24 +2,9 @@
 // share: their common settings, the items they run on, sharding into units,
 // and runs that resume from a cached residual stream.
 //
-// Common settings (each sweep echoes the values it used under "settings"):
-//   items_per_kind  int, default 32: the first N items of each kind in its
-//                   split, in suite order (fewer if the suite has fewer),
-//                   leaving out the items the model answers wrong when the
-//                   suite marks them (io/suite.h "answered_wrong")
-//   kinds           array of kind names; default every kind of the suite that
-//                   is not marked optional (and, when the suite marks the
-//                   items the model answers wrong, has an item it answers right)
-//   split           "auto" (default) | "trained" | "heldout". "auto" follows
-//                   the suite's meaning: recall kinds are asked about trained
-//                   facts ("trained"; held-out facts cannot be known), every
-//                   other family is evaluated on "heldout" items
-//   answered        "right" (default) | "all": "all" keeps the items the suite
-//                   marks as answered wrong (echoed only when "all")
-//   shard           [index, count], default [0, 1]: only the units with
-//                   unit % count == index are computed (ablation, patching,
-//                   causal tracing), so that Web Workers can split a sweep and
-//                   merge it by concatenating "units" and sorting by "unit"
+// Common settings (sweep_selection_settings and each sweep's table; each sweep
+// echoes the values it used under "settings"): which items (the first
+// items_per_kind of each kind in its split, in suite order), and the shard.
 // Every selected prompt must have one token length, and a corrupt prompt its
 // prompt's length (the suites are built that way): per-position means and
 // per-position results need it.
@@ -40,34 +25,6 @@ namespace strata {
 
 // --- settings ------------------------------------------------------------------
 
-// SettingsReader for the scalar settings, plus the list-valued ones (kinds,
-// shard, levels) that it does not type. The list keys a sweep accepts are
-// named up front and taken out before SettingsReader sees the object, so an
-// unknown key of either sort is still an error naming it.
-class SweepSettings {
- public:
-  SweepSettings(const nlohmann::json& settings, const std::string& analysis, const std::set<std::string>& list_keys);
-
-  SettingsReader& scalars() { return reader_; }
-  // Each entry one of `choices`, no repeats; `fallback` when absent.
-  std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& fallback,
-                                           const std::set<std::string>& choices);
-  // Names without a closed list (kinds), no repeats; empty when absent.
-  std::vector<std::string> get_names(const std::string& key);
-  // [index, count] with 0 <= index < count.
-  std::pair<int, int> get_shard();
-  void finish() const { reader_.finish(); }
-  const std::string& analysis() const { return analysis_; }
-
- private:
-  const nlohmann::json* list(const std::string& key) const;
-
-  std::string analysis_;
-  nlohmann::json scalars_;  // the settings without the list keys; reader_ refers to it
-  nlohmann::json lists_;
-  SettingsReader reader_;
-};
-
 struct SweepSelection {
   int items_per_kind = 32;
   int offset = 0;                  // items skipped at the start of each kind (circuits' evaluation items)
@@ -76,8 +33,15 @@ struct SweepSelection {
   bool keep_answered_wrong = false;  // "answered": "all"
 };
 
+// The rows of items_per_kind (its default given), kinds (`kinds_doc` says its
+// default), split and answered.
+SettingsTable sweep_selection_settings(int items_per_kind, const std::string& kinds_doc);
+inline const char* every_required_kind() {
+  return "default every kind of the suite that is not marked optional (and, when the suite marks the items the "
+         "model answers wrong, has an item it answers right)";
+}
 // Reads items_per_kind, kinds, split and answered.
-SweepSelection read_sweep_selection(SweepSettings& settings, int default_items_per_kind = 32);
+SweepSelection read_sweep_selection(SettingsReader& settings);
 nlohmann::json to_json(const SweepSelection& selection);
 
 // --- items ---------------------------------------------------------------------
