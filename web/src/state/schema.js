@@ -7,8 +7,10 @@
 
 import { formatInterventions, parseInterventions } from './interventions.js';
 import { formatFileHashes, parseFileHashes, parseHubRef } from '../models/hub.js';
+import { VIEWS as VIEW_MODULES } from '../views/index.js';
 
-export const VIEWS = ['model', 'attention', 'flow', 'lens', 'attribution', 'patching', 'ablation', 'study', 'neurons', 'lessons'];
+// The views a link may name: the view modules' own ids, in tab order.
+export const VIEWS = VIEW_MODULES.map((view) => view.id);
 export const BACKENDS = ['wasm', 'ort'];
 
 function int(min, max) {

@@ -13,14 +13,14 @@ import { el } from '../ui/dom.js';
 const FAMILIES = ['recall', 'reasoning'];
 
 // A component in the intervention vocabulary ({label, hook, head?, positions?})
-// as a click in the ablation view: whole heads and whole MLPs only.
-export function circuitAblations(components) {
+// as a click in the ablation view: whole heads and whole MLPs only, located in
+// the model's hook table (engine/hooks.js), never parsed from the name.
+export function circuitAblations(components, hooks) {
   const out = [];
   for (const c of components) {
-    if (c.positions) continue;
-    let m = /^blocks\.(\d+)\.attn\.hook_z$/.exec(c.hook);
-    if (m && Number.isInteger(c.head)) out.push({ kind: 'head', layer: +m[1], head: c.head });
-    else if ((m = /^blocks\.(\d+)\.hook_mlp_out$/.exec(c.hook))) out.push({ kind: 'mlp', layer: +m[1] });
+    const where = c.positions || !hooks ? null : hooks.locate(c.hook);
+    if (where?.part === 'attn.hook_z' && Number.isInteger(c.head)) out.push({ kind: 'head', layer: where.layer, head: c.head });
+    else if (where?.part === 'hook_mlp_out') out.push({ kind: 'mlp', layer: where.layer });
   }
   return out;
 }
@@ -28,8 +28,8 @@ export function circuitAblations(components) {
 const fmt = (x) => (x === null || x === undefined ? 'undefined' : x.toFixed(1));
 const range = (ci) => `[${fmt(ci?.[0])}, ${fmt(ci?.[1])}]`;
 
-function circuitLine(name, c, actions) {
-  const ablations = circuitAblations(c.components);
+function circuitLine(name, c, hooks, actions) {
+  const ablations = circuitAblations(c.components, hooks);
   const clickable = ablations.length === c.components.length;
   const t = c.test;
   return el('li', {}, [
@@ -51,10 +51,10 @@ function circuitLine(name, c, actions) {
 
 // Every single component, every circuit on the two fronts, the random circuits
 // and the two chosen circuits, each on the items it was measured on.
-function scatterPoints(result, actions) {
+function scatterPoints(result, hooks, actions) {
   const points = [];
   const ablate = (components) => {
-    const ablations = circuitAblations(components);
+    const ablations = circuitAblations(components, hooks);
     return ablations.length === components.length ? () => actions.set({ view: 'ablation', interventions: ablations }) : null;
   };
   const seen = new Set();
@@ -84,8 +84,8 @@ function scatterPoints(result, actions) {
   return points;
 }
 
-function dissociationFigure(result, actions) {
-  const points = scatterPoints(result, actions);
+function dissociationFigure(result, hooks, actions) {
+  const points = scatterPoints(result, hooks, actions);
   const items = result.items ?? {};
   const count = (set) => (set?.kinds ?? []).reduce((a, k) => a + k.n, 0);
   const legend = [
@@ -108,7 +108,8 @@ function dissociationFigure(result, actions) {
   });
 }
 
-export function circuitsSection(box, result, actions) {
+// `hooks`: the loaded model's hook table, where a circuit's components are located (none: no buttons).
+export function circuitsSection(box, result, hooks, actions) {
   const names = FAMILIES.filter((n) => result.circuits?.[n]);
   const rows = names.map((n) => {
     const t = result.circuits[n].test;
@@ -138,7 +139,7 @@ export function circuitsSection(box, result, actions) {
         + `validation items, and is shown here on test items only (${m.ablation ?? '?'} ablation). Whiskers: 95% bootstrap `
         + `intervals. Double-dissociation contrast ${fmt(contrast.value)} points ${range(contrast.ci)}.`,
     }),
-    el('ul', { class: 'circuit-list' }, names.map((n) => circuitLine(n, result.circuits[n], actions))),
-    names.length === 2 ? dissociationFigure(result, actions) : null,
+    el('ul', { class: 'circuit-list' }, names.map((n) => circuitLine(n, result.circuits[n], hooks, actions))),
+    names.length === 2 ? dissociationFigure(result, hooks, actions) : null,
   ].filter(Boolean));
 }

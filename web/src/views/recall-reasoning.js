@@ -80,7 +80,7 @@ export function mount(container, actions) {
         causalHeads(right[1], ablation.result, actions);
       }
       const circuitResult = analysisResult(circuits, data, 'circuits', 'Circuits');
-      if (circuitResult) circuitsSection(circuits, circuitResult, actions);
+      if (circuitResult) circuitsSection(circuits, circuitResult, data.model?.hooks, actions);
     },
   };
 }
