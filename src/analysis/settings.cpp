@@ -57,14 +57,18 @@ Setting shard_setting() {
 }
 
 Setting answered_setting() {
-  return choice_setting("answered", "right", {"right", "all"},
-                        "\"all\" keeps the items the suite marks as answered wrong by the loaded model");
+  Setting s = choice_setting("answered", "right", {"right", "all"},
+                             "\"all\" keeps the items the suite marks as answered wrong by the loaded model");
+  s.echoed_at_default = false;
+  return s;
 }
 
 Setting budget_setting() {
-  return number_setting("budget_seconds", 0.0, 0.0, 86400.0,
-                        "a time budget (0: none); over it, fewer items by a stated rule, and the result says so "
-                        "under \"budget\" (docs/methods.md)");
+  Setting s = number_setting("budget_seconds", 0.0, 0.0, 86400.0,
+                             "a time budget (0: none); over it, fewer items by a stated rule, and the result says so "
+                             "under \"budget\" (docs/methods.md)");
+  s.echoed_at_default = false;
+  return s;
 }
 
 Setting reuse_cache_setting() {
@@ -164,49 +168,52 @@ int SettingsReader::get_int(const std::string& key) {
 int SettingsReader::get_int(const std::string& key, int fallback, int min_value, int max_value) {
   row(key, SettingType::Integer);
   const json* v = find(key);
-  if (!v) return fallback;
+  if (!v) return used(key, fallback);
   const std::string range = "an integer in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]";
   if (!v->is_number_integer()) fail_expected(where(key), range, v->dump());
   const int64_t x = v->get<int64_t>();
   if (x < min_value || x > max_value) fail_expected(where(key), range, v->dump());
-  return static_cast<int>(x);
+  return used(key, static_cast<int>(x));
 }
 
 double SettingsReader::get_double(const std::string& key) {
   const Setting& s = row(key, SettingType::Number);
   const json* v = find(key);
-  if (!v) return s.fallback.get<double>();
+  if (!v) return used(key, s.fallback.get<double>());
   const std::string range = "a number in [" + json(s.min).dump() + ", " + json(s.max).dump() + "]";
   if (!v->is_number()) fail_expected(where(key), range, v->dump());
   const double x = v->get<double>();
   if (!(x >= s.min && x <= s.max)) fail_expected(where(key), range, v->dump());
-  return x;
+  return used(key, x);
 }
 
 bool SettingsReader::get_bool(const std::string& key) {
   const Setting& s = row(key, SettingType::Flag);
   const json* v = find(key);
-  if (!v) return s.fallback.get<bool>();
+  if (!v) return used(key, s.fallback.get<bool>());
   if (!v->is_boolean()) fail_expected(where(key), "true or false", v->dump());
-  return v->get<bool>();
+  return used(key, v->get<bool>());
 }
 
 std::string SettingsReader::get_choice(const std::string& key) {
   const Setting& s = row(key, SettingType::Choice);
   const json* v = find(key);
-  if (!v) return s.fallback.get<std::string>();
+  if (!v) return used(key, s.fallback.get<std::string>());
   const std::set<std::string> choices(s.choices.begin(), s.choices.end());
   std::string expected = "one of";
   for (const auto& c : choices) expected += " \"" + c + "\"";
   if (!v->is_string() || !choices.count(v->get<std::string>())) fail_expected(where(key), expected, v->dump());
-  return v->get<std::string>();
+  return used(key, v->get<std::string>());
 }
 
 std::vector<std::string> SettingsReader::get_names(const std::string& key) {
   const Setting& s = table_.at(key);
   if (s.type != SettingType::Names && s.type != SettingType::NameList) row(key, SettingType::Names);
   const json* v = find(key);
-  if (!v) return s.type == SettingType::NameList ? s.fallback.get<std::vector<std::string>>() : std::vector<std::string>{};
+  if (!v) {
+    used_[key] = s.fallback;
+    return s.type == SettingType::NameList ? s.fallback.get<std::vector<std::string>>() : std::vector<std::string>{};
+  }
   const std::set<std::string> choices(s.choices.begin(), s.choices.end());
   std::string expected = "a non-empty array of distinct names";
   if (s.type == SettingType::NameList) {
@@ -221,19 +228,26 @@ std::vector<std::string> SettingsReader::get_names(const std::string& key) {
       fail_expected(where(key), expected, name.dump());
     out.push_back(name.get<std::string>());
   }
-  return out;
+  return used(key, out);
 }
 
 std::pair<int, int> SettingsReader::get_shard() {
   row("shard", SettingType::Shard);
   const json* v = find("shard");
-  if (!v) return {0, 1};
+  if (!v) return used("shard", std::pair<int, int>{0, 1});
   const std::string expected = "[index, count] with 0 <= index < count <= 4096";
   if (!v->is_array() || v->size() != 2 || !(*v)[0].is_number_integer() || !(*v)[1].is_number_integer())
     fail_expected(where("shard"), expected, v->dump());
   const int64_t index = (*v)[0].get<int64_t>(), count = (*v)[1].get<int64_t>();
   if (count < 1 || count > 4096 || index < 0 || index >= count) fail_expected(where("shard"), expected, v->dump());
-  return {static_cast<int>(index), static_cast<int>(count)};
+  return used("shard", std::pair<int, int>{static_cast<int>(index), static_cast<int>(count)});
+}
+
+json SettingsReader::echo() const {
+  json out = used_;
+  for (const Setting& s : table_.rows())
+    if (!s.echoed_at_default && out.contains(s.name) && out[s.name] == s.fallback) out.erase(s.name);
+  return out;
 }
 
 void SettingsReader::finish() const {

@@ -47,6 +47,7 @@ struct Setting {
   bool per_model = false;            // default or range set by the loaded model (the doc says how)
   std::string doc;
   SettingScope scope = SettingScope::Always;
+  bool echoed_at_default = true;  // false: the echo names it only when it is not the default
 };
 
 // `setting` applying only in `scope`.
@@ -65,6 +66,7 @@ Setting shard_setting();
 Setting per_model_integer_setting(std::string name, nlohmann::json fallback, int min, int max, std::string doc);
 
 // The settings the analyses over the suite's items share.
+// (these two are echoed only when they are not the default)
 Setting answered_setting();     // "answered": "right" (default) | "all"
 Setting budget_setting();       // "budget_seconds": 0 (none) in [0, 86400]
 Setting reuse_cache_setting();  // "reuse_cache": true
@@ -108,6 +110,9 @@ class SettingsReader {
   // [index, count] with 0 <= index < count; [0, 1] when absent.
   std::pair<int, int> get_shard();
   void finish() const;
+  // {key: value used} for every key read (a Names setting left out: null), as
+  // a result's "settings" echo; a row not echoed_at_default is left out at its default.
+  nlohmann::json echo() const;
 
   const std::string& analysis() const { return analysis_; }
   const SettingsTable& table() const { return table_; }
@@ -115,12 +120,18 @@ class SettingsReader {
  private:
   const Setting& row(const std::string& key, SettingType type) const;
   const nlohmann::json* find(const std::string& key);
+  template <class T>
+  T used(const std::string& key, T value) {
+    used_[key] = value;
+    return value;
+  }
   std::string where(const std::string& key) const { return analysis_ + "." + key; }
 
   const nlohmann::json& settings_;
   std::string analysis_;
   const SettingsTable& table_;
   std::set<std::string> read_;
+  nlohmann::json used_ = nlohmann::json::object();
 };
 
 // The setting "answered": true for "all" (keep the items the suite marks answered wrong).

@@ -67,6 +67,28 @@ TEST_CASE("the reader takes each default and range from the table", "[settings]"
   g.finish();
 }
 
+TEST_CASE("the echo holds every setting read with the value used", "[settings]") {
+  const SettingsTable t = table() + SettingsTable{answered_setting(), budget_setting()};
+  const auto echo_of = [&](const json& given) {
+    SettingsReader r(given, "demo", t);
+    r.get_int("n");
+    r.get_double("x");
+    r.get_names("kinds");
+    r.get_names("levels");
+    r.get_int("k", 7, 0, 9);
+    r.get_choice("answered");
+    r.get_double("budget_seconds");
+    r.finish();
+    return r.echo();
+  };
+  // read as typed: an integer given for a number is echoed as the number used
+  CHECK(echo_of({{"x", 1}, {"answered", "right"}}) ==
+        json::parse(R"({"n": 3, "x": 1.0, "kinds": null, "levels": ["p"], "k": 7})"));
+  CHECK(echo_of({{"n", 4}, {"kinds", {"c"}}, {"answered", "all"}, {"budget_seconds", 60}}) ==
+        json::parse(R"({"n": 4, "x": 0.5, "kinds": ["c"], "levels": ["p"], "k": 7, "answered": "all",
+                        "budget_seconds": 60.0})"));
+}
+
 TEST_CASE("a bad setting is one error naming it", "[settings]") {
   CHECK_THAT(error_of({{"n", 11}}, [](SettingsReader& r) { r.get_int("n"); }),
              Equals("demo.n: expected an integer in [1, 10], found 11"));

@@ -44,6 +44,7 @@ struct Settings {
   int top_per_layer = 10;
   int bins = 20;
   double alpha = 1e-4, d = 1.0;
+  json echo;  // every setting with the value used
 };
 
 Settings read_settings(const json& settings, int d_mlp) {
@@ -56,6 +57,7 @@ Settings read_settings(const json& settings, int d_mlp) {
   s.alpha = r.get_double("alpha");
   s.d = r.get_double("d");
   r.finish();
+  s.echo = r.echo();
   return s;
 }
 
@@ -130,15 +132,7 @@ json run_neurons(const AnalysisRequest& request) {
   return {{"items", describe_items(items, s.items)},
           {"mlp_activation", mlp_activation_source(config, s.mlp)},
           {"quantile_levels", kQuantiles},
-          {"settings",
-           {{"items_per_kind", s.items.items_per_kind},
-            {"split", s.items.split},
-            {"kinds", item_selection_json(s.items)["kinds"]},
-            {"mlp_activation", s.mlp == MlpActivation::Gate ? "gate" : "post"},
-            {"top_per_layer", s.top_per_layer},
-            {"bins", s.bins},
-            {"alpha", s.alpha},
-            {"d", s.d}}},
+          {"settings", s.echo},
           {"layers", layers}};
 }
 

@@ -5,15 +5,7 @@
 //   "family": the item's family, recall or reasoning (binary; mixed items are left out), and
 //   "answer": the answer token (multinomial softmax over the answers seen in training).
 //
-// The probe: features standardised with the training items' mean and standard
-// deviation; weights W and bias b minimise mean cross-entropy + (l2 / 2)·‖W‖²
-// by Nesterov-accelerated full-batch gradient descent from zero, for a fixed
-// number of iterations, with step 1/L where L = ½·λ_max(ZᵀZ / n) + l2 bounds
-// the curvature (Z the standardised features with a column of ones; λ_max by
-// power iteration from a fixed vector); products in single precision.
-// Deterministic for given data on a given build. 100 iterations: on the
-// shipped models held-out accuracy changes by under 0.01 from 100 to 400
-// iterations while training accuracy keeps rising.
+// The probe: logistic-probe.h.
 // Items are split into training and test items per kind with the request's seed.
 //
 // Control task (Hewitt & Liang 2019): the same probe, with the same classes,
@@ -65,6 +57,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/study/logistic-probe.h"
 #include "model/model.h"
 #include "model/random-model.h"
 
@@ -72,21 +65,5 @@ namespace strata {
 
 const SettingsTable& probes_settings();
 nlohmann::json run_probes(const AnalysisRequest& request);
-
-struct ProbeSettings {
-  double l2 = 1e-3;
-  int iterations = 100;
-};
-
-struct LogisticProbe {
-  Eigen::RowVectorXd mean, scale;  // standardisation, (d)
-  Eigen::MatrixXd W;               // (d + 1, n_classes); the last row is the bias
-};
-
-// y[i] in [0, n_classes). X: (n, d).
-LogisticProbe fit_probe(const Eigen::MatrixXd& X, const std::vector<int>& y, int n_classes, const ProbeSettings& s);
-std::vector<int> probe_predict(const LogisticProbe& probe, const Eigen::MatrixXd& X);
-// NaN for no items: there is no accuracy to report.
-double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
 
 }  // namespace strata

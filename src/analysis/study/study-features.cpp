@@ -47,14 +47,6 @@ ItemSelection read_item_selection(SettingsReader& settings) {
   return s;
 }
 
-nlohmann::json item_selection_json(const ItemSelection& selection) {
-  nlohmann::json echo = {{"items_per_kind", selection.items_per_kind},
-                         {"split", selection.split},
-                         {"kinds", selection.required_kinds_only ? "required" : "all"}};
-  if (selection.keep_answered_wrong) echo["answered"] = "all";
-  return echo;
-}
-
 std::string split_for_family(const ItemSelection& selection, const std::string& family) {
   if (selection.split != "auto") return selection.split;
   return family == "recall" ? "trained" : "heldout";

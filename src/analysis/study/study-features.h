@@ -52,8 +52,6 @@ struct ItemSelection {
 };
 SettingsTable study_item_settings();
 ItemSelection read_item_selection(SettingsReader& settings);
-// {"items_per_kind", "split", "kinds"} as the settings name them.
-nlohmann::json item_selection_json(const ItemSelection& selection);
 // The split an item of `family` is read from under `selection` ("trained", "heldout" or "all").
 std::string split_for_family(const ItemSelection& selection, const std::string& family);
 

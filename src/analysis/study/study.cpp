@@ -45,6 +45,7 @@ struct Settings {
   StudyThresholds thresholds;
   bool nulls = true;
   double random_std = 0.02;
+  json echo;  // every setting with the value used
 };
 
 Settings read_settings(const json& settings) {
@@ -67,27 +68,8 @@ Settings read_settings(const json& settings) {
   s.nulls = r.get_bool("nulls");
   s.random_std = r.get_double("random_std");
   r.finish();
+  s.echo = r.echo();
   return s;
-}
-
-json settings_json(const Settings& s) {
-  const StudyThresholds& t = s.thresholds;
-  json out = item_selection_json(s.items);
-  out.update({{"mlp_activation", s.mlp == MlpActivation::Gate ? "gate" : "post"},
-              {"replications", t.replications},
-              {"consistency_threshold", t.consistency_threshold},
-              {"layer_alpha", t.layer_alpha},
-              {"layer_d", t.layer_d},
-              {"layer_min_votes", t.layer_min_votes},
-              {"head_alpha", t.head_alpha},
-              {"head_d", t.head_d},
-              {"head_min_votes", t.head_min_votes},
-              {"neuron_alpha", t.neuron_alpha},
-              {"neuron_d", t.neuron_d},
-              {"top_neurons", t.top_neurons},
-              {"nulls", s.nulls},
-              {"random_std", s.random_std}});
-  return out;
 }
 
 // Salted seeds: the halves, the null's draws and the random weights use independent streams.
@@ -199,7 +181,7 @@ json run_study(const AnalysisRequest& request) {
               {"mlp_activation", mlp_activation_source(request.session.model().config, s.mlp)},
               {"sign", "d = (mean_reasoning - mean_recall) / sqrt((var_recall + var_reasoning) / 2), sample variances; "
                        "d > 0: higher on reasoning items"},
-              {"settings", settings_json(s)},
+              {"settings", s.echo},
               {"layers", labels.layers},
               {"heads", labels.heads},
               {"neurons", labels.neurons},
