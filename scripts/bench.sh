@@ -6,19 +6,28 @@
 # size, and the page's load time and size. Each figure is printed with its
 # target. Takes a few minutes; nothing here is a pass/fail test.
 #
+# Comparisons between processes (PyTorch against the engine, the GPT-2 path
+# against the LLaMA path) run in rounds that alternate the two sides (A, B, A,
+# B, ...); the report gives the median of the per-round ratios and their
+# spread. The load average is recorded at the start and the end, and the
+# report warns when the machine was busy (a 1-minute load above half the cores
+# before the run began): figures from a busy machine are not to be quoted.
+#
 #   bash scripts/bench.sh
 #
 # Environment: STRATA_NATIVE_BUILD (default build/native), STRATA_WASM_BUILD
 # (default build/wasm) and STRATA_SITE_DIR (default web/dist) choose the build
 # folders; the site is rebuilt there when it is missing or carries another
 # engine. STRATA_BENCH_OUT (default tests/bench/results) is where the results
-# go. STRATA_BENCH_QUICK=1 skips the largest configurations.
+# go. STRATA_BENCH_QUICK=1 skips the largest configurations; STRATA_BENCH_ROUNDS
+# (default 5) is the number of alternating rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-builds.sh
 site=${STRATA_SITE_DIR:-web/dist}
 out=${STRATA_BENCH_OUT:-tests/bench/results}
 quick=${STRATA_BENCH_QUICK:-0}
+rounds=${STRATA_BENCH_ROUNDS:-5}
 python=/usr/bin/python3  # Debian's interpreter: it has torch and numpy
 
 # --- builds ------------------------------------------------------------------
@@ -34,6 +43,10 @@ mkdir -p "$work/raw" "$work/ckpt" "$out"
 native_bench="$native/tests/bench/bench-forward"
 wasm_bench=(node --no-experimental-fetch "$wasm/tests/bench/bench-forward.js")
 say() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+load1=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load1" -v c="$(nproc)" 'BEGIN { exit !(l > c / 2) }'; then
+  say "WARNING: the machine is busy (1-minute load $load1 on $(nproc) cores); ratios between processes will not hold"
+fi
 # record NAME COMMAND...: the command's JSON output goes to raw/NAME.json.
 record() {
   local name=$1
@@ -62,18 +75,29 @@ record kernels node --no-experimental-fetch "$wasm/tests/bench/bench-matmul.js" 
 # --- engine vs the PyTorch reference on the shipped models ---------------------------
 # The sweep's pairs: the patching analysis's selection, items_per_kind of every non-optional kind.
 per_kind=1
+shipped=()
 for dir in models/*/; do
-  [ -f "$dir/model.onnx" ] || continue
-  m=$(basename "$dir")
-  say "engine vs PyTorch: $m"
-  record "pairs-$m" "$native_bench" pairs --model "$dir" --items-per-kind $per_kind
-  record "torch-$m" $python tests/bench/torch-bench.py "$dir" "$work/raw/pairs-$m.json" --repeats 11
-  record "native-forward-$m" "$native_bench" forward --model "$dir" --capture all
-  record "wasm-forward-$m" "${wasm_bench[@]}" forward --model "$dir" --capture all
-  record "native-sweep-$m" "$native_bench" sweep --model "$dir" --items-per-kind $per_kind --reuse 1 --recovery 1
-  record "native-analyze-$m" "$native_bench" analyze --model "$dir" --items-per-kind $per_kind --reuse 1
-  record "wasm-analyze-$m" "${wasm_bench[@]}" analyze --model "$dir" --items-per-kind $per_kind --reuse 1
-  record "wasm-analyze-noreuse-$m" "${wasm_bench[@]}" analyze --model "$dir" --items-per-kind $per_kind --reuse 0
+  [ -f "$dir/model.onnx" ] && shipped+=("$(basename "$dir")")
+done
+for m in "${shipped[@]}"; do
+  record "pairs-$m" "$native_bench" pairs --model "models/$m" --items-per-kind $per_kind
+  record "native-sweep-$m" "$native_bench" sweep --model "models/$m" --items-per-kind $per_kind --reuse 1 --recovery 1
+  record "native-analyze-$m" "$native_bench" analyze --model "models/$m" --items-per-kind $per_kind --reuse 1
+  record "wasm-analyze-$m" "${wasm_bench[@]}" analyze --model "models/$m" --items-per-kind $per_kind --reuse 1
+  record "wasm-analyze-noreuse-$m" "${wasm_bench[@]}" analyze --model "models/$m" --items-per-kind $per_kind --reuse 0
+done
+# Rounds: each side once per round, in turn, so that a change in the machine's
+# load falls on both sides alike.
+for r in $(seq 1 "$rounds"); do
+  for m in "${shipped[@]}"; do
+    say "round $r/$rounds: PyTorch and the engine on $m"
+    record "torch-$m-r$r" $python tests/bench/torch-bench.py "models/$m" "$work/raw/pairs-$m.json" --repeats 11
+    record "native-forward-$m-r$r" "$native_bench" forward --model "models/$m" --capture all
+    record "wasm-forward-$m-r$r" "${wasm_bench[@]}" forward --model "models/$m" --capture all
+  done
+  say "round $r/$rounds: the patching sweep in Chromium"
+  record "browser-sweep-r$r" node tests/bench/browser-bench.mjs --engine "$wasm/bindings" --site "$site" --only sweep \
+    --pairs-dir "$work/raw" --items-per-kind $per_kind
 done
 
 # --- cost growth (wasm under node, one process per configuration) ----------------------
@@ -90,11 +114,11 @@ for s in $sizes; do
 done
 
 # --- in headless Chromium ----------------------------------------------------------
-say "Chromium: engine vs ONNX Runtime Web, patching sweep, checkpoints, page load"
+say "Chromium: engine vs ONNX Runtime Web, checkpoints, page load"
 page_ckpt=gpt2-12x768
 [ "$quick" = 1 ] && page_ckpt=gpt2-6x256
 record browser node tests/bench/browser-bench.mjs --engine "$wasm/bindings" --site "$site" \
-  --checkpoints "$work/ckpt" --ckpt "$page_ckpt" --lengths 128 --pairs-dir "$work/raw" --items-per-kind $per_kind
+  --only compare,checkpoint,studyview,pageload --checkpoints "$work/ckpt" --ckpt "$page_ckpt" --lengths 128
 
 jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{load_end: $load}' >"$work/raw/machine-end.json"
 node tests/bench/report.mjs "$work/raw" "$out"
