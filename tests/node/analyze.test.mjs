@@ -281,6 +281,7 @@ test('strata analyze: exit status 2 and one line naming the bad option or settin
     [['--analysis', 'logit-lens', '--settings', writeJson('item.json', { 'logit-lens': { item: 'nope' } })],
       /^strata analyze: logit-lens\.item: expected the id of an item of the suite, found "nope"$/],
     [['--analysis', 'head-scores', '--frobnicate'], /^strata analyze: unknown option --frobnicate$/],
+    [['--analysis', 'head-scores', '--json'], /^strata analyze: --json: goes with --list \(an analysis run writes its report with --out\)$/],
   ];
   for (const [extra, message] of cases) {
     const r = strata('analyze', '--model', dir, '--suite', join(dir, 'suite.json'), '--out', out, ...extra);

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 const SettingsTable& circuits_settings() {
   static const SettingsTable table = {
-      names_setting("kinds", "the kinds to search on; default every kind of the suite that is not marked optional"),
+      names_setting("kinds", std::string("the kinds to search on; default ") + kEveryRequiredKind),
       choice_setting("split", "auto", {"auto", "trained", "heldout"},
                      "\"auto\" asks recall kinds about trained facts and every other family about held-out items"),
       integer_setting("selection_items_per_kind", 12, 2, 100000, "items per kind the circuits are searched on"),

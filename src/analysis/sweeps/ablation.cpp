@@ -223,7 +223,7 @@ AblationLevel level_from_name(const std::string& name) {
 
 const SettingsTable& ablation_settings() {
   static const SettingsTable table =
-      sweep_selection_settings(32, every_required_kind()) +
+      sweep_selection_settings() +
       SettingsTable{choice_setting("method", "mean", {"mean", "zero", "resample"},
                                    "what a switched-off component's output becomes: its mean over the items, zero, "
                                    "or another item's value (ablation.h)"),

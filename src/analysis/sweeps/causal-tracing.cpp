@@ -104,7 +104,7 @@ std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, con
 
 const SettingsTable& causal_tracing_settings() {
   static const SettingsTable table =
-      sweep_selection_settings(32, "default the recall kinds that are not optional") +
+      sweep_selection_settings("the recall kinds that are not optional") +
       SettingsTable{number_setting("noise", 3.0, 0.0, 100.0,
                                    "the noise on the subject's embeddings, in multiples of the embeddings' std"),
                     integer_setting("samples", 2, 1, 100, "noise draws per item"),

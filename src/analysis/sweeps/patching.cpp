@@ -210,7 +210,7 @@ const SettingsTable& patching_settings() {
   static const SettingsTable table = [] {
     std::vector<std::string> level_names;
     for (PatchLevel level : kAllLevels) level_names.push_back(patch_level_name(level));
-    return sweep_selection_settings(32, every_required_kind()) +
+    return sweep_selection_settings() +
            SettingsTable{name_list_setting("levels", {"resid", "attn", "mlp", "head"}, level_names,
                                            "the sites patched; the per-position attn_pos, mlp_pos and head_pos on "
                                            "request (on the shipped models attn_pos and mlp_pos more than double "

@@ -11,11 +11,11 @@ using nlohmann::json;
 
 // --- settings ------------------------------------------------------------------
 
-SettingsTable sweep_selection_settings(int items_per_kind, const std::string& kinds_doc) {
-  return {integer_setting("items_per_kind", items_per_kind, 1, 100000,
+SettingsTable sweep_selection_settings(const std::string& kinds_default) {
+  return {integer_setting("items_per_kind", 32, 1, 100000,
                           "the first N items of each kind in its split, in suite order (fewer if the suite has "
                           "fewer), leaving out the items the model answers wrong when the suite marks them"),
-          names_setting("kinds", "the kinds to run on; " + kinds_doc),
+          names_setting("kinds", "the kinds to run on; default " + kinds_default),
           choice_setting("split", "auto", {"auto", "trained", "heldout"},
                          "\"auto\" asks recall kinds about trained facts (held-out facts cannot be known) and "
                          "every other family about held-out items"),

@@ -33,13 +33,11 @@ struct SweepSelection {
   bool keep_answered_wrong = false;  // "answered": "all"
 };
 
-// The rows of items_per_kind (its default given), kinds (`kinds_doc` says its
-// default), split and answered.
-SettingsTable sweep_selection_settings(int items_per_kind, const std::string& kinds_doc);
-inline const char* every_required_kind() {
-  return "default every kind of the suite that is not marked optional (and, when the suite marks the items the "
-         "model answers wrong, has an item it answers right)";
-}
+inline constexpr const char* kEveryRequiredKind =
+    "every kind of the suite that is not marked optional (and, when the suite marks the items the model answers "
+    "wrong, has an item it answers right)";
+// The rows of items_per_kind (default 32), kinds (by default `kinds_default`), split and answered.
+SettingsTable sweep_selection_settings(const std::string& kinds_default = kEveryRequiredKind);
 // Reads items_per_kind, kinds, split and answered.
 SweepSelection read_sweep_selection(SettingsReader& settings);
 nlohmann::json to_json(const SweepSelection& selection);
