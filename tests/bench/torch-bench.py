@@ -30,7 +30,13 @@ import struct
 import sys
 import time
 
-import torch
+# One thread in fact, not only in torch's intra-op pool: OpenMP's worker threads
+# otherwise spin beside the one doing the work, doubling the process's CPU time
+# and, on a shared machine, slowing the torch side several times over.
+for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parity"))
 import reference  # noqa: E402
