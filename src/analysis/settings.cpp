@@ -81,6 +81,13 @@ Setting reuse_cache_setting() {
 
 namespace {
 
+// ` "a" "b"`: the choices as an error message lists them, sorted.
+std::string quoted(const std::set<std::string>& choices) {
+  std::string out;
+  for (const auto& c : choices) out += " \"" + c + "\"";
+  return out;
+}
+
 const char* type_name(SettingType type) {
   switch (type) {
     case SettingType::Integer: return "integer";
@@ -200,8 +207,7 @@ std::string SettingsReader::get_choice(const std::string& key) {
   const json* v = find(key);
   if (!v) return used(key, s.fallback.get<std::string>());
   const std::set<std::string> choices(s.choices.begin(), s.choices.end());
-  std::string expected = "one of";
-  for (const auto& c : choices) expected += " \"" + c + "\"";
+  const std::string expected = "one of" + quoted(choices);
   if (!v->is_string() || !choices.count(v->get<std::string>())) fail_expected(where(key), expected, v->dump());
   return used(key, v->get<std::string>());
 }
@@ -215,11 +221,8 @@ std::vector<std::string> SettingsReader::get_names(const std::string& key) {
     return s.type == SettingType::NameList ? s.fallback.get<std::vector<std::string>>() : std::vector<std::string>{};
   }
   const std::set<std::string> choices(s.choices.begin(), s.choices.end());
-  std::string expected = "a non-empty array of distinct names";
-  if (s.type == SettingType::NameList) {
-    expected += " from";
-    for (const auto& c : choices) expected += " \"" + c + "\"";
-  }
+  const std::string expected =
+      "a non-empty array of distinct names" + (s.type == SettingType::NameList ? " from" + quoted(choices) : "");
   if (!v->is_array() || v->empty()) fail_expected(where(key), expected, v->dump());
   std::vector<std::string> out;
   for (const json& name : *v) {
