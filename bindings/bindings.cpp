@@ -28,6 +28,8 @@
 //       tokenizer (byte-level BPE), its items the model answers wrong marked, as
 //       `strata suite --model` writes it (src/bank/suite-builder.h, io/suite.h), its build.tokenizer
 //       "tokenizer.json"; not loaded: hand it to loadSuite. onProgress as for analyze
+//   Module.setThreads(n) -> the threads now used (1 .. Module.maxThreads); the products of every later
+//       call are split over them. The single-threaded module's maxThreads is 1 (src/base/parallel.h)
 // Every method catches every C++ exception and returns {ok: false, error}:
 // nothing is thrown across the boundary.
 #include <emscripten/bind.h>
@@ -40,6 +42,7 @@
 #include "analysis/registry.h"
 #include "bank/suite-builder.h"
 #include "base/error.h"
+#include "base/parallel.h"
 #include "base/sha256.h"
 #include "conversions.h"
 #include "io/json-reader.h"
@@ -224,4 +227,9 @@ EMSCRIPTEN_BINDINGS(strata) {
       .function("parseReport", &Engine::parseReport)
       .function("buildSuite", &Engine::buildSuite);
   emscripten::constant("version", std::string(STRATA_VERSION));
+  emscripten::constant("maxThreads", strata::max_thread_count());
+  emscripten::function("setThreads", +[](int threads) {
+    strata::set_thread_count(threads);
+    return strata::thread_count();
+  });
 }

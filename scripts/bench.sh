@@ -114,11 +114,11 @@ for s in $sizes; do
 done
 
 # --- in headless Chromium ----------------------------------------------------------
-say "Chromium: engine vs ONNX Runtime Web, checkpoints, page load"
+say "Chromium: engine vs ONNX Runtime Web, checkpoints, threads, page load"
 page_ckpt=gpt2-12x768
 [ "$quick" = 1 ] && page_ckpt=gpt2-6x256
 record browser node tests/bench/browser-bench.mjs --engine "$wasm/bindings" --site "$site" \
-  --only compare,checkpoint,studyview,pageload --checkpoints "$work/ckpt" --ckpt "$page_ckpt" --lengths 128
+  --only compare,checkpoint,threads,studyview,pageload --checkpoints "$work/ckpt" --ckpt "$page_ckpt" --lengths 128
 
 jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{load_end: $load}' >"$work/raw/machine-end.json"
 node tests/bench/report.mjs "$work/raw" "$out"

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Writes the complete static site to web/dist (or STRATA_SITE_DIR): the page (Vite build of web/), the
-# methods page (docs/methods.md as methods.html), the engine module copied unchanged into
-# $site/engine/, the shipped models and the natural-language bank.
+# methods page (docs/methods.md as methods.html), the engine modules (one thread, and
+# threaded) copied unchanged into $site/engine/, the shipped models and the natural-language bank.
 #
 #   bash scripts/build-site.sh
 #
 # Environment: STRATA_ENGINE_DIR (default build/wasm/bindings) holds
-# strata-engine.{js,wasm}; STRATA_MODELS_DIR (default models) holds manifest.json
+# strata-engine.{js,wasm} and strata-engine-threads.{js,wasm,worker.js}; STRATA_MODELS_DIR (default models) holds manifest.json
 # and one folder per model. STRATA_SITE_DIR (default web/dist) is where the site goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine_dir="${STRATA_ENGINE_DIR:-build/wasm/bindings}"
 models_dir="${STRATA_MODELS_DIR:-models}"
 site="$(realpath -m "${STRATA_SITE_DIR:-web/dist}")"
-for f in strata-engine.js strata-engine.wasm; do
+engine_files=(strata-engine.js strata-engine.wasm strata-engine-threads.js strata-engine-threads.wasm strata-engine-threads.worker.js)
+for f in "${engine_files[@]}"; do
   if [ ! -f "$engine_dir/$f" ]; then
-    echo "build-site: $engine_dir/$f is missing; build the engine first (cmake --preset wasm && cmake --build build/wasm --target strata-engine)" >&2
+    echo "build-site: $engine_dir/$f is missing; build the engine first (bash scripts/build.sh engine)" >&2
     exit 1
   fi
 done
@@ -26,7 +27,7 @@ fi
 node_modules/.bin/vite build --config web/vite.config.js --logLevel warn --outDir "$site" --emptyOutDir
 node scripts/render-methods.mjs "$site"
 mkdir -p "$site/engine"
-cp "$engine_dir/strata-engine.js" "$engine_dir/strata-engine.wasm" "$site/engine/"
+for f in "${engine_files[@]}"; do cp "$engine_dir/$f" "$site/engine/"; done
 if [ -f "$models_dir/manifest.json" ]; then
   mkdir -p "$site/models"
   cp "$models_dir/manifest.json" "$site/models/"

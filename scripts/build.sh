@@ -4,7 +4,7 @@
 # rebuilds what changed.
 #
 #   bash scripts/build.sh           everything, both trees
-#   bash scripts/build.sh engine    only the page's engine module (what serve.sh needs)
+#   bash scripts/build.sh engine    only the page's engine modules (what serve.sh needs)
 #   bash scripts/build.sh tests     what test.sh needs: the wasm tree, and of the native
 #                                   tree the command line and the benchmarks (its Catch2
 #                                   tests are built and run in the sanitizer tree instead)
@@ -25,7 +25,7 @@ wasm() {
 
 case "$mode" in
   all) native && wasm ;;
-  engine) wasm --target strata-engine ;;
+  engine) wasm --target strata-engine strata-engine-threads ;;
   tests) native --target strata bench-forward bench-matmul && wasm ;;
   *) echo "build: unknown mode \"$mode\" (all, engine or tests)" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "base/parallel.h"
 #include "tensor/matmul.h"
 
 namespace strata {
@@ -29,6 +30,15 @@ long keys_read(const float* pattern, long n, long i0, long rows) {
   return keys;
 }
 
+// Heads are independent: with enough work they are shared over the thread
+// pool, each head's products then running whole on one thread.
+template <class Head>
+void for_each_head(long n_heads, double flops, Head head) {
+  if (tasks_for(flops) > 1) parallel_for(n_heads, head);
+  else
+    for (long h = 0; h < n_heads; ++h) head(h);
+}
+
 }  // namespace
 
 void causal_attention_scores(const Mat& q, const Mat& k, int n_heads, int n_kv_heads, int d_head, Mat& scores) {
@@ -37,7 +47,7 @@ void causal_attention_scores(const Mat& q, const Mat& k, int n_heads, int n_kv_h
   const float scale = 1.0f / std::sqrt(static_cast<float>(d_head));
   const float masked = -std::numeric_limits<float>::infinity();
   scores.resize(n_heads * n, n);
-  for (long h = 0; h < n_heads; ++h) {
+  for_each_head(n_heads, causal_attention_flops(n, n_heads, d_head) / 2, [&](long h) {
     float* s = scores.data() + h * n * n;
     const float* qh = q.data() + h * d_head;
     const float* kh = k.data() + (h / group) * d_head;
@@ -50,7 +60,7 @@ void causal_attention_scores(const Mat& q, const Mat& k, int n_heads, int n_kv_h
         std::fill(row + i + 1, row + n, masked);
       }
     }
-  }
+  });
 }
 
 void causal_attention_mix(const Mat& pattern, const Mat& v, int n_heads, int n_kv_heads, int d_head, Mat& z) {
@@ -58,14 +68,14 @@ void causal_attention_mix(const Mat& pattern, const Mat& v, int n_heads, int n_k
   const long ldv = v.cols();
   z.resize(n, static_cast<long>(n_heads) * d_head);
   const long ldz = z.cols();
-  for (long h = 0; h < n_heads; ++h) {
+  for_each_head(n_heads, causal_attention_flops(n, n_heads, d_head) / 2, [&](long h) {
     const float* p = pattern.data() + h * n * n;
     const float* vh = v.data() + (h / group) * d_head;
     for (long i0 = 0; i0 < n; i0 += kQueryBlock) {
       const long rows = std::min(kQueryBlock, n - i0), keys = keys_read(p, n, i0, rows);
       matmul_strided(rows, d_head, keys, p + i0 * n, n, vh, ldv, false, z.data() + i0 * ldz + h * d_head, ldz);
     }
-  }
+  });
 }
 
 double causal_attention_flops(long n, int n_heads, int d_head) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/parallel.h"
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -174,12 +175,10 @@ void simd_product(long m, long n, long k, const float* A, long lda, const Operan
   }
 }
 
-void simd_product(const Mat& A, const Operand& B, long n, Mat& C) {
-  simd_product(A.rows(), n, A.cols(), A.data(), A.cols(), B, C.data(), n);
-}
-
-constexpr Eigen::Index kMinKernelRows = 8;
 #endif  // __wasm_simd128__
+
+// Products with fewer rows are left to Eigen in the wasm build.
+constexpr long kMinKernelRows = 8;
 
 // Computes into a fresh matrix when C is also an operand, so that resizing C
 // cannot destroy the input.
@@ -195,24 +194,30 @@ void into(const Mat& A, const Mat& B, Mat& C, Eigen::Index rows, Eigen::Index co
   product(C);
 }
 
-}  // namespace
-
-void matmul(const Mat& A, const Mat& B, Mat& C) {
-  check_inner("matmul", A, B.rows(), B.cols(), B.rows());
-  into(A, B, C, A.rows(), B.cols(), [&](Mat& out) {
-#ifdef __wasm_simd128__
-    if (A.rows() >= kMinKernelRows) {
-      simd_product(A, Operand{B.data(), static_cast<long>(B.cols()), false}, B.cols(), out);
-      return;
-    }
-#endif
-    out.noalias() = A * B;
+// Computes C's columns in parts over the thread pool when the product is
+// large enough: part(j0, width) computes columns [j0, j0 + width). Parts are
+// whole kernel panels wide, and every column is computed exactly as in one
+// call, so the result does not depend on the thread count.
+template <class Part>
+void by_columns(long m, long n, long k, Part part) {
+  constexpr long kPanel = 8;
+  const long panels = (n + kPanel - 1) / kPanel;
+  const long parts = std::min(tasks_for(2.0 * m * n * k), panels);
+  if (parts <= 1) {
+    part(0, n);
+    return;
+  }
+  const long width = (panels + parts - 1) / parts * kPanel;
+  parallel_for((n + width - 1) / width, [&](long t) {
+    const long j0 = t * width;
+    part(j0, std::min(width, n - j0));
   });
 }
 
-void matmul_strided(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
-                    float* C, long ldc) {
-  if (m == 0 || n == 0) return;
+// C = A * op(B) on strided storage: the wasm kernel for products of at least
+// kMinKernelRows rows, Eigen otherwise (and in native builds).
+void strided_product(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
+                     float* C, long ldc) {
 #ifdef __wasm_simd128__
   if (m >= kMinKernelRows) {
     simd_product(m, n, k, A, lda, Operand{B, ldb, b_transposed}, C, ldc);
@@ -226,16 +231,40 @@ void matmul_strided(long m, long n, long k, const float* A, long lda, const floa
   else c.noalias() = a * Eigen::Map<const Mat, 0, Stride>(B, k, n, Stride(ldb));
 }
 
+// The same, split over the thread pool when that pays. Products of fewer than
+// kMinKernelRows rows stay whole (they are quick, and Eigen's blocking would
+// differ between parts and whole).
+void split_product(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
+                   float* C, long ldc) {
+  if (m < kMinKernelRows) {
+    strided_product(m, n, k, A, lda, B, ldb, b_transposed, C, ldc);
+    return;
+  }
+  by_columns(m, n, k, [&](long j0, long width) {
+    const float* b = b_transposed ? B + j0 * ldb : B + j0;
+    strided_product(m, width, k, A, lda, b, ldb, b_transposed, C + j0, ldc);
+  });
+}
+
+}  // namespace
+
+void matmul(const Mat& A, const Mat& B, Mat& C) {
+  check_inner("matmul", A, B.rows(), B.cols(), B.rows());
+  into(A, B, C, A.rows(), B.cols(), [&](Mat& out) {
+    split_product(A.rows(), B.cols(), A.cols(), A.data(), A.cols(), B.data(), B.cols(), false, out.data(), out.cols());
+  });
+}
+
+void matmul_strided(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
+                    float* C, long ldc) {
+  if (m == 0 || n == 0) return;
+  split_product(m, n, k, A, lda, B, ldb, b_transposed, C, ldc);
+}
+
 void matmul_transposed(const Mat& A, const Mat& B, Mat& C) {
   check_inner("matmul_transposed", A, B.rows(), B.cols(), B.cols());
   into(A, B, C, A.rows(), B.rows(), [&](Mat& out) {
-#ifdef __wasm_simd128__
-    if (A.rows() >= kMinKernelRows) {
-      simd_product(A, Operand{B.data(), static_cast<long>(B.cols()), true}, B.rows(), out);
-      return;
-    }
-#endif
-    out.noalias() = A * B.transpose();
+    split_product(A.rows(), B.rows(), A.cols(), A.data(), A.cols(), B.data(), B.cols(), true, out.data(), out.cols());
   });
 }
 

@@ -8,6 +8,8 @@
 //   sweep       the activation-patching sweep across a pool of workers: through the
 //               patching analysis (clean-cache reuse) and, for comparison, one
 //               engine.run with a patch intervention per patch (pairs-<model>.json in --pairs-dir)
+//   threads     the threaded engine module on the same checkpoints: the forward on one
+//               thread and on every core, alternating (64 and 128 tokens)
 //   checkpoint  the random GPT-2-shaped checkpoints in --checkpoints (their folder
 //               names, e.g. gpt2-12x768), a full-capture forward and the wasm memory
 //   studyview   the built site's Recall vs reasoning view on every shipped model, in
@@ -18,7 +20,8 @@
 //
 // One static server serves the bench page at /, the engine module at /engine/,
 // ONNX Runtime Web's dist at /ort/, the shipped models at /models/ and the
-// checkpoints at /ckpt/, so everything is same-origin. The site is served on
+// checkpoints at /ckpt/, so everything is same-origin, and sends COOP/COEP so that
+// the threaded module can run. The site is served on
 // its own by a second server with `cache-control: max-age=600` (what a static
 // host typically sends), so that a warm load can use the browser cache.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -32,7 +35,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const engineDir = resolve(args.engine ?? join(root, 'build', 'wasm', 'bindings'));
 const siteDir = resolve(args.site ?? join(root, 'web', 'dist'));
 const checkpointsDir = args.checkpoints ? resolve(args.checkpoints) : null;
-const only = new Set((args.only ?? 'compare,sweep,checkpoint,studyview,pageload').split(','));
+const only = new Set((args.only ?? 'compare,sweep,checkpoint,threads,studyview,pageload').split(','));
 const log = (...m) => console.error('[browser-bench]', ...m);
 
 const MIME = {
@@ -64,7 +67,7 @@ async function benchPage(fn) {
   const routes = [['/engine/', engineDir], ['/ort/', join(root, 'node_modules', 'onnxruntime-web', 'dist')],
     ['/models/', join(root, 'models')], ['/', join(root, 'tests', 'bench', 'page')]];
   if (checkpointsDir) routes.unshift(['/ckpt/', checkpointsDir]);
-  const server = await serve(routes);
+  const server = await serve(routes, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
   const browser = await openBrowser(server.url);
   try {
     const page = browser.page;
@@ -209,6 +212,14 @@ if (only.has('compare') || only.has('sweep') || only.has('checkpoint')) {
       }
     }
   });
+}
+// In a browser of its own: the threaded module's memory comes on top of the other parts'.
+if (only.has('threads') && checkpointsDir) {
+  out.threads = [];
+  for (const path of (args.ckpt ?? readdirSync(checkpointsDir).join(',')).split(',')) {
+    log('threads', path);
+    out.threads.push(await benchPage((page) => page.evaluate((p) => window.strataBench.threads({ path: p }), path)));
+  }
 }
 if (only.has('studyview')) {
   log('studyview');

@@ -3,10 +3,12 @@
 // once per configuration, so that each process's peak memory belongs to one
 // measurement. Every command prints one JSON object on stdout.
 //
-//   bench-forward forward --model DIR [--tokens N] [--capture none|matched|all] [--repeats R]
+//   bench-forward forward --model DIR [--tokens N] [--capture none|matched|all] [--repeats R] [--threads T]
 //       median and best time of run() on the suite's first prompt (or N
 //       pseudo-random tokens); "matched" captures what the ONNX exports return
-//       (every attention pattern and the L+1 hidden states).
+//       (every attention pattern and the L+1 hidden states). --threads T splits
+//       the products over T threads (base/parallel.h; builds without threads
+//       stay at one, and the output says how many ran).
 //   bench-forward sweep --model DIR [--items-per-kind K | --tokens N] [--reuse 0|1] [--positions-per-layer K]
 //       residual-stream activation patching (denoising): for every clean /
 //       corrupt pair, every boundary b (blocks.b.hook_resid_pre, and the last
@@ -46,6 +48,7 @@
 #include "analysis/sweeps/patching.h"
 #include "analysis/sweeps/sweep.h"
 #include "base/error.h"
+#include "base/parallel.h"
 #include "io/files.h"
 #include "io/suite.h"
 #include "model/forward.h"
@@ -171,6 +174,7 @@ json forward_command(const Args& args) {
   const std::vector<int32_t> tokens = pairs_for(session, args).front().clean;
   const RunOptions options = capture_options(model.config, args.get("capture", "none"));
   const int repeats = args.get_int("repeats", 21);
+  strata::set_thread_count(args.get_int("threads", 1));
   const auto warmup_end = Clock::now() + std::chrono::milliseconds(args.get_int("warmup-ms", 300));
   int warmups = 0;
   do {
@@ -189,7 +193,7 @@ json forward_command(const Args& args) {
   }
   std::sort(times.begin(), times.end());
   std::sort(cpu_times.begin(), cpu_times.end());
-  return {{"command", "forward"}, {"tokens", tokens.size()}, {"capture", args.get("capture", "none")},
+  return {{"command", "forward"}, {"tokens", tokens.size()}, {"capture", args.get("capture", "none")}, {"threads", strata::thread_count()},
           {"hooks_captured", captured}, {"repeats", repeats}, {"median_ms", 1e3 * times[times.size() / 2]},
           {"best_ms", 1e3 * times.front()}, {"cpu_median_ms", cpu_seconds() < 0 ? json() : json(1e3 * cpu_times[cpu_times.size() / 2])},
           {"peak_bytes", peak_memory_bytes()}};

@@ -129,6 +129,14 @@ if (page) {
 for (const c of browser.checkpoint ?? []) {
   target(`${c.path} (F32 weights) in the page, wasm memory`, c.heap_bytes, '<= 700 MiB (BF16 kept in its dtype)', c.heap_bytes <= 700 * 2 ** 20);
 }
+for (const c of browser.threads ?? []) {
+  for (const r of c.runs) {
+    target(`${c.path}: ${r.tokens}-token forward with every hook, ${c.threads} threads vs one (speed-up)`, r.speedup, '>= 1.7',
+      r.speedup >= 1.7);
+  }
+  const r64 = c.runs.find((r) => r.tokens === 64);
+  if (r64) target(`${c.path}: 64-token forward with every hook, ${c.threads} threads`, r64.threaded_ms, '<= 500 ms', r64.threaded_ms <= 500);
+}
 for (const v of browser.studyview ?? []) {
   target(`Recall vs reasoning view, first chart, ${v.model}`, v.first_chart_ms, '<= 2000 ms', v.first_chart_ms <= 2000);
 }
@@ -136,7 +144,7 @@ for (const v of browser.studyview ?? []) {
 // --- writing ------------------------------------------------------------------------
 const results = { machine, chromium: browser.chromium, hardware_concurrency: browser.hardware_concurrency, targets,
   ort: ortRows, torch: torchRows, gpt2_path_over_llama_path: gpt2Path, kernels, growth: { by_length: byLength, by_size: bySize }, checkpoints_in_page: browser.checkpoint,
-  page, study_view: browser.studyview };
+  threads: browser.threads, page, study_view: browser.studyview };
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 
@@ -199,6 +207,10 @@ for (const c of browser.checkpoint ?? [])
   md.push(`In Chromium, the ${c.n_layers}-layer × ${c.d_model} checkpoint (${c.path}) loads in ${f1(c.load_ms)} ms and runs a ` +
     `${c.runs.map((r) => `${r.tokens}-token forward with every hook captured in ${f1(r.median_ms)} ms`).join(', ')}; ` +
     `the engine's wasm memory is ${mib(c.heap_bytes)}.`, '');
+for (const c of browser.threads ?? [])
+  md.push(`The threaded module on the same checkpoint, one thread against ${c.threads} alternating in one instance: ` +
+    `${c.runs.map((r) => `${r.tokens} tokens ${f1(r.one_thread_ms)} → ${f1(r.threaded_ms)} ms (×${r.speedup.toFixed(2)}, ` +
+      `rounds ${r.speedup_min.toFixed(2)}–${r.speedup_max.toFixed(2)})`).join(', ')}.`, '');
 
 if (page) {
   md.push('**Page** (built site on a local static server, headless Chromium; median of 3; ms from navigation to the page\'s `strata:*` marks)', '');

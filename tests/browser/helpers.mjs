@@ -30,10 +30,15 @@ const MIME = {
   '.png': 'image/png', '.md': 'text/markdown; charset=utf-8', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
 };
 
-// headers: added to every answer (a CORS header when the server stands in for a CDN).
-export function startServer(dir = dist, headers = {}) {
+// headers: added to every answer (a CORS header when the server stands in for a CDN);
+// missing: paths answered 404 as if the files were not there.
+export function startServer(dir = dist, headers = {}, missing = []) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (missing.includes(path)) {
+      res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
     let file = normalize(join(dir, path));
     if (!file.startsWith(dir + sep) && file !== dir) {
       res.writeHead(403).end();

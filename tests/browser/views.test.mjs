@@ -71,6 +71,8 @@ for (const model of manifest.models) {
   test(`${model.id}: every view renders its charts from the engine`, async (t) => {
     const { page } = browser;
     await page.goto(`${server.url}#m=${model.id}`);
+    // The page may still show the previous model's predictions: wait for this one's.
+    await page.waitForFunction((id) => window.strata.data.model?.id === id && window.strata.data.clean !== null, model.id, { timeout: 60_000 });
     await predictions(page);
     const sections = await methodSections(page);
     for (const view of [...Object.keys(VIEW_CHARTS), 'lessons']) {

@@ -9,20 +9,10 @@
 #include <random>
 
 #include "tensor/attention.h"
+#include "random-matrix.h"
 #include "tensor/matmul.h"
 
 using strata::Mat;
-
-namespace {
-
-Mat random_matrix(Eigen::Index rows, Eigen::Index cols, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Mat m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = dist(rng);
-  return m;
-}
-
-}  // namespace
 
 TEST_CASE("causal attention products agree with a naive computation", "[attention]") {
   struct Case {

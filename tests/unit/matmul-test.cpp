@@ -9,18 +9,12 @@
 #include <string>
 
 #include "base/error.h"
+#include "random-matrix.h"
 #include "tensor/matmul.h"
 
 using strata::Mat;
 
 namespace {
-
-Mat random_matrix(Eigen::Index rows, Eigen::Index cols, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Mat m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = dist(rng);
-  return m;
-}
 
 // Largest |C - A*B| relative to the worst-case rounding bound of a float sum
 // of k products in any order, gamma_k * sum |a||b| with gamma_k = k*u/(1-k*u)

@@ -1,7 +1,20 @@
 // Keeps the site usable offline once it has been loaded: every same-origin GET goes
 // to the network first and its answer is kept; when the network is gone, the kept
 // copy is served. Nothing is ever fetched from another origin.
+//
+// It also makes the page cross-origin isolated, which the threaded engine needs
+// (SharedArrayBuffer), on hosts that cannot set headers: every answer it serves
+// carries COOP same-origin and COEP require-corp. A page is isolated from the
+// first load that goes through this worker, so the first visit runs on one thread.
 const CACHE = 'strata-site';
+
+function isolated(response) {
+  if (response.status === 0) return response;  // opaque: its headers cannot be changed
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -21,10 +34,10 @@ self.addEventListener('fetch', (event) => {
     try {
       const response = await fetch(request);
       if (response.ok) event.waitUntil(cache.put(request, response.clone()));
-      return response;
+      return isolated(response);
     } catch (error) {
       const kept = await cache.match(request, { ignoreSearch: true });
-      if (kept) return kept;
+      if (kept) return isolated(kept);
       throw error;
     }
   })());

@@ -23,7 +23,8 @@ export class App {
   constructor(root) {
     this.root = root;
     this.base = document.baseURI;
-    this.pool = new EnginePool({ engineUrl: new URL('engine/strata-engine.js', this.base).href });
+    this.pool = new EnginePool({ engineUrl: new URL('engine/strata-engine.js', this.base).href,
+      threadedEngineUrl: new URL('engine/strata-engine-threads.js', this.base).href });
     this.pool.onEvent((e) => this.notify(e.message, 'error'));
     this.store = new StateStore();
     this.registry = new ModelRegistry(this.pool, this.base);
@@ -294,6 +295,7 @@ export class App {
     if (this.data.answerId >= 0 && answer) names.set(this.data.answerId, answer);
     const vocab = this.data.model?.vocab;
     return { ...this.data, state: this.state, manifest: this.manifest, ablations: this.state.interventions, report: this.reports.current,
+      threading: this.pool.threading,
       tokenOf: (id) => names.get(id) ?? vocab?.get(id) ?? `#${id}` };
   }
 

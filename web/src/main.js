@@ -12,7 +12,8 @@ app.start().catch((error) => {
   box.append(p);
 });
 
-// Offline use after the first visit (service workers need https or localhost).
+// Offline use and threads after the first visit (service workers need https or
+// localhost; web/public/sw.js).
 // Once the first prediction is on screen, the files loaded so far are handed to it.
 if ('serviceWorker' in navigator && window.isSecureContext) {
   navigator.serviceWorker.register(new URL('sw.js', document.baseURI)).catch(() => {});
@@ -20,8 +21,11 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
     if (!list.getEntriesByName('strata:first-prediction').length) return;
     observer.disconnect();
     const base = document.baseURI;
-    const urls = [base.split('#')[0], new URL('engine/strata-engine.js', base).href, new URL('engine/strata-engine.wasm', base).href,
-      ...performance.getEntriesByType('resource').map((e) => e.name)];
+    // The engine modules run in workers, whose requests this page's timeline does not
+    // list. Both are kept: the next load, isolated by the service worker, runs the threaded one.
+    const engineFiles = ['strata-engine.js', 'strata-engine.wasm', 'strata-engine-threads.js', 'strata-engine-threads.wasm',
+      'strata-engine-threads.worker.js'].map((f) => new URL(`engine/${f}`, base).href);
+    const urls = [base.split('#')[0], ...engineFiles, ...performance.getEntriesByType('resource').map((e) => e.name)];
     navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage({ type: 'keep', urls })).catch(() => {});
   }).observe({ type: 'mark', buffered: true });
 }

@@ -1,5 +1,5 @@
 // The benchmark page: the engine module and ONNX Runtime Web side by side in
-// one page, same origin, one thread each. tests/bench/browser-bench.mjs serves
+// one page, same origin, one thread each (the threaded module only in `threads`). tests/bench/browser-bench.mjs serves
 // it (/engine/, /ort/, /models/, /ckpt/) and calls window.strataBench.
 //
 // Every timing is performance.now() around one synchronous engine call or one
@@ -143,6 +143,24 @@ async function checkpoint({ path, lengths = [128], repeats = 3 }) {
   }
 }
 
+// The threaded engine module on a checkpoint, in a worker as in the page (the
+// bench page is served cross-origin isolated): see threads-worker.js.
+async function threads({ path, lengths = [64, 128], rounds = 5, warmups = 3 }) {
+  if (!crossOriginIsolated) throw new Error('threads: the bench page is not cross-origin isolated');
+  const worker = new Worker(new URL('./threads-worker.js', import.meta.url), { type: 'module' });
+  try {
+    const answer = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => resolve(data);
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.postMessage({ path, lengths, rounds, warmups });
+    });
+    if (!answer.ok) throw new Error(answer.error);
+    return answer.result;
+  } finally {
+    worker.terminate();
+  }
+}
+
 // The activation-patching sweep split across a pool of workers (one engine
 // instance each), timed from dispatch to the last shard's answer with the
 // workers already started and the model loaded, as in the page. `pairs` are
@@ -180,5 +198,5 @@ async function sweep({ model, pairs, itemsPerKind = 2, workers = Math.max(1, Mat
   }
 }
 
-window.strataBench = { compare, checkpoint, sweep };
+window.strataBench = { compare, checkpoint, sweep, threads };
 window.strataBenchReady = true;

@@ -18,7 +18,7 @@ let shape = null;
 async function runtime() {
   if (!ort) {
     ort = await import('onnxruntime-web/wasm');
-    ort.env.wasm.numThreads = 1;  // more threads need cross-origin isolation, which static hosts rarely give
+    ort.env.wasm.numThreads = 1;  // the second backend checks numbers, not speed: it leaves the cores to the engine
     ort.env.logLevel = 'error';
   }
   return ort;

@@ -1,6 +1,8 @@
 // A pool of engine Web Workers (one wasm instance each) behind a promise API.
 //
-//   const pool = new EnginePool({ engineUrl });
+//   const pool = new EnginePool({ engineUrl, threadedEngineUrl });
+//   pool.threading                     -> {threaded, cores, reason}: which engine module runs, and why
+//                                         (see chooseEngine)
 //   pool.setModel(key, files)          remember the files of a model (each worker loads it on demand)
 //   pool.cancelModel(key)              forget it, stopping a load in progress
 //   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
@@ -12,6 +14,12 @@
 //   await pool.report(key, request)    -> {report: text};  await pool.parseReport(text) -> {report}
 //   await pool.buildSuite(key, bank, seed, onProgress?) -> {suite: text}: a natural-language suite for the
 //       model's tokenizer, the items the model answers wrong marked (onProgress as for analyze)
+//
+// Two kinds of parallelism share the cores. Sweeps split their items into shards
+// that run on several workers (up to poolSize()). Inside one instance, the threaded
+// module splits each product over threads; a request gets
+// cores / (analyses running or waiting, at most the pool's size) threads: a prediction
+// or a lone analysis all the cores, each of a sweep's shards its share.
 //
 // Requests carry ids and are queued until a worker is free. A worker whose instance
 // dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
@@ -26,12 +34,27 @@ export function poolSize() {
   return Math.max(1, Math.min(4, Math.floor(n)));
 }
 
+// The threaded engine module needs SharedArrayBuffer, which a browser gives only
+// to a cross-origin isolated page (the service worker, web/public/sw.js, makes
+// the page so from its second load on, on any static host); more than one core
+// is needed for it to help.
+export function chooseEngine({ engineUrl, threadedEngineUrl }, scope = globalThis) {
+  const cores = Math.max(1, Math.floor(Number(scope.navigator?.hardwareConcurrency) || 1));
+  let reason = null;
+  if (!threadedEngineUrl) reason = 'no threaded engine was given';
+  else if (cores < 2) reason = 'this device has one core';
+  else if (!scope.crossOriginIsolated || typeof scope.SharedArrayBuffer !== 'function') reason = 'the page is not cross-origin isolated';
+  return reason ? { url: engineUrl, threading: { threaded: false, cores: 1, reason } }
+    : { url: threadedEngineUrl, threading: { threaded: true, cores: Math.min(cores, 8), reason: null } };
+}
+
 export class EngineError extends Error {}
 export class CancelledError extends Error {}
 
 export class EnginePool {
-  constructor({ engineUrl, size = poolSize() }) {
-    this.engineUrl = engineUrl;
+  constructor({ engineUrl, threadedEngineUrl = null, size = poolSize() }) {
+    ({ url: this.engineUrl, threading: this.threading } = chooseEngine({ engineUrl, threadedEngineUrl }));
+    this.singleEngineUrl = engineUrl;
     this.size = size;
     this.models = new Map();
     this.queue = [];
@@ -139,7 +162,7 @@ export class EnginePool {
       return;
     }
     if (data.type === 'failed') {
-      this.#replace(slot, `the engine could not start: ${data.error}`, true);
+      this.#replace(slot, data.error, true);
       return;
     }
     const job = slot.busy;
@@ -176,6 +199,15 @@ export class EnginePool {
     const job = slot.busy;
     slot.busy = null;
     const index = this.workers.indexOf(slot);
+    if (!slot.ready && this.threading.threaded && !this.version) {
+      // The threaded module never started (a browser that cannot start workers
+      // from a worker, for one): the single-threaded module takes over, quietly
+      // (a worker gets work only once ready, so no request is lost).
+      this.engineUrl = this.singleEngineUrl;
+      this.threading = { threaded: false, cores: 1, reason: `the threaded engine could not start: ${reason}` };
+      this.workers[index] = this.#spawn();
+      return;
+    }
     if (duringStart || !slot.ready) this.startFailures++;
     if (this.startFailures >= MAX_START_FAILURES) {
       this.broken = `The engine could not start (${reason}).`;
@@ -271,13 +303,22 @@ export class EnginePool {
       job.step = 'load';
       slot.busy = job;
       slot.modelKey = null;
-      slot.worker.postMessage({ id: job.id, type: 'load', config: files.config, weights: files.weights, tokenizer: files.tokenizer, suite: files.suiteText ?? null });
+      slot.worker.postMessage({ id: job.id, type: 'load', config: files.config, weights: files.weights, tokenizer: files.tokenizer,
+        suite: files.suiteText ?? null, threads: this.threading.cores });
       return;
     }
     job.step = job.type;
     slot.busy = job;
     const { resolve, reject, step, info, onProgress, ...message } = job;
-    slot.worker.postMessage(message);
+    slot.worker.postMessage({ ...message, threads: this.#threadsFor(job) });
+  }
+
+  // The threads one request may use (see the head of this file).
+  #threadsFor(job) {
+    if (!this.threading.threaded || job.type !== 'analyze') return this.threading.cores;
+    const analyses = this.queue.filter((j) => j.type === 'analyze').length
+      + this.workers.filter((w) => w.busy?.type === 'analyze' && !w.dead).length;
+    return Math.max(1, Math.floor(this.threading.cores / Math.min(this.size, Math.max(1, analyses))));
   }
 }
 

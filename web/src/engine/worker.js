@@ -2,7 +2,7 @@
 //
 // Protocol (see pool.js): the first message is {type: 'init', engineUrl}; the worker
 // answers {type: 'ready', version} or {type: 'failed', error}. Then requests
-// {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'buildSuite' | 'crash', ...} get
+// {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'buildSuite' | 'crash', threads?, ...} get
 // {id, ok, result | error, fatal?}; a long analysis also sends {id, type: 'progress', fraction, stage}.
 // A model's suite (suite.json text, optional) comes with the model and is parsed
 // by the engine when an analysis or a report first needs it: a prediction does
@@ -11,6 +11,7 @@
 // An engine error comes back as a value; an exception (a wasm abort, a trap) is fatal:
 // the instance is dead and the pool replaces this worker.
 let engine = null;
+let setThreads = null;  // the threaded module's Module.setThreads, null in the single-threaded one
 let pendingSuite = null;  // the loaded model's suite.json text until the engine has parsed it
 
 // Gives the engine the loaded model's suite, once. '' (no suite) unloads the
@@ -25,7 +26,7 @@ function ensureSuite() {
 // The engine's wasm is fetched while its glue script loads, not after it, and
 // compiled as it streams in.
 async function init(engineUrl) {
-  const wasm = fetch(new URL('strata-engine.wasm', engineUrl), { credentials: 'same-origin' });
+  const wasm = fetch(new URL(engineUrl.replace(/\.js$/, '.wasm')), { credentials: 'same-origin' });
   const { default: createStrataEngine } = await import(/* @vite-ignore */ engineUrl);
   let failed;
   const instantiateFailed = new Promise((_, reject) => { failed = reject; });
@@ -36,6 +37,7 @@ async function init(engineUrl) {
     },
   })]);
   engine = new Module.Engine();
+  if (Module.maxThreads > 1) setThreads = Module.setThreads;
   return Module.version;
 }
 
@@ -135,6 +137,7 @@ self.onmessage = async ({ data }) => {
   }
   const { id, type } = data;
   try {
+    if (setThreads && data.threads) setThreads(data.threads);
     const result = await handlers[type](data);
     postMessage({ id, ok: true, result }, transferables(result));
   } catch (error) {

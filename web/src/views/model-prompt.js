@@ -70,13 +70,14 @@ export function mount(container, actions) {
     el('option', { value: 'ort', text: 'ONNX Runtime Web (the shipped model.onnx)' }),
   ]);
   const parity = el('div', { class: 'parity', id: 'parity' });
+  const threads = el('p', { class: 'explain', id: 'engine-threads' });
 
   container.append(
     el('h2', { text: title }), startHere, explanation(EXPLAIN),
     el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect, cardButton]), info, card, drop, hub.panel]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
     el('section', { class: 'panel' }, [results]),
-    el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), parity]),
+    el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), threads, parity]),
   );
 
   let current = null;
@@ -95,6 +96,7 @@ export function mount(container, actions) {
       fillTokens(tokens, data);
       fillPredictions(results, data, actions);
       backendSelect.value = data.state.backend;
+      fillThreads(threads, data.threading);
       fillParity(parity, data);
     },
   };
@@ -103,6 +105,22 @@ export function mount(container, actions) {
 const BACKEND_EXPLAIN = 'Two independent programs can run the shipped models: Strata\'s own engine, and ONNX Runtime '
   + 'running an export of the same model. If both give the same numbers, neither has a bug the other lacks. '
   + 'Every analysis runs on Strata\'s engine; predictions, attention and ablations follow the backend chosen here.';
+
+// Which engine module runs: the threaded one splits each product over the cores.
+function fillThreads(box, threading) {
+  if (!threading) return;
+  box.dataset.threads = threading.threaded ? threading.cores : 1;
+  box.textContent = threading.threaded
+    ? `The engine runs on ${threading.cores} threads: each matrix product is split over this device's cores.`
+    : `The engine runs on one thread (${threading.reason}). ${threadsHint(threading)}`;
+}
+
+function threadsHint(threading) {
+  if (threading.reason !== 'the page is not cross-origin isolated') return '';
+  return navigator.serviceWorker?.controller
+    ? 'Reload the page to use every core: the page\'s service worker isolates it from the next load.'
+    : 'Where the page can install its service worker (https or localhost), a second visit uses every core.';
+}
 
 function fillParity(box, data) {
   clear(box);
