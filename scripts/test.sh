@@ -19,28 +19,14 @@ step() {
 
 step "wasm tests (node)" ctest --preset wasm --parallel "$(nproc)"
 step "node tests" node --test tests/node/
-
-# The sanitizer tree compiles at the lowest priority while the browser tests
-# run: they leave about a fifth of the two cores idle (waiting on pages and
-# workers), and the compiler takes what they leave.
-mkdir -p build
-sanitize_log=build/sanitize-build.log
-( [ -f build/sanitize/CMakeCache.txt ] || cmake --preset sanitize >/dev/null
-  exec nice -n 19 cmake --build --preset sanitize -j "$(nproc)" ) >"$sanitize_log" 2>&1 &
-sanitize_build=$!
-trap 'kill "$sanitize_build" 2>/dev/null || true' EXIT
 browser_tests() { scripts/build-site.sh && node --test --test-concurrency=1 tests/browser/; }
 step "browser tests (Chromium)" browser_tests
 for t in tests/parity/test_*.py tests/models/test_*.py; do
   [ -f "$t" ] && step "$t" /usr/bin/python3 "$t"
 done
 sanitized() {
-  if ! wait "$sanitize_build"; then
-    tail -n 40 "$sanitize_log"
-    return 1
-  fi
-  echo "sanitizer build: $(tail -n 1 "$sanitize_log") (the whole log: $sanitize_log)"
-  ctest --preset sanitize --parallel "$(nproc)"
+  [ -f build/sanitize/CMakeCache.txt ] || cmake --preset sanitize >/dev/null
+  cmake --build --preset sanitize -j "$(nproc)" && ctest --preset sanitize --parallel "$(nproc)"
 }
 step "native tests (ASan+UBSan)" sanitized
 step "fuzz targets" scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
