@@ -18,7 +18,8 @@ step() {
 }
 
 step "wasm tests (node)" ctest --preset wasm --parallel "$(nproc)"
-step "node tests" node --test tests/node/
+# Two test files at a time: each keeps about one core busy.
+step "node tests" node --test --test-concurrency=2 tests/node/
 browser_tests() { scripts/build-site.sh && node --test --test-concurrency=1 tests/browser/; }
 step "browser tests (Chromium)" browser_tests
 for t in tests/parity/test_*.py tests/models/test_*.py; do
