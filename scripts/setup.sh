@@ -10,7 +10,7 @@ packages=(
   emscripten                             # wasm build
   libeigen3-dev nlohmann-json3-dev catch2 libboost-graph-dev
   python3-torch python3-numpy python3-onnx libopenblas0-pthread  # reference, fixtures, model recipe
-  chromium                               # browser tests
+  chromium-headless-shell                # browser tests and benchmarks (Playwright's headless Chromium)
   jq                                     # benchmarks (scripts/bench.sh)
   openssl                                # a self-signed certificate for the Hub test over HTTPS
 )

@@ -13,7 +13,9 @@ import { chromium } from 'playwright-core';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dist = process.env.STRATA_SITE_DIR ? resolve(process.env.STRATA_SITE_DIR) : join(root, 'web', 'dist');
 export const resultsDir = join(root, 'web', 'test-results');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Chromium's headless shell, the browser Playwright itself runs headless: the
+// full browser's headless mode once stalled a screenshot, and every call after it.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
 
 export function requireSite() {
   assert.ok(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run scripts/build-site.sh first`);
