@@ -98,6 +98,10 @@ export async function openBrowser(siteUrl, { hostRules = null } = {}) {
   };
   context.on('page', watch);
   for (const p of context.pages()) watch(p);
+  // The test files run two at a time, each page with its own engine workers: a
+  // wait is a guard against a hang, not a measure of speed, so it gets twice
+  // Playwright's 30 s.
+  context.setDefaultTimeout(60_000);
   const page = context.pages()[0] ?? await context.newPage();
   return {
     context, page, foreign, pageErrors, profile,
