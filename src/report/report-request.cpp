@@ -1,23 +1,17 @@
 // Reading analysis and report requests from JSON and command-line text.
 #include "report/report-request.h"
 
-#include <set>
 
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "io/json-reader.h"
+#include "report/json-checks.h"
 
 namespace strata {
 
 using nlohmann::json;
 
 namespace {
-
-void only_keys(const json& object, const std::set<std::string>& keys, const std::string& label) {
-  if (!object.is_object()) fail_expected(label, "an object", json_describe(object));
-  for (const auto& [key, value] : object.items())
-    if (!keys.count(key)) throw Error(label + ": unknown field " + json(key).dump());
-}
 
 uint64_t seed_of(const json& request, const std::string& label) {
   if (!json_has(request, "seed")) return 0;
@@ -27,7 +21,7 @@ uint64_t seed_of(const json& request, const std::string& label) {
 }  // namespace
 
 AnalysisCall parse_analysis_call(const json& request, const std::string& label) {
-  only_keys(request, {"settings", "seed"}, label);
+  Checked(request, label).only_fields({"settings", "seed"});
   AnalysisCall call;
   if (json_has(request, "settings")) {
     call.settings = request.at("settings");
@@ -38,7 +32,7 @@ AnalysisCall parse_analysis_call(const json& request, const std::string& label) 
 }
 
 ReportCall parse_report_call(const json& request, const std::string& label) {
-  only_keys(request, {"analyses", "settings", "seed", "model_id", "results"}, label);
+  Checked(request, label).only_fields({"analyses", "settings", "seed", "model_id", "results"});
   ReportCall call;
   call.request.analyses =
       analysis_names_from_json(json_has(request, "analyses") ? request.at("analyses") : json("all"), label + ": analyses");

@@ -3,13 +3,13 @@
 #include "report/report.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "io/json-reader.h"
 #include "model/forward.h"
+#include "report/json-checks.h"
 #include "report/report-request.h"
 #include "report/result-schemas.h"
 
@@ -40,15 +40,6 @@ const json& member(const json& object, const std::string& key, const std::string
   return *it;
 }
 
-void only_keys(const json& object, const std::set<std::string>& keys, const std::string& where) {
-  for (const auto& [key, value] : object.items())
-    if (!keys.count(key)) throw Error(where + ": unknown field " + json(key).dump());
-}
-
-void check_object(const json& value, const std::string& where) {
-  if (!value.is_object()) fail_expected(where, "an object", json_describe(value));
-}
-
 std::string bounded_string(const json& object, const char* key, const std::string& where, size_t min_chars) {
   const std::string s = json_get_string(object, key, where);
   if (s.size() < min_chars || s.size() > kMaxIdChars)
@@ -66,8 +57,7 @@ void check_sha256(const json& object, const char* key, const std::string& where)
 }
 
 void check_model(const json& model, const std::string& where) {
-  check_object(model, where);
-  only_keys(model, {"id", "weights_sha256", "config"}, where);
+  Checked(model, where).only_fields({"id", "weights_sha256", "config"});
   bounded_string(model, "id", where, 1);
   check_sha256(model, "weights_sha256", where);
   member(model, "config", where);  // checked in depth by report_shape
@@ -76,7 +66,7 @@ void check_model(const json& model, const std::string& where) {
 void check_suite(const json& suite, const std::string& where) {
   if (suite.is_null()) return;
   if (!suite.is_object()) fail_expected(where, "an object or null", json_describe(suite));
-  only_keys(suite, {"model", "sha256", "n_items"}, where);
+  Checked(suite, where).only_fields({"model", "sha256", "n_items"});
   bounded_string(suite, "model", where, 0);
   check_sha256(suite, "sha256", where);
   json_get_int(suite, "n_items", where, 0, 1 << 24);
@@ -84,11 +74,11 @@ void check_suite(const json& suite, const std::string& where) {
 
 // {name: object} with exactly the report's analyses as keys.
 void check_by_analysis(const json& value, const std::vector<std::string>& analyses, const std::string& where) {
-  check_object(value, where);
+  Checked(value, where).object();
   for (const auto& [key, v] : value.items()) {
     if (std::find(analyses.begin(), analyses.end(), key) == analyses.end())
       throw Error(where + ": " + json(key).dump() + " is not among the report's analyses");
-    check_object(v, where + ": " + key);
+    Checked(v, where + ": " + key).object();
   }
   for (const std::string& name : analyses)
     if (!value.contains(name)) throw Error(where + ": " + name + ": missing");
@@ -170,9 +160,8 @@ std::string report_text(const json& report) { return report.dump() + "\n"; }
 
 json parse_report(const std::string& text, const std::string& label) {
   json report = parse_json_strict(text, label);
-  check_object(report, label);
-  only_keys(report, {"format", "version", "engine_version", "model", "suite", "seed", "analyses", "settings", "results"},
-            label);
+  Checked(report, label).only_fields(
+      {"format", "version", "engine_version", "model", "suite", "seed", "analyses", "settings", "results"});
   const json& format = member(report, "format", label);
   if (format != "strata-report") fail_expected(label + ": format", "\"strata-report\"", json_describe(format));
   json_get_int(report, "version", label, kReportVersion, kReportVersion);
