@@ -151,13 +151,17 @@ SweepItems sweep_items(const Checked& items, const ReportShape& s) {
   std::set<std::string> own_families;
   for (size_t i = 0; i < n_kinds; ++i) {
     const Checked k = kinds[i];
-    k.only_fields({"kind", "family", "split", "n", "answered_wrong"});
+    k.only_fields({"kind", "family", "split", "n", "ids", "answered_wrong"});
     if (const auto wrong = k.optional_field("answered_wrong")) wrong->integer(0, s.suite_items.value_or(0));
     const std::string name = k.field("kind").string(kMaxText);
     if (!out.kinds.insert(name).second) k.field("kind").fail("repeated kind " + name);
     own_families.insert(family(k.field("family")));
     k.field("split").string(kMaxText);
-    out.n_items += k.field("n").integer(0, s.suite_items.value_or(0));
+    const int64_t n = k.field("n").integer(0, s.suite_items.value_or(0));
+    const Checked ids = k.field("ids");  // one per item
+    ids.array(static_cast<size_t>(n), static_cast<size_t>(n));
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) ids[i].string(kMaxText);
+    out.n_items += n;
   }
   if (out.n_items > s.suite_items.value_or(0))
     kinds.fail("the kinds' items add up to " + std::to_string(out.n_items) + ", more than the suite's " +

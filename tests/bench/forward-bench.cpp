@@ -119,12 +119,12 @@ Suite read_suite(const std::string& dir) {
   return parse_suite(read_file_text(join_path(dir, "suite.json")), join_path(dir, "suite.json"));
 }
 
-// The items the patching sweep selects: the first `per_kind` of every
-// non-optional kind, in their split (analysis/sweeps/sweep.h).
+// The items the patching sweep selects with seed 0: `per_kind` of every
+// non-optional kind, in their split (analysis/shared/item-selection.h).
 std::vector<Pair> suite_pairs(const Session& session, const std::string& dir, int per_kind) {
-  SweepSelection selection;
+  ItemSelection selection;
   selection.items_per_kind = per_kind;
-  const ItemSet items = select_items(session, read_suite(dir), selection, "bench");
+  const ItemSet items = select_items(session, read_suite(dir), selection, 0, "bench");
   std::vector<Pair> pairs;
   for (const SweepItem& it : items.items) pairs.push_back({it.tokens, it.corrupt_tokens, it.answer, it.corrupt_answer});
   return pairs;

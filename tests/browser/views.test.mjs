@@ -114,7 +114,7 @@ for (const model of manifest.models) {
     t.diagnostic(`head ${best.label}: recall drop ${best.drop.by_family.recall}, reasoning drop ${best.drop.by_family.reasoning}`);
     const suite = await page.evaluate(() => window.strata.data.model.suite.items.map(({ id, kind, split, prompt, answer }) => ({ id, kind, split, prompt, answer })));
     for (const k of result.items.kinds.filter((x) => x.family === 'recall')) {
-      const items = suite.filter((it) => it.kind === k.kind && it.split === k.split).slice(0, k.n);
+      const items = k.ids.map((id) => suite.find((it) => it.id === id));
       let clean = 0;
       let ablated = 0;
       for (const item of items) {

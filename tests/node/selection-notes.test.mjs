@@ -29,15 +29,15 @@ test('a sweep cut to its budget says how many items it kept and why', () => {
     { ablation: { kinds: ['city'], items_per_kind: 32, levels: ['layer'], budget_seconds: 1e-9 } });
   const notes = selectionNotes(ablation);
   assert.equal(notes.length, 1);
-  assert.match(notes[0], /^sampled: the first 4 of 32 items of each kind, because the whole sweep would take about 0 s of one engine's time, over the 0 s this page allows/);
+  assert.match(notes[0], /^sampled: 4 of 32 items of each kind, drawn with the seed, because the whole sweep would take about 0 s of one engine's time, over the 0 s this page allows/);
   assert.deepEqual(selectionNotes({ ...ablation, budget: undefined }), []);
 });
 
 test('a tuned lens cut to its budget says what it fitted, on how many items, and why', () => {
   const { 'tuned-lens': lens } = analyze(join(model, 'suite.json'),
-    { 'tuned-lens': { max_items_per_kind: 8, steps: 2, budget_seconds: 1e-9 } });
+    { 'tuned-lens': { items_per_kind: 8, steps: 2, budget_seconds: 1e-9 } });
   assert.deepEqual(selectionNotes(lens).map((n) => n.replace(/about [\d.]+ (s|min)/g, 'about T')), [
-    'fitted by least squares alone (without the KL objective) on the first 4 of 8 items of each kind, because the whole fit '
+    'fitted by least squares alone (without the KL objective) on 4 of 8 items of each kind, drawn with the seed, because the whole fit '
       + 'would take about T of one engine\'s time, over the 0 s this page allows (about T as run; the rule is in the methods, "Tuned lens").',
   ]);
 });
@@ -60,7 +60,7 @@ test('the items a model answers wrong are counted where a result leaves them out
   suite.answered_wrong = { weights_sha256: sha, items: wrong };
   const marked = join(work, 'marked.json');
   writeFileSync(marked, JSON.stringify(suite));
-  const results = analyze(marked, { ablation: { items_per_kind: 2, levels: ['layer'] }, 'logit-lens': { split: 'heldout', max_items_per_kind: 1 } });
+  const results = analyze(marked, { ablation: { items_per_kind: 2, levels: ['layer'] }, 'logit-lens': { split: 'heldout', items_per_kind: 1 } });
   assert.deepEqual(selectionNotes(results.ablation),
     ['1 item the model answers wrong is left out, as the study does; over left out, the model answering none of its items right.']);
   assert.deepEqual(selectionNotes(results['logit-lens']), ['200 items the model answers wrong are left out, as the study does.']);

@@ -43,9 +43,9 @@ TEST_CASE("the sweeps leave out the items marked wrong, count them, and drop a k
   const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
   REQUIRE(suite.answered_wrong.ids.size() == 3 + 200);
 
-  SweepSelection selection;
+  ItemSelection selection;
   selection.items_per_kind = 8;
-  const ItemSet items = select_items(session, suite, selection, "ablation");
+  const ItemSet items = select_items(session, suite, selection, 1, "ablation");
   std::vector<std::string> kinds;
   for (const KindGroup& k : items.kinds) kinds.push_back(k.name);
   CHECK(kinds == std::vector<std::string>{"city", "compare", "job"});
@@ -59,7 +59,7 @@ TEST_CASE("the sweeps leave out the items marked wrong, count them, and drop a k
   CHECK(echo["kinds"][1]["answered_wrong"] == 0);
 
   selection.kinds = {"over"};
-  CHECK_THROWS_WITH(select_items(session, suite, selection, "ablation"),
+  CHECK_THROWS_WITH(select_items(session, suite, selection, 1, "ablation"),
                     Catch::Contains("kind \"over\" has no heldout items the model answers right (200 answered wrong"));
 }
 
@@ -67,15 +67,17 @@ TEST_CASE("the observation analyses and the study leave out the items marked wro
   const Session& session = shipped_session();
   const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
 
-  const json lens = run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"max_items_per_kind", 2}}, {}});
+  const json lens = run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"items_per_kind", 2}}, {}});
   CHECK(lens["answered_wrong"]["over"] == 200);
   CHECK(lens["answered_wrong"]["city"] == 0);
   CHECK_FALSE(lens["by_kind"].contains("over"));
   CHECK(lens["by_kind"]["compare"]["n"] == 2);
 
-  const StudyItems study = select_study_items(session, suite, ItemSelection{}, 1, "study");
+  ItemSelection every;
+  every.items_per_kind = 0;
+  const StudyItems study = select_study_items(session, suite, every, 1, "study");
   for (const SuiteItem* item : study.items) CHECK_FALSE(suite.answered_wrong.ids.count(item->id));
-  const json described = describe_items(study, ItemSelection{});
+  const json described = describe_items(study, every);
   CHECK(described["answered_wrong"]["city"] == 3);
   CHECK(described["answered_wrong"]["over"] == 200);
   CHECK(described["by_kind"]["city"] == 256 - 3);
@@ -85,11 +87,11 @@ TEST_CASE("the observation analyses and the study leave out the items marked wro
 TEST_CASE("marks made for another model are refused, naming both", "[answered-wrong]") {
   const Session& session = shipped_session();
   const Suite suite = parse_suite(marked_suite_json(std::string(64, 'a')).dump(), "suite.json");
-  CHECK_THROWS_WITH(select_items(session, suite, SweepSelection{}, "ablation"),
+  CHECK_THROWS_WITH(select_items(session, suite, ItemSelection{}, 1, "ablation"),
                     Catch::Contains("suite.json: answered_wrong: the items were marked for the model whose weights' "
                                     "SHA-256 is aaaaaaaaaaaa…, not the loaded one (" +
                                     session.model().weights_sha256.substr(0, 12)));
-  const json lens_settings = {{"max_items_per_kind", 1}};
+  const json lens_settings = {{"items_per_kind", 1}};
   CHECK_THROWS_AS(run_logit_lens({session, &suite, 1, lens_settings, {}}), Error);
 }
 
@@ -118,10 +120,10 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
   const Session& session = shipped_session();
   const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
 
-  SweepSelection selection;
-  selection.items_per_kind = 8;
+  ItemSelection selection;
+  selection.items_per_kind = 0;
   selection.keep_answered_wrong = true;
-  const ItemSet items = select_items(session, suite, selection, "ablation");
+  const ItemSet items = select_items(session, suite, selection, 1, "ablation");
   CHECK(items.all_wrong_kinds.empty());
   CHECK(items.kinds.size() == 4);  // city, compare, job, over
   CHECK(items.items.front().item->id == suite.items.front().id);  // the first city item, marked wrong
@@ -130,7 +132,7 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
   CHECK(to_json(selection)["answered"] == "all");
 
   const json lens =
-      run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"max_items_per_kind", 2}, {"answered", "all"}}, {}});
+      run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"items_per_kind", 2}, {"answered", "all"}}, {}});
   CHECK_FALSE(lens.contains("answered_wrong"));
   CHECK(lens["by_kind"]["over"]["n"] == 2);
   CHECK_THROWS_WITH(run_logit_lens({session, &suite, 1, {{"item", "city-trained-000"}, {"answered", "all"}}, {}}),
@@ -139,6 +141,7 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
                     Catch::Contains("logit-lens.answered: expected one of \"all\" \"right\", found \"some\""));
 
   ItemSelection all;
+  all.items_per_kind = 0;
   all.keep_answered_wrong = true;
   const StudyItems study = select_study_items(session, suite, all, 1, "study");
   const json described = describe_items(study, all);
@@ -148,5 +151,5 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
 
   // Another model's marks do not matter when every item is kept.
   const Suite other = parse_suite(marked_suite_json(std::string(64, 'a')).dump(), "suite.json");
-  CHECK_NOTHROW(select_items(session, other, selection, "ablation"));
+  CHECK_NOTHROW(select_items(session, other, selection, 1, "ablation"));
 }

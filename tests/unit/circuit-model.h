@@ -10,8 +10,8 @@
 //   shared_circuit_suite  recall answered by copying ("a_i X Y ?" → a_i), for
 //                       sweep_model(true), whose one head L1H0 serves both.
 //   backup_model        recall has a backup: MLP 1's neurons 0..5 fire on e_i
-//                       only when the attribute has not been written (MLP 0
-//                       mean-ablated), and write it; a decoy, L1H1, adds a
+//                       only when MLP 0 has not written e_i's private code
+//                       (MLP 0 ablated), and write the attribute; a decoy, L1H1, adds a
 //                       little of the attribute. Alone, MLP 0 and MLP 1 hardly
 //                       matter for recall and the decoy matters most, so a
 //                       greedy search starts with the decoy; the best pair is

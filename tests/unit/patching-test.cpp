@@ -63,7 +63,7 @@ TEST_CASE("patching identities hold exactly", "[patching]") {
 TEST_CASE("patching a whole clean residual recovers the clean logit difference exactly", "[patching]") {
   const Session session(sweep_model());
   const Suite suite = sweep_suite();
-  const ItemSet items = select_items(session, suite, SweepSelection{}, "patching");
+  const ItemSet items = select_items(session, suite, ItemSelection{}, 1, "patching");
   std::vector<PatchSite> sites;
   for (int b = 0; b <= 2; ++b) sites.push_back({PatchLevel::Resid, b, -1, -1});
   for (const bool reuse : {true, false}) {
@@ -79,7 +79,7 @@ TEST_CASE("patching a whole clean residual recovers the clean logit difference e
 TEST_CASE("a run patched with its own activations is unchanged, and its pairs are skipped", "[patching]") {
   const Session session(sweep_model());
   const Suite suite = sweep_suite(/*self_corrupt=*/true);
-  const ItemSet items = select_items(session, suite, SweepSelection{}, "patching");
+  const ItemSet items = select_items(session, suite, ItemSelection{}, 1, "patching");
   const std::vector<PatchSite> sites =
       patch_sites(session.model().config, items.n_pos,
                   {PatchLevel::Resid, PatchLevel::Attn, PatchLevel::Mlp, PatchLevel::Head, PatchLevel::HeadPos});

@@ -97,7 +97,7 @@ TEST_CASE("the random copy has the model's shapes, unit norms, zero biases and s
 TEST_CASE("probes on the hand-set model decode the family at every boundary", "[probes]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(40);
-  AnalysisRequest request{session, &suite, 7, {{"split", "all"}}, {}};
+  AnalysisRequest request{session, &suite, 7, {{"split", "all"}, {"items_per_kind", 0}}, {}};
   const json r = run_probes(request);
   INFO(r.dump(1).substr(0, 3000));
   CHECK(r["boundaries"] == json({"blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"}));

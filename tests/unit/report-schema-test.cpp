@@ -29,10 +29,10 @@ namespace {
 // prompt_mode_report(); the sweeps sharded to a sample of their units (each
 // level still present) to keep the test fast.
 const json kSettings = {
-    {"logit-lens", {{"max_items_per_kind", 1}}},
-    {"tuned-lens", {{"max_items_per_kind", 2}, {"fit_items_per_kind", 1}, {"steps", 2}}},
-    {"attention-flow", {{"max_items_per_kind", 1}}},
-    {"attribution", {{"max_items_per_kind", 1}}},
+    {"logit-lens", {{"items_per_kind", 1}}},
+    {"tuned-lens", {{"items_per_kind", 2}, {"steps", 2}}},
+    {"attention-flow", {{"items_per_kind", 1}}},
+    {"attribution", {{"items_per_kind", 1}}},
     {"head-scores", {{"n_sequences", 1}}},
     // Units 0-15 are heads, 16 on neurons: a shard of 64 holds one head and 32 neurons.
     {"ablation",
@@ -87,7 +87,7 @@ const json& prompt_mode_report() {
   static const json report = make_report(
       "tiny-gpt2-world", {"logit-lens", "tuned-lens", "attention-flow", "attribution"},
       {{"logit-lens", {{"item", "city-trained-000"}}},
-       {"tuned-lens", {{"item", "city-trained-000"}, {"max_items_per_kind", 2}, {"fit_items_per_kind", 1}, {"steps", 0}}},
+       {"tuned-lens", {{"item", "city-trained-000"}, {"items_per_kind", 2}, {"steps", 0}}},
        {"attention-flow", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}}},
        {"attribution", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}, {"foil", "rome"}}}});
   return report;
@@ -229,7 +229,7 @@ const json& marked_report() {
     own["ablation"].erase("kinds");  // the default kinds, so that "over" is left out and named
     own["ablation"]["items_per_kind"] = 8;
     own["ablation"]["budget_seconds"] = 1e-9;  // cut to the fewest items: the result says so in "budget"
-    own["tuned-lens"]["max_items_per_kind"] = 6;
+    own["tuned-lens"]["items_per_kind"] = 6;
     own["tuned-lens"]["budget_seconds"] = 1e-9;  // and the tuned lens to least squares too
     own["circuits"]["selection_items_per_kind"] = 3;
     own["circuits"]["budget_seconds"] = 1e-9;  // and the circuits to whole layers, 2 items per kind

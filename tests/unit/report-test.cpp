@@ -43,6 +43,16 @@ const Suite& small_suite() {
   return suite;
 }
 
+// `settings` with every item of every kind of small_suite(), optional kinds too.
+json every_item(json settings) {
+  std::vector<std::string> kinds;
+  for (const auto& [name, kind] : small_suite().kinds) kinds.push_back(name);
+  settings["kinds"] = kinds;
+  settings["split"] = "all";
+  settings["items_per_kind"] = 0;
+  return settings;
+}
+
 json run(const std::string& name, const json& settings, uint64_t seed = 0) {
   const AnalysisRequest request{shipped_session(), &small_suite(), seed, settings, {}};
   return analysis_named(name, "test").run(request);
@@ -108,7 +118,7 @@ TEST_CASE("analysis lists are checked and put in the registry's order", "[regist
 // --- the runners: answers known from the analyses they wrap ---------------------
 
 TEST_CASE("logit lens over the suite: the last boundary is the model's own output", "[runners]") {
-  const json r = run("logit-lens", json::object());
+  const json r = run("logit-lens", every_item(json::object()));
   REQUIRE(r["mode"] == "suite");
   const Evaluation eval = evaluate_suite(shipped_session(), small_suite(), "tiny");
   std::map<std::string, std::pair<int, int>> correct;  // kind -> (correct, n)
@@ -172,7 +182,7 @@ TEST_CASE("attention flow over the suite: mean rows of a distribution over the p
 
 TEST_CASE("tuned lens: fitted on items of every kind, held-out KL per kind beside the logit lens's", "[runners]") {
   // 3 items per kind: 1 held out (ceil(0.2 · 3)), 2 fitted, every position of each prompt.
-  const json r = run("tuned-lens", {{"steps", 20}});
+  const json r = run("tuned-lens", every_item({{"steps", 20}}));
   const int L = shipped_session().model().config.n_layers;
   const std::set<std::string> kinds = [] {
     std::set<std::string> k;
@@ -205,10 +215,10 @@ TEST_CASE("tuned lens: fitted on items of every kind, held-out KL per kind besid
   CHECK(r["heldout"]["tuned_above_logit"].size() == above);
   for (const json& e : r["heldout"]["tuned_above_logit"]) CHECK(!e["reason"].get<std::string>().empty());
   // Another seed draws other items; least squares is a setting of its own.
-  CHECK(run("tuned-lens", {{"steps", 20}}, 1)["heldout"]["by_kind"] != r["heldout"]["by_kind"]);
+  CHECK(run("tuned-lens", every_item({{"steps", 20}}), 1)["heldout"]["by_kind"] != r["heldout"]["by_kind"]);
   CHECK(run("tuned-lens", {{"objective", "least-squares"}})["fit_method"] == "least-squares-to-final-residual");
   // The lens saved from the same fit is the one the result describes.
-  const TunedLensRun fit = fit_suite_tuned_lens({shipped_session(), &small_suite(), 0, {{"steps", 20}}, {}});
+  const TunedLensRun fit = fit_suite_tuned_lens({shipped_session(), &small_suite(), 0, every_item({{"steps", 20}}), {}});
   CHECK(fit.result == r);
 }
 
@@ -245,7 +255,7 @@ TEST_CASE("head scores draw their sequences from the request's seed", "[runners]
 TEST_CASE("bad settings are refused with one line naming the setting", "[runners]") {
   const std::vector<std::pair<std::pair<std::string, json>, std::string>> cases = {
       {{"logit-lens", {{"top_kk", 3}}}, "logit-lens.top_kk: unknown setting"},
-      {{"logit-lens", {{"split", "test"}}}, "logit-lens.split: expected one of \"all\" \"heldout\" \"trained\", found \"test\""},
+      {{"logit-lens", {{"split", "test"}}}, "logit-lens.split: expected one of \"all\" \"auto\" \"heldout\" \"trained\", found \"test\""},
       {{"logit-lens", {{"item", "no-such-item"}}}, "logit-lens.item: expected the id of an item of the suite, found \"no-such-item\""},
       {{"logit-lens", {{"prompt", "city cyril nash ?"}}}, "logit-lens.answer: missing"},
       {{"logit-lens", {{"prompt", 5}, {"answer", "rome"}}}, "logit-lens.prompt: expected a string, found 5"},
@@ -256,7 +266,7 @@ TEST_CASE("bad settings are refused with one line naming the setting", "[runners
       {{"head-scores", {{"token_min", 50}, {"token_max", 20}}}, "head-scores.token_min: expected below token_max = 20, found 50"},
       {{"tuned-lens", {{"ridge", -1}}}, "tuned-lens.ridge: expected a number in [0.0, 1000000.0], found -1"},
       {{"tuned-lens", {{"objective", "adam"}}}, "tuned-lens.objective: expected one of \"kl\" \"least-squares\", found \"adam\""},
-      {{"tuned-lens", {{"max_items_per_kind", 1}}}, "tuned-lens: kind \"chain\" has 1 item; each kind needs at least 2"},
+      {{"tuned-lens", {{"items_per_kind", 1}}}, "tuned-lens: kind \"city\" has 1 item; each kind needs at least 2"},
   };
   for (const auto& [call, message] : cases) {
     INFO(call.first << " " << call.second.dump());
@@ -269,7 +279,7 @@ TEST_CASE("bad settings are refused with one line naming the setting", "[runners
 // --- the report ----------------------------------------------------------------
 
 TEST_CASE("a report holds the model, suite, seed, settings and results, and reads back", "[report]") {
-  const json settings = {{"logit-lens", {{"max_items_per_kind", 2}}}, {"head-scores", {{"n_sequences", 2}}}};
+  const json settings = {{"logit-lens", {{"items_per_kind", 2}}}, {"head-scores", {{"n_sequences", 2}}}};
   const json report = build_report(inputs({"logit-lens", "head-scores"}, settings, 42));
   CHECK(report["format"] == "strata-report");
   CHECK(report["version"] == kReportVersion);
@@ -291,7 +301,7 @@ TEST_CASE("a report holds the model, suite, seed, settings and results, and read
 }
 
 TEST_CASE("the same inputs give the same bytes; another seed gives other bytes", "[report]") {
-  const json settings = {{"head-scores", {{"n_sequences", 2}}}, {"attribution", {{"max_items_per_kind", 1}}}};
+  const json settings = {{"head-scores", {{"n_sequences", 2}}}, {"attribution", {{"items_per_kind", 1}}}};
   const std::string a = report_text(build_report(inputs({"attribution", "head-scores"}, settings, 5)));
   const std::string b = report_text(build_report(inputs({"attribution", "head-scores"}, settings, 5)));
   CHECK(a == b);

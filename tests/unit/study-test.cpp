@@ -49,7 +49,7 @@ TEST_CASE("attention row metrics of uniform and one-hot rows", "[study]") {
 TEST_CASE("the features of the hand-set model are those it was built for", "[study]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(4);
-  const StudyItems items = select_study_items(session, suite, {0, "all", false}, 0, "study");
+  const StudyItems items = select_study_items(session, suite, {{}, "all", 0, false}, 0, "study");
   REQUIRE(items.items.size() == 8);
   const StudyFeatures f = extract_study_features(AnalysisRequest{session, &suite}, items, {}, 0, 1);
   for (size_t i = 0; i < items.items.size(); ++i) {
@@ -70,7 +70,7 @@ TEST_CASE("the features of the hand-set model are those it was built for", "[stu
 
 TEST_CASE("the study labels the hand-set layer and heads as constructed", "[study]") {
   const Session session(magnet_model());
-  const json every_item = {{"split", "all"}, {"kinds", "all"}};
+  const json every_item = {{"split", "all"}, {"kinds", {"fact", "logic", "blend"}}, {"items_per_kind", 0}};
   const json r = study(session, magnet_suite(48, 4), every_item);
   INFO(r.dump(1).substr(0, 4000));
   CHECK(r["items"]["recall"] == 48);
@@ -120,7 +120,7 @@ TEST_CASE("the study labels the hand-set layer and heads as constructed", "[stud
   CHECK(r["neurons"]["top"].empty());
 
   // the same items with the families swapped flip every sign and the labels
-  const json s = study(session, magnet_suite(48, 0, true), every_item);
+  const json s = study(session, magnet_suite(48, 0, true), {{"split", "all"}, {"items_per_kind", 0}});
   CHECK(s["layers"][0]["label"] == "recall");
   CHECK(s["heads"][0]["label"] == "reasoning");
   CHECK(s["layers"][0]["metrics"]["attention_entropy"]["d"].get<double>() ==
@@ -135,7 +135,7 @@ TEST_CASE("a model that sees no family difference gets no label from the real co
   const Suite recall_prompts = magnet_suite(48);
   for (size_t i = 0; i < suite.items.size(); ++i)
     if (suite.items[i].kind == "logic") suite.items[i].prompt = recall_prompts.items[i - 1].prompt;
-  const json r = study(session, suite, {{"split", "all"}});
+  const json r = study(session, suite, {{"split", "all"}, {"items_per_kind", 0}});
   CHECK(r["totals"]["layers"]["specialised"] == 0);
   CHECK(r["totals"]["heads"]["specialised"] == 0);
   CHECK(r["totals"]["neurons"]["task_specific"] == 0);
@@ -193,7 +193,8 @@ TEST_CASE("the study is deterministic and its thresholds are its settings", "[st
   CHECK(defaults["items"]["kinds"] == json::parse(R"([{"family": "recall", "kind": "fact", "n": 18, "split": "trained"},
                                                       {"family": "reasoning", "kind": "logic", "n": 6, "split": "heldout"}])"));
   CHECK(defaults["settings"]["split"] == "auto");
-  CHECK(defaults["settings"]["kinds"] == "required");
+  CHECK(defaults["settings"]["kinds"].is_null());  // every required kind
+  CHECK(defaults["settings"]["items_per_kind"] == 32);
   // subsampling keeps at most items_per_kind of each kind
   const json few = study(session, suite, {{"items_per_kind", 6}, {"replications", 3}});
   CHECK(few["items"]["by_kind"] == json({{"fact", 6}, {"logic", 6}}));
@@ -250,7 +251,7 @@ TEST_CASE("the neurons analysis finds the neuron built to tell the families apar
   model.weights.layers[0].W_in(1, 2) = 1.0f;
   const Session session(std::move(model));
   const Suite suite = magnet_suite(48);
-  AnalysisRequest r{session, &suite, 5, {{"top_per_layer", 2}, {"bins", 8}, {"split", "all"}}, {}};
+  AnalysisRequest r{session, &suite, 5, {{"top_per_layer", 2}, {"bins", 8}, {"split", "all"}, {"items_per_kind", 0}}, {}};
   const json j = run_neurons(r);
   const json& top = j["layers"][0]["neurons"][0];
   CHECK(top["neuron"] == 2);
@@ -279,7 +280,7 @@ TEST_CASE("gated MLPs: the gate activation is silu(hook_pre); post is hook_post"
   model.tokenizer = strata::testing::magnet_tokenizer();
   const Session session(std::move(model));
   const Suite suite = magnet_suite(2);
-  const StudyItems items = select_study_items(session, suite, {0, "all", false}, 0, "study");
+  const StudyItems items = select_study_items(session, suite, {{}, "all", 0, false}, 0, "study");
   FeatureRequest what;
   what.layers = what.heads = false;
   const StudyFeatures gate = extract_study_features(AnalysisRequest{session, &suite}, items, what, 0, 1);

@@ -87,7 +87,7 @@ TEST_CASE("a sweep over its budget runs on fewer items per kind and says so", "[
 
 TEST_CASE("the tuned lens over its budget gives up the KL fit, then items, by the stated rule", "[tuned-lens][budget]") {
   const Shipped& s = shipped();
-  const json base = {{"max_items_per_kind", 16}, {"steps", 5}};
+  const json base = {{"items_per_kind", 16}, {"steps", 5}};
   const auto run = [&](const json& settings) { return run_tuned_lens({s.session, &s.suite, 1, settings, {}}); };
   const json full = run(base);
   CHECK_FALSE(full.contains("budget"));
@@ -113,7 +113,7 @@ TEST_CASE("the tuned lens over its budget gives up the KL fit, then items, by th
   CHECK(cut["fit_method"] == "least-squares-to-final-residual");
   CHECK(cut["settings"]["objective"] == "least-squares");
   json by_hand = base;
-  by_hand["max_items_per_kind"] = kMinItemsPerKind;
+  by_hand["items_per_kind"] = kMinItemsPerKind;
   by_hand["objective"] = "least-squares";
   const json hand = run(by_hand);
   CHECK(cut["fit"] == hand["fit"]);

@@ -18,6 +18,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+#include <vector>
 #include <string>
 
 #include "io/suite.h"
@@ -169,6 +172,19 @@ inline nlohmann::json merged_units(const std::vector<nlohmann::json>& shards) {
   std::sort(units.begin(), units.end(),
             [](const nlohmann::json& a, const nlohmann::json& b) { return a["unit"].get<int>() < b["unit"].get<int>(); });
   return units;
+}
+
+// A sweep result's items.kinds without each kind's "ids", which are checked to
+// be its n distinct items (the rest of the entry is then compared whole).
+inline nlohmann::json kinds_without_ids(const nlohmann::json& items) {
+  nlohmann::json kinds = items.at("kinds");
+  for (nlohmann::json& k : kinds) {
+    const std::vector<std::string> ids = k.at("ids");
+    if (ids.size() != k.at("n").get<size_t>() || std::set<std::string>(ids.begin(), ids.end()).size() != ids.size())
+      throw std::runtime_error("items of kind " + k.at("kind").dump() + ": ids " + k.at("ids").dump() + " are not its n items");
+    k.erase("ids");
+  }
+  return kinds;
 }
 
 }  // namespace strata::testing

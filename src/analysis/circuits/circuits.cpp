@@ -15,10 +15,7 @@ namespace strata {
 using nlohmann::json;
 
 const SettingsTable& circuits_settings() {
-  static const SettingsTable table = {
-      names_setting("kinds", std::string("the kinds to search on; default ") + kEveryRequiredKind),
-      choice_setting("split", "auto", {"auto", "trained", "heldout"},
-                     "\"auto\" asks recall kinds about trained facts and every other family about held-out items"),
+  static const SettingsTable table = item_selection_settings(kEveryRequiredKind, false) + SettingsTable{
       integer_setting("selection_items_per_kind", 12, 2, 100000, "items per kind the circuits are searched on"),
       integer_setting("validation_items_per_kind", 12, 2, 100000, "items per kind the circuit size is chosen on"),
       integer_setting("test_items_per_kind", 0, 0, 100000, "items per kind the circuits are judged on (0: every remaining item)"),
@@ -36,7 +33,6 @@ const SettingsTable& circuits_settings() {
       integer_setting("random_circuits", 200, 1, 100000, "random circuits of the same size and mix, the null"),
       integer_setting("bootstrap_samples", 2000, 100, 100000, "resamples of the test items for the 95% intervals"),
       reuse_cache_setting(),
-      answered_setting(),
       budget_setting(),
   };
   return table;
@@ -47,7 +43,7 @@ json circuits_defaults() { return circuits_settings().defaults(); }
 namespace {
 
 struct CircuitSettings {
-  SweepSelection selection;  // kinds and split
+  ItemSelection selection;  // kinds, split and answered (the sets' sizes below)
   int selection_n = 0, validation_n = 0, test_n = 0, null_n = 0;
   std::string ablation, candidates;
   int donors = 0, random_circuits = 0, bootstrap_samples = 0;
@@ -84,9 +80,7 @@ struct CircuitSettings {
 CircuitSettings read_settings(const json& given) {
   SettingsReader r(given, "circuits", circuits_settings());
   CircuitSettings s;
-  s.selection.kinds = r.get_names("kinds");
-  s.selection.keep_answered_wrong = read_keep_answered_wrong(r);
-  s.selection.split = r.get_choice("split");
+  s.selection = read_item_selection(r, false);
   s.selection_n = r.get_int("selection_items_per_kind");
   s.validation_n = r.get_int("validation_items_per_kind");
   s.test_n = r.get_int("test_items_per_kind");
@@ -106,23 +100,25 @@ CircuitSettings read_settings(const json& given) {
   return s;
 }
 
-ItemSet items_after(const Session& session, const Suite& suite, SweepSelection selection, int offset, int n) {
-  selection.offset = offset;
+// n items of each kind (0: every one) after the first `offset` of the kind's drawn order.
+ItemSet items_after(const Session& session, const Suite& suite, ItemSelection selection, uint64_t seed, int offset,
+                    int n) {
   selection.items_per_kind = n;
-  return select_items(session, suite, selection, "circuits");
+  return select_items(session, suite, selection, seed, "circuits", static_cast<size_t>(offset));
 }
 
-// The four item sets, nested and disjoint per kind in suite order.
+// The four item sets, consecutive slices of each kind's drawn order (the null's
+// inside the test's).
 struct CircuitItems {
   ItemSet selection, validation, test, null;
 };
 
-CircuitItems circuit_items(const Session& session, const Suite& suite, const CircuitSettings& s) {
+CircuitItems circuit_items(const Session& session, const Suite& suite, uint64_t seed, const CircuitSettings& s) {
   const int held_back = s.selection_n + s.validation_n;
-  return {items_after(session, suite, s.selection, 0, s.selection_n),
-          items_after(session, suite, s.selection, s.selection_n, s.validation_n),
-          items_after(session, suite, s.selection, held_back, s.test_n ? s.test_n : 100000),
-          items_after(session, suite, s.selection, held_back, s.test_n ? std::min(s.null_n, s.test_n) : s.null_n)};
+  return {items_after(session, suite, s.selection, seed, 0, s.selection_n),
+          items_after(session, suite, s.selection, seed, s.selection_n, s.validation_n),
+          items_after(session, suite, s.selection, seed, held_back, s.test_n),
+          items_after(session, suite, s.selection, seed, held_back, s.test_n ? std::min(s.null_n, s.test_n) : s.null_n)};
 }
 
 // Forward passes of the whole analysis, an upper bound (a resumed run, reuse_cache,
@@ -158,11 +154,12 @@ double circuit_passes(const CircuitSettings& s, const CircuitItems& items, size_
 //      floor(n · m / selection_items_per_kind), never below 2 (a test set of
 //      every remaining item counts as the most any kind has).
 // Cuts `s` (and so its echo) and returns the result's "budget"; nullopt when nothing is cut.
-std::optional<json> fit_circuits_to_budget(const Session& session, const Suite& suite, CircuitSettings& s) {
+std::optional<json> fit_circuits_to_budget(const Session& session, const Suite& suite, uint64_t seed,
+                                           CircuitSettings& s) {
   if (s.budget_seconds <= 0) return std::nullopt;
   const ModelConfig& config = session.model().config;
   const auto seconds = [&](const CircuitSettings& t) {
-    const CircuitItems items = circuit_items(session, suite, t);
+    const CircuitItems items = circuit_items(session, suite, seed, t);
     const size_t n_candidates = circuit_candidates(config, t.candidates, t.restricted).size();
     return circuit_passes(t, items, n_candidates) * forward_flops(config, items.selection.n_pos) / kReferenceFlops;
   };
@@ -171,7 +168,7 @@ std::optional<json> fit_circuits_to_budget(const Session& session, const Suite& 
   };
   CircuitSettings all = s;
   if (all.test_n == 0) {  // every remaining item: the most any kind has
-    for (const KindGroup& k : circuit_items(session, suite, all).test.kinds)
+    for (const KindGroup& k : circuit_items(session, suite, seed, all).test.kinds)
       all.test_n = std::max(all.test_n, static_cast<int>(k.items.size()));
   }
   const double all_seconds = seconds(all);
@@ -256,9 +253,9 @@ json run_circuits(const AnalysisRequest& request) {
   CircuitSettings s = read_settings(request.settings);
   const Model& model = request.session.model();
   const Session& session = request.session;
-  const std::optional<json> budget = fit_circuits_to_budget(session, suite, s);
+  const std::optional<json> budget = fit_circuits_to_budget(session, suite, request.seed, s);
 
-  const CircuitItems sets = circuit_items(session, suite, s);
+  const CircuitItems sets = circuit_items(session, suite, request.seed, s);
   const ItemSet& selection_items = sets.selection;
   const ItemSet& validation_items = sets.validation;
   const ItemSet& test_items = sets.test;

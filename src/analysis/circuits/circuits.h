@@ -15,11 +15,12 @@
 // other items of the same kind (seeded), the item's LD and correctness
 // averaged over them; or the same kind's mean; or zero.
 //
-// Items, nested and disjoint, per kind in suite order (recall kinds on
-// trained facts, reasoning kinds on held-out items; split "auto", sweep.h):
+// Items, disjoint, consecutive slices of each kind's order drawn with the
+// seed (analysis/shared/item-selection.h; by default recall kinds on trained
+// facts, reasoning kinds on held-out items):
 //   selection   the first selection_items_per_kind: the search
 //   validation  the next validation_items_per_kind: the choice of size
-//   test        every remaining item (or test_items_per_kind): the verdict
+//   test        every remaining item (or the next test_items_per_kind): the verdict
 //   null        the first null_items_per_kind test items: random circuits
 // Search (circuit-search.h), for target T and other family O:
 //   J(S) = effect_T(S) − collateral_penalty × |effect_O(S)|, 1 ≤ |S| ≤ max_size,

@@ -2,7 +2,6 @@
 #include "analysis/observation/observation-cases.h"
 
 #include <cmath>
-#include <set>
 
 #include "base/error.h"
 #include "io/json-reader.h"
@@ -14,12 +13,6 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxPromptChars = 4096;
-
-int32_t single_token(const Session& session, const std::string& text, const std::string& where) {
-  const std::vector<int32_t> ids = session.tokenize(text);
-  if (ids.size() != 1) fail_expected(where, "a single token", std::to_string(ids.size()) + " tokens");
-  return ids[0];
-}
 
 // Removes a string setting from `settings` (SettingsReader reads numbers,
 // flags and choices; free text is read here) and returns it.
@@ -94,11 +87,11 @@ SettingsTable focus_settings(bool foil) {
 }
 
 SettingsTable suite_case_settings(bool suite_only) {
-  const SettingScope scope = suite_only ? SettingScope::Suite : SettingScope::Always;
-  return {only_in(scope, choice_setting("split", "all", {"all", "trained", "heldout"}, "the suite items looked at")),
-          only_in(scope, integer_setting("max_items_per_kind", 0, 0, 1 << 20,
-                                         "the first N items of each kind in suite order (0: every item)")),
-          only_in(scope, answered_setting())};
+  const SettingsTable selection = item_selection_settings();
+  std::vector<Setting> rows;
+  for (const Setting& row : selection.rows())
+    rows.push_back(only_in(suite_only ? SettingScope::Suite : SettingScope::Always, row));
+  return SettingsTable(std::move(rows));
 }
 
 Setting top_k_setting() {
@@ -119,32 +112,28 @@ void ObservationSettings::refuse_suite_settings() const {
       throw Error(analysis_ + "." + s.name + ": applies to the suite, not to one prompt or item");
 }
 
-std::map<std::string, KindCases> ObservationSettings::suite_cases(json& answered_wrong) {
-  const Suite& suite = request_.require_suite(analysis_);
-  const std::string split = reader_.get_choice("split");
-  const int max_per_kind = reader_.get_int("max_items_per_kind");
-  const bool keep = read_keep_answered_wrong(reader_);
-  const std::set<std::string>& wrong = strata::answered_wrong(request_.session, suite, keep);
-  answered_wrong = keep || suite.answered_wrong.weights_sha256.empty() ? json(nullptr) : json::object();
-  std::map<std::string, KindCases> by_kind;
-  for (const SuiteItem& item : suite.items) {
-    if (split != "all" && item.split != split) continue;
-    if (!answered_wrong.is_null()) {
-      json& n = answered_wrong[item.kind];
-      n = (n.is_null() ? 0 : n.get<int>()) + (wrong.count(item.id) ? 1 : 0);
-      if (wrong.count(item.id)) continue;
-    }
-    KindCases& k = by_kind[item.kind];
-    k.family = item.family;
-    if (max_per_kind > 0 && static_cast<int>(k.cases.size()) >= max_per_kind) continue;
-    k.cases.push_back(item_case(request_.session, item));
-  }
-  for (auto it = by_kind.begin(); it != by_kind.end();) it = it->second.cases.empty() ? by_kind.erase(it) : ++it;
-  if (by_kind.empty())
-    throw Error(analysis_ + ".split: no item of the suite is in split \"" + split + "\"" +
-                (answered_wrong.is_null() ? "" : " and answered right by the model"));
+ItemSelection ObservationSettings::read_selection() {
+  const ItemSelection selection = read_item_selection(reader_);
   reader_.finish();
+  return selection;
+}
+
+std::map<std::string, KindCases> ObservationSettings::suite_cases(const ItemSelection& selection,
+                                                                  json& answered_wrong) const {
+  const Suite& suite = request_.require_suite(analysis_);
+  const SelectedItems selected = select_suite_items(request_.session, suite, selection, request_.seed, analysis_);
+  answered_wrong = selected.answered_wrong;
+  std::map<std::string, KindCases> by_kind;
+  for (const SelectedKind& k : selected.kinds) {
+    KindCases& cases = by_kind[k.name];
+    cases.family = k.family;
+    for (size_t i : k.items) cases.cases.push_back(item_case(request_.session, suite.items[i]));
+  }
   return by_kind;
+}
+
+std::map<std::string, KindCases> ObservationSettings::suite_cases(json& answered_wrong) {
+  return suite_cases(read_selection(), answered_wrong);
 }
 
 json with_answered_wrong(json result, const json& answered_wrong) {

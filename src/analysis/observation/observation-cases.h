@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/shared/item-selection.h"
 #include "analysis/observation/logit-lens.h"
 #include "analysis/observation/tuned-lens.h"
 
@@ -35,9 +36,9 @@ struct KindCases {
 
 // The rows of the focus: prompt, answer, foil (with `foil`) and item.
 SettingsTable focus_settings(bool foil);
-// The rows of the suite's items: split, max_items_per_kind and answered,
-// applying to the suite only (`suite_only`) or always (the tuned lens is always
-// fitted on the suite).
+// The rows of the suite's items (analysis/shared/item-selection.h), applying
+// to the suite only (`suite_only`) or always (the tuned lens is always fitted
+// on the suite).
 SettingsTable suite_case_settings(bool suite_only);
 // "top_k" (with a prompt or item).
 Setting top_k_setting();
@@ -59,12 +60,13 @@ class ObservationSettings {
   // For the focused case: refuses the settings only a suite run reads (the rows scoped to the suite).
   void refuse_suite_settings() const;
 
-  // The suite's items by kind (kinds in name order, items in suite order),
-  // narrowed by "split" and "max_items_per_kind", leaving out the items the
-  // model answers wrong when the suite marks them (analysis.h answered_wrong)
-  // unless "answered" is "all"; then every setting must have been read.
-  // `answered_wrong` gets {kind: n left out} (a kind it answers no item of
-  // has no cases); it stays null when the suite has no marks.
+  // The item selection's settings; then every setting must have been read.
+  ItemSelection read_selection();
+  // The suite's items the selection draws, by kind (kinds in name order,
+  // items in suite order). `answered_wrong` gets {kind: n left out} when the
+  // suite marks the items the model answers wrong, and null otherwise.
+  std::map<std::string, KindCases> suite_cases(const ItemSelection& selection, nlohmann::json& answered_wrong) const;
+  // Both: read_selection(), then suite_cases().
   std::map<std::string, KindCases> suite_cases(nlohmann::json& answered_wrong);
 
  private:

@@ -5,18 +5,18 @@
 // Lens, flow and attribution look at one prompt or at the suite:
 //   {"prompt": "...", "answer": "...", "foil": "..."}  one prompt (foil: attribution only)
 //   {"item": "<suite item id>"}                         one suite item (its corrupt answer is the foil)
-//   neither                                             the suite: per kind, averages at the answer
-//                                                       position (the prompt's last token)
+//   neither                                             the suite's items (analysis/shared/item-selection.h):
+//                                                       per kind, averages at the answer position
+//                                                       (the prompt's last token)
 // Head scores are model-wide (repeated random tokens, drawn with the request's seed).
 // Each analysis's settings are its table below (docs/settings.md lists them).
 //
-// The tuned lens (tuned-lens.h) is always fitted on the suite (narrowed by
-// split and max_items_per_kind as above). Per kind, its items are shuffled
-// with the request's seed; the first ceil(heldout_fraction · n) (at least one,
-// leaving at least one) are held out and the next fit_items_per_kind are
-// fitted on, every position of each prompt. The time budget (budget_seconds;
-// docs/methods.md, "Tuned lens") has its rule in tuned-lens-runner.cpp,
-// fit_to_time_budget.
+// The tuned lens (tuned-lens.h) is always fitted on the suite's items, drawn
+// as above. Per kind, they are shuffled with the request's seed; the first
+// ceil(heldout_fraction · n) (at least one, leaving at least one) are held out
+// and the rest are fitted on, every position of each prompt. The time budget
+// (budget_seconds; docs/methods.md, "Tuned lens") has its rule in
+// tuned-lens-runner.cpp, fit_to_time_budget.
 // Result:
 //   {"mode", "fit_method", "settings": {...as used}, "boundary_hooks": [...],
 //    "fit": {"n_items", "n_positions", "by_kind": {kind: items used}, "positions_by_kind": {kind: n},

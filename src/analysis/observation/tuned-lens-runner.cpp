@@ -3,6 +3,7 @@
 // the logit lens's, with where the tuned lens does worse and why.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,9 +31,9 @@ struct KindSplit {
 };
 
 // Per kind, the items shuffled with the seed: the first ceil(heldout_fraction · n)
-// (at least 1, leaving at least 1) are held out, the next fit_items_per_kind are fitted on.
+// (at least 1, leaving at least 1) are held out, the rest are fitted on.
 std::map<std::string, KindSplit> split_by_kind(const std::map<std::string, KindCases>& by_kind, double heldout_fraction,
-                                               int fit_items_per_kind, uint64_t seed) {
+                                               uint64_t seed) {
   PortableRandom rng(seed ^ kSplitSalt);
   std::map<std::string, KindSplit> out;
   for (const auto& [kind, k] : by_kind) {
@@ -44,10 +45,9 @@ std::map<std::string, KindSplit> split_by_kind(const std::map<std::string, KindC
     for (const Case& c : k.cases) order.push_back(&c);
     for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(static_cast<uint32_t>(i))]);
     const size_t n_heldout = std::clamp<size_t>(static_cast<size_t>(std::ceil(heldout_fraction * n)), 1, n - 1);
-    const size_t n_fit = std::min(n - n_heldout, static_cast<size_t>(fit_items_per_kind));
     KindSplit& s = out[kind];
     s.heldout.assign(order.begin(), order.begin() + n_heldout);
-    s.fit.assign(order.begin() + n_heldout, order.begin() + n_heldout + n_fit);
+    s.fit.assign(order.begin() + n_heldout, order.end());
     auto by_id = [](const Case* a, const Case* b) { return a->id < b->id; };
     std::sort(s.heldout.begin(), s.heldout.end(), by_id);
     std::sort(s.fit.begin(), s.fit.end(), by_id);
@@ -145,44 +145,38 @@ double fit_flops(const ModelConfig& c, const TunedLensFitSettings& fit, const st
   return flops;
 }
 
-// Each kind's first n items, in suite order.
-std::map<std::string, KindCases> first_items(const std::map<std::string, KindCases>& by_kind, size_t n) {
-  std::map<std::string, KindCases> out = by_kind;
-  for (auto& [kind, k] : out)
-    if (k.cases.size() > n) k.cases.resize(n);
-  return out;
-}
-
 // The rule of the tuned lens's time budget, fixed in advance (docs/methods.md,
 // "Tuned lens"): when the estimate of the whole fit exceeds the budget,
 //   1. the KL objective gives way to the least-squares fit alone if the KL fit
 //      would exceed the budget even on kMinItemsPerKind items per kind;
-//   2. each kind keeps its first n items in suite order, n the largest that
+//   2. the items are drawn again with items_per_kind n, n the largest that
 //      brings the estimate within the budget (never below kMinItemsPerKind);
 //      the fitting and held-out items are then drawn from those as always.
-// Returns the result's "budget" when it cut, and cuts `by_kind` and `fit`.
-std::optional<json> fit_to_time_budget(const ModelConfig& c, double budget_seconds, int fit_items_per_kind,
-                                       double heldout_fraction, uint64_t seed, std::map<std::string, KindCases>& by_kind,
-                                       TunedLensFitSettings& fit) {
+// draw(n) gives the suite's items drawn with items_per_kind n. Returns the
+// result's "budget" when it cut, and cuts `by_kind` and `fit`.
+std::optional<json> fit_to_time_budget(const ModelConfig& c, double budget_seconds, double heldout_fraction,
+                                       uint64_t seed,
+                                       const std::function<std::map<std::string, KindCases>(size_t)>& draw,
+                                       std::map<std::string, KindCases>& by_kind, TunedLensFitSettings& fit) {
   if (budget_seconds <= 0) return std::nullopt;
-  const auto seconds = [&](const TunedLensFitSettings& settings, size_t n) {
-    return fit_flops(c, settings, split_by_kind(first_items(by_kind, n), heldout_fraction, fit_items_per_kind, seed)) /
-           kReferenceFlops;
+  const auto seconds = [&](const TunedLensFitSettings& settings, const std::map<std::string, KindCases>& cases) {
+    return fit_flops(c, settings, split_by_kind(cases, heldout_fraction, seed)) / kReferenceFlops;
   };
   size_t most = 0;
   for (const auto& [kind, k] : by_kind) most = std::max(most, k.cases.size());
-  const double all_seconds = seconds(fit, most);
+  const double all_seconds = seconds(fit, by_kind);
   if (all_seconds <= budget_seconds) return std::nullopt;
   const size_t fewest = std::min(most, static_cast<size_t>(kMinItemsPerKind));
-  if (fit.objective == TunedLensObjective::Kl && seconds(fit, fewest) > budget_seconds)
+  if (fit.objective == TunedLensObjective::Kl && seconds(fit, draw(fewest)) > budget_seconds)
     fit.objective = TunedLensObjective::LeastSquares;
   size_t n = most;
-  while (n > fewest && seconds(fit, n) > budget_seconds) --n;
-  by_kind = first_items(by_kind, n);
+  std::map<std::string, KindCases> cut = by_kind;
+  while (n > fewest && seconds(fit, cut) > budget_seconds) cut = draw(--n);
+  by_kind = std::move(cut);
   return json{{"budget_seconds", budget_seconds},
               {"estimated_seconds_all", all_seconds},
               {"items_per_kind_all", most},
-              {"estimated_seconds", seconds(fit, n)},
+              {"estimated_seconds", seconds(fit, by_kind)},
               {"items_per_kind", n},
               {"objective", fit.objective == TunedLensObjective::Kl ? "kl" : "least-squares"}};
 }
@@ -195,8 +189,7 @@ struct FitMemo {
 // SHA-256 of everything a suite fit is computed from: the weights, the
 // settings, and per kind its family and the fitting and held-out items
 // (ids, tokens, answers, foils).
-std::string fit_key(const Model& model, const TunedLensFitSettings& fit_settings, int fit_items_per_kind,
-                    double heldout_fraction, const std::map<std::string, KindCases>& by_kind,
+std::string fit_key(const Model& model, const TunedLensFitSettings& fit_settings, double heldout_fraction, const std::map<std::string, KindCases>& by_kind,
                     const std::map<std::string, KindSplit>& split) {
   const auto cases_json = [](const std::vector<const Case*>& cases) {
     json out = json::array();
@@ -205,7 +198,7 @@ std::string fit_key(const Model& model, const TunedLensFitSettings& fit_settings
   };
   json key = {{"weights", model.weights_sha256},
               {"settings", {static_cast<int>(fit_settings.objective), fit_settings.ridge, fit_settings.steps,
-                            fit_settings.learning_rate, fit_items_per_kind, heldout_fraction}}};
+                            fit_settings.learning_rate, heldout_fraction}}};
   for (const auto& [kind, s] : split)
     key["kinds"][kind] = {by_kind.at(kind).family, cases_json(s.fit), cases_json(s.heldout)};
   const std::string text = key.dump();
@@ -214,7 +207,7 @@ std::string fit_key(const Model& model, const TunedLensFitSettings& fit_settings
 
 // The fit on the split and its quality per kind: the result without the focus item.
 TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSettings& fit_settings,
-                          int fit_items_per_kind, double heldout_fraction,
+                          double heldout_fraction,
                           const std::map<std::string, KindCases>& by_kind, const std::map<std::string, KindSplit>& split) {
   const Model& model = request.session.model();
   std::vector<const Case*> fit_cases;
@@ -266,7 +259,6 @@ TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSett
                   {"ridge", fit_settings.ridge},
                   {"steps", fit_settings.steps},
                   {"learning_rate", fit_settings.learning_rate},
-                  {"fit_items_per_kind", fit_items_per_kind},
                   {"heldout_fraction", heldout_fraction}}},
                 {"boundary_hooks", boundary_hook_names(model.config)},
                 {"fit", fit_json},
@@ -287,7 +279,6 @@ const SettingsTable& tuned_lens_settings() {
                     number_setting("ridge", 1e-3, 0.0, 1e6, "the least-squares pull towards the identity"),
                     integer_setting("steps", 250, 0, 5000, "Adam steps of the KL fit (250 as in the paper)"),
                     number_setting("learning_rate", 1e-3, 1e-7, 1.0, "Adam's step size"),
-                    integer_setting("fit_items_per_kind", 32, 1, 1 << 20, "items of each kind fitted on"),
                     number_setting("heldout_fraction", 0.2, 0.05, 0.5,
                                    "the share of each kind's items (at least one, leaving one) held out"),
                     top_k_setting(),
@@ -306,24 +297,29 @@ TunedLensRun fit_suite_tuned_lens(const AnalysisRequest& request) {
   fit_settings.ridge = reader.get_double("ridge");
   fit_settings.steps = reader.get_int("steps");
   fit_settings.learning_rate = reader.get_double("learning_rate");
-  const int fit_items_per_kind = reader.get_int("fit_items_per_kind");
   const double heldout_fraction = reader.get_double("heldout_fraction");
   const std::optional<LensSettings> view = focus ? std::optional<LensSettings>(lens_settings(reader, *focus)) : std::nullopt;
   const double budget_seconds = reader.get_double("budget_seconds");
   json answered_wrong;
-  auto by_kind = in.suite_cases(answered_wrong);
-  const std::optional<json> budget = fit_to_time_budget(model.config, budget_seconds, fit_items_per_kind,
-                                                        heldout_fraction, request.seed, by_kind, fit_settings);
+  ItemSelection selection = in.read_selection();
+  auto by_kind = in.suite_cases(selection, answered_wrong);
+  const auto draw = [&](size_t n) {
+    selection.items_per_kind = static_cast<int>(n);
+    json ignored;
+    return in.suite_cases(selection, ignored);
+  };
+  const std::optional<json> budget =
+      fit_to_time_budget(model.config, budget_seconds, heldout_fraction, request.seed, draw, by_kind, fit_settings);
 
-  const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, fit_items_per_kind, request.seed);
+  const std::map<std::string, KindSplit> split = split_by_kind(by_kind, heldout_fraction, request.seed);
   // The fit depends on the model, the settings and the prompts drawn, never on
   // the item in focus: the page asks once per item it shows, so the last fit is
   // kept and reused when everything it was computed from is the same again.
-  const std::string key = fit_key(model, fit_settings, fit_items_per_kind, heldout_fraction, by_kind, split);
+  const std::string key = fit_key(model, fit_settings, heldout_fraction, by_kind, split);
   thread_local FitMemo memo;  // a page worker and the command line each run one engine per thread
   if (memo.key != key) {
     memo.key.clear();
-    memo.run = fit_on_split(request, fit_settings, fit_items_per_kind, heldout_fraction, by_kind, split);
+    memo.run = fit_on_split(request, fit_settings, heldout_fraction, by_kind, split);
     memo.key = key;
   } else {
     request.report(0.85, "tuned lens: fitted before on these items, reused");

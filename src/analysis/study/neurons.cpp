@@ -24,7 +24,7 @@ std::vector<int> histogram_counts(const std::vector<double>& x, double lo, doubl
 
 const SettingsTable& neurons_settings() {
   static const SettingsTable table =
-      study_item_settings() +
+      item_selection_settings() +
       SettingsTable{mlp_activation_setting(),
                     per_model_integer_setting("top_per_layer", nullptr, 1, 1 << 20,
                                               "neurons per layer, by |d| (default 10, or d_mlp when smaller; at most d_mlp)"),

@@ -22,7 +22,7 @@ using nlohmann::json;
 
 const SettingsTable& probes_settings() {
   static const SettingsTable table =
-      study_item_settings() +
+      item_selection_settings() +
       SettingsTable{number_setting("test_fraction", 0.2, 0.05, 0.5,
                                    "per kind, this share of items (at least 1) is held out for testing"),
                     number_setting("l2", 1e-3, 0.0, 100.0, "the probe's L2 penalty"),

@@ -5,11 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 
 #include "analysis/shared/statistics.h"
 #include "base/error.h"
-#include "base/seeded-random.h"
 #include "model/forward.h"
 #include "tensor/ops.h"
 
@@ -24,32 +22,6 @@ const char* group_name(ItemGroup group) {
     case ItemGroup::Mixed: return "mixed";
   }
   return "?";
-}
-
-SettingsTable study_item_settings() {
-  return {integer_setting("items_per_kind", 0, 0, 1000000,
-                          "at most N items of each kind, drawn with the request's seed (0: every item)"),
-          choice_setting("split", "auto", {"auto", "all", "trained", "heldout"},
-                         "\"auto\": recall kinds on their trained facts (a held-out fact cannot be recalled), "
-                         "every other family on held-out items (reasoning the model was not trained on)"),
-          choice_setting("kinds", "required", {"required", "all"},
-                         "\"required\" leaves out the kinds the suite marks optional (which a model may answer at "
-                         "chance)"),
-          answered_setting()};
-}
-
-ItemSelection read_item_selection(SettingsReader& settings) {
-  ItemSelection s;
-  s.items_per_kind = settings.get_int("items_per_kind");
-  s.split = settings.get_choice("split");
-  s.required_kinds_only = settings.get_choice("kinds") == "required";
-  s.keep_answered_wrong = read_keep_answered_wrong(settings);
-  return s;
-}
-
-std::string split_for_family(const ItemSelection& selection, const std::string& family) {
-  if (selection.split != "auto") return selection.split;
-  return family == "recall" ? "trained" : "heldout";
 }
 
 size_t StudyItems::count(ItemGroup group) const { return static_cast<size_t>(std::count(groups.begin(), groups.end(), group)); }
@@ -76,34 +48,11 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
                               uint64_t seed, const std::string& analysis) {
   std::map<std::string, int> kind_index;
   for (const auto& [name, kind] : suite.kinds) kind_index.emplace(name, static_cast<int>(kind_index.size()));
-  const std::set<std::string>& wrong = answered_wrong(session, suite, selection.keep_answered_wrong);
+  const SelectedItems selected = select_suite_items(session, suite, selection, seed, analysis);
   StudyItems out;
-  if (!selection.keep_answered_wrong && !suite.answered_wrong.weights_sha256.empty())
-    out.answered_wrong = nlohmann::json::object();
-  // candidates per kind, in suite order
-  std::map<std::string, std::vector<size_t>> by_kind;
-  for (size_t i = 0; i < suite.items.size(); ++i) {
-    const SuiteItem& item = suite.items[i];
-    const std::string split = split_for_family(selection, item.family);
-    if (split != "all" && item.split != split) continue;
-    const auto kind = suite.kinds.find(item.kind);
-    if (selection.required_kinds_only && kind != suite.kinds.end() && kind->second.optional) continue;
-    if (!out.answered_wrong.is_null()) {
-      nlohmann::json& n = out.answered_wrong[item.kind];
-      n = (n.is_null() ? 0 : n.get<int>()) + (wrong.count(item.id) ? 1 : 0);
-      if (wrong.count(item.id)) continue;
-    }
-    by_kind[item.kind].push_back(i);
-  }
+  out.answered_wrong = selected.answered_wrong;
   std::vector<size_t> chosen;
-  PortableRandom rng(seed);
-  for (auto& [name, members] : by_kind) {
-    if (selection.items_per_kind > 0 && members.size() > static_cast<size_t>(selection.items_per_kind)) {
-      for (size_t i = members.size(); i > 1; --i) std::swap(members[i - 1], members[rng.below(static_cast<uint32_t>(i))]);
-      members.resize(selection.items_per_kind);
-    }
-    chosen.insert(chosen.end(), members.begin(), members.end());
-  }
+  for (const SelectedKind& k : selected.kinds) chosen.insert(chosen.end(), k.items.begin(), k.items.end());
   std::sort(chosen.begin(), chosen.end());
 
   for (size_t i : chosen) {
@@ -117,7 +66,7 @@ StudyItems select_study_items(const Session& session, const Suite& suite, const 
   }
   const size_t recall = out.count(ItemGroup::Recall), reasoning = out.count(ItemGroup::Reasoning);
   if (recall < 2 || reasoning < 2)
-    fail_expected(analysis + ": items", "at least 2 recall and 2 reasoning items (see items_per_kind, split, kinds)",
+    fail_expected(analysis + ": items", "at least 2 recall and 2 reasoning items (see kinds, split, items_per_kind)",
                   std::to_string(recall) + " recall and " + std::to_string(reasoning) + " reasoning");
   return out;
 }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/shared/item-selection.h"
 #include "io/suite.h"
 #include "model/forward.h"
 #include "model/session.h"
@@ -41,19 +42,6 @@ namespace strata {
 
 enum class ItemGroup : int { Recall = 0, Reasoning = 1, Mixed = 2 };
 const char* group_name(ItemGroup group);
-
-// Which suite items an analysis reads, from its settings (the rows of
-// study_item_settings: items_per_kind, split, kinds, answered).
-struct ItemSelection {
-  int items_per_kind = 0;
-  std::string split = "auto";
-  bool required_kinds_only = true;
-  bool keep_answered_wrong = false;  // "answered": "all"
-};
-SettingsTable study_item_settings();
-ItemSelection read_item_selection(SettingsReader& settings);
-// The split an item of `family` is read from under `selection` ("trained", "heldout" or "all").
-std::string split_for_family(const ItemSelection& selection, const std::string& family);
 
 struct StudyItems {
   std::vector<const SuiteItem*> items;  // in suite order

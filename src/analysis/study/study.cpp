@@ -17,7 +17,7 @@ using nlohmann::json;
 
 const SettingsTable& study_settings() {
   static const SettingsTable table =
-      study_item_settings() +
+      item_selection_settings() +
       SettingsTable{
           mlp_activation_setting(),
           integer_setting("replications", 5, 1, 50, "draws of two disjoint halves each label is replicated on"),

@@ -223,7 +223,7 @@ AblationLevel level_from_name(const std::string& name) {
 
 const SettingsTable& ablation_settings() {
   static const SettingsTable table =
-      sweep_selection_settings() +
+      item_selection_settings() +
       SettingsTable{choice_setting("method", "mean", {"mean", "zero", "resample"},
                                    "what a switched-off component's output becomes: its mean over the items, zero, "
                                    "or another item's value (ablation.h)"),
@@ -236,7 +236,7 @@ const SettingsTable& ablation_settings() {
 json run_ablation(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("ablation");
   SettingsReader settings(request.settings, "ablation", ablation_settings());
-  SweepSelection selection = read_sweep_selection(settings);
+  ItemSelection selection = read_item_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
   const std::string method = settings.get_choice("method");
   const std::vector<std::string> level_names = settings.get_names("levels");
@@ -245,11 +245,11 @@ json run_ablation(const AnalysisRequest& request) {
   settings.finish();
 
   const Model& model = request.session.model();
-  ItemSet items = select_items(request.session, suite, selection, "ablation");
+  ItemSet items = select_items(request.session, suite, selection, request.seed, "ablation");
   std::vector<AblationLevel> levels;
   for (const std::string& name : level_names) levels.push_back(level_from_name(name));
   const std::vector<AblationTarget> targets = ablation_targets(model.config, levels);
-  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
+  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, request.seed, items,
                                                    static_cast<double>(targets.size() + 1), budget_seconds, "ablation");
 
   request.report(0.0, "clean runs");

@@ -104,7 +104,7 @@ std::vector<TraceSite> trace_sites(const ModelConfig& config, int64_t n_pos, con
 
 const SettingsTable& causal_tracing_settings() {
   static const SettingsTable table =
-      sweep_selection_settings("the recall kinds that are not optional") +
+      item_selection_settings("the recall kinds that are not optional") +
       SettingsTable{number_setting("noise", 3.0, 0.0, 100.0,
                                    "the noise on the subject's embeddings, in multiples of the embeddings' std"),
                     integer_setting("samples", 2, 1, 100, "noise draws per item"),
@@ -120,7 +120,7 @@ const SettingsTable& causal_tracing_settings() {
 json run_causal_tracing(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("causal-tracing");
   SettingsReader settings(request.settings, "causal-tracing", causal_tracing_settings());
-  SweepSelection selection = read_sweep_selection(settings);
+  ItemSelection selection = read_item_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
   const double noise = settings.get_double("noise");
   const int samples = settings.get_int("samples");
@@ -134,12 +134,12 @@ json run_causal_tracing(const AnalysisRequest& request) {
   const bool kinds_given = !selection.kinds.empty();
   if (!kinds_given) selection.kinds = recall_kinds(suite);
 
-  ItemSet items = select_items(request.session, suite, selection, "causal-tracing");
+  ItemSet items = select_items(request.session, suite, selection, request.seed, "causal-tracing");
   const std::vector<TraceSite> sites = trace_sites(c, items.n_pos, levels, window);
   // per item: a clean run, a corrupted run per sample, and a restored run per site and sample
   const std::optional<json> budget =
-      fit_to_budget(request.session, suite, selection, items, static_cast<double>((sites.size() + 1) * samples + 1),
-                    budget_seconds, "causal-tracing");
+      fit_to_budget(request.session, suite, selection, request.seed, items,
+                    static_cast<double>((sites.size() + 1) * samples + 1), budget_seconds, "causal-tracing");
   const size_t n_items = items.items.size();
   std::vector<std::vector<int>> subjects;
   for (const SweepItem& item : items.items) subjects.push_back(subject_positions(item, items.n_pos));

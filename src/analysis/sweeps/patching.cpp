@@ -210,7 +210,7 @@ const SettingsTable& patching_settings() {
   static const SettingsTable table = [] {
     std::vector<std::string> level_names;
     for (PatchLevel level : kAllLevels) level_names.push_back(patch_level_name(level));
-    return sweep_selection_settings() +
+    return item_selection_settings() +
            SettingsTable{name_list_setting("levels", {"resid", "attn", "mlp", "head"}, level_names,
                                            "the sites patched; the per-position attn_pos, mlp_pos and head_pos on "
                                            "request (on the shipped models attn_pos and mlp_pos more than double "
@@ -226,7 +226,7 @@ const SettingsTable& patching_settings() {
 json run_patching(const AnalysisRequest& request) {
   const Suite& suite = request.require_suite("patching");
   SettingsReader settings(request.settings, "patching", patching_settings());
-  SweepSelection selection = read_sweep_selection(settings);
+  ItemSelection selection = read_item_selection(settings);
   const double budget_seconds = read_budget_seconds(settings);
   const std::vector<std::string> level_names = settings.get_names("levels");
   const double min_gap = settings.get_double("min_gap");
@@ -235,11 +235,11 @@ json run_patching(const AnalysisRequest& request) {
   settings.finish();
 
   const Model& model = request.session.model();
-  ItemSet items = select_items(request.session, suite, selection, "patching");
+  ItemSet items = select_items(request.session, suite, selection, request.seed, "patching");
   std::vector<PatchLevel> levels;
   for (const std::string& name : level_names) levels.push_back(patch_level_from_name(name));
   const std::vector<PatchSite> sites = patch_sites(model.config, items.n_pos, levels);
-  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, items,
+  const std::optional<json> budget = fit_to_budget(request.session, suite, selection, request.seed, items,
                                                    static_cast<double>(sites.size() + 2), budget_seconds, "patching");
   request.report(0.0, "clean and corrupt runs");
   const Patcher patcher(model, items, shard_units(sites, shard), reuse_cache);

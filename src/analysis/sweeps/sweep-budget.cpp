@@ -19,8 +19,8 @@ double forward_flops(const ModelConfig& c, int64_t n_pos) {
   return c.n_layers * (projections + attention + mlp) + 2 * d * c.d_vocab;  // the sweeps unembed the last position only
 }
 
-std::optional<nlohmann::json> fit_to_budget(const Session& session, const Suite& suite, SweepSelection& selection,
-                                            ItemSet& items, double passes_per_item, double budget_seconds,
+std::optional<nlohmann::json> fit_to_budget(const Session& session, const Suite& suite, ItemSelection& selection,
+                                            uint64_t seed, ItemSet& items, double passes_per_item, double budget_seconds,
                                             const std::string& analysis) {
   if (budget_seconds <= 0) return std::nullopt;
   const double per_item = passes_per_item * forward_flops(session.model().config, items.n_pos) / kReferenceFlops;
@@ -30,7 +30,7 @@ std::optional<nlohmann::json> fit_to_budget(const Session& session, const Suite&
   if (all_seconds <= budget_seconds || most <= static_cast<size_t>(kMinItemsPerKind)) return std::nullopt;
   const int cut = std::max(kMinItemsPerKind, static_cast<int>(std::floor(static_cast<double>(most) * budget_seconds / all_seconds)));
   selection.items_per_kind = cut;
-  items = select_items(session, suite, selection, analysis);
+  items = select_items(session, suite, selection, seed, analysis);
   return nlohmann::json{{"budget_seconds", budget_seconds},
                         {"estimated_seconds_all", all_seconds},
                         {"items_per_kind_all", most},

@@ -19,8 +19,8 @@
 //
 // The rule: when the estimate exceeds the budget, items_per_kind becomes
 // floor(n · budget / estimate), n being the most items any kind has, but never
-// below kMinItemsPerKind; items are the first of each kind in suite order (a
-// built natural-language suite is in a seeded random order within each kind).
+// below kMinItemsPerKind; the items are drawn again with that items_per_kind
+// (analysis/shared/item-selection.h), a subset of the full draw.
 // The result then carries
 //   "budget": {"budget_seconds", "estimated_seconds_all", "items_per_kind_all",
 //              "estimated_seconds", "items_per_kind"}
@@ -51,8 +51,8 @@ double forward_flops(const ModelConfig& config, int64_t n_pos);
 
 // Applies the rule: when it cuts, `selection` and `items` are the cut ones and
 // the returned JSON is the result's "budget"; nullopt when nothing was cut.
-std::optional<nlohmann::json> fit_to_budget(const Session& session, const Suite& suite, SweepSelection& selection,
-                                            ItemSet& items, double passes_per_item, double budget_seconds,
+std::optional<nlohmann::json> fit_to_budget(const Session& session, const Suite& suite, ItemSelection& selection,
+                                            uint64_t seed, ItemSet& items, double passes_per_item, double budget_seconds,
                                             const std::string& analysis);
 
 // `result` with "settings"."budget_seconds" (when a budget was set) and "budget" (when it cut).

@@ -1,4 +1,4 @@
-// Settings, item selection, accuracy tallies and resumed runs shared by the sweeps.
+// Item sets, accuracy tallies and resumed runs shared by the sweeps.
 #include "analysis/sweeps/sweep.h"
 
 #include <algorithm>
@@ -8,36 +8,6 @@
 namespace strata {
 
 using nlohmann::json;
-
-// --- settings ------------------------------------------------------------------
-
-SettingsTable sweep_selection_settings(const std::string& kinds_default) {
-  return {integer_setting("items_per_kind", 32, 1, 100000,
-                          "the first N items of each kind in its split, in suite order (fewer if the suite has "
-                          "fewer), leaving out the items the model answers wrong when the suite marks them"),
-          names_setting("kinds", "the kinds to run on; default " + kinds_default),
-          choice_setting("split", "auto", {"auto", "trained", "heldout"},
-                         "\"auto\" asks recall kinds about trained facts (held-out facts cannot be known) and "
-                         "every other family about held-out items"),
-          answered_setting()};
-}
-
-SweepSelection read_sweep_selection(SettingsReader& settings) {
-  SweepSelection s;
-  s.items_per_kind = settings.get_int("items_per_kind");
-  s.kinds = settings.get_names("kinds");
-  s.split = settings.get_choice("split");
-  s.keep_answered_wrong = read_keep_answered_wrong(settings);
-  return s;
-}
-
-json to_json(const SweepSelection& selection) {
-  json echo = {{"items_per_kind", selection.items_per_kind},
-               {"kinds", selection.kinds.empty() ? json(nullptr) : json(selection.kinds)},
-               {"split", selection.split}};
-  if (selection.keep_answered_wrong) echo["answered"] = "all";
-  return echo;
-}
 
 // --- items ---------------------------------------------------------------------
 
@@ -49,75 +19,26 @@ std::vector<size_t> ItemSet::family_items(int family) const {
   return out;
 }
 
-namespace {
-
-int32_t single_token(const Session& session, const std::string& text, const std::string& where) {
-  const std::vector<int32_t> ids = session.tokenize(text);
-  if (ids.size() != 1) fail_expected(where, "a single token", std::to_string(ids.size()) + " tokens");
-  return ids[0];
-}
-
-std::string split_of(const SweepSelection& selection, const std::string& family) {
-  if (selection.split != "auto") return selection.split;
-  return family == "recall" ? "trained" : "heldout";
-}
-
-}  // namespace
-
-ItemSet select_items(const Session& session, const Suite& suite, const SweepSelection& selection,
-                     const std::string& analysis) {
-  std::vector<std::string> kinds = selection.kinds;
-  for (const std::string& name : kinds)
-    if (!suite.kinds.count(name)) throw Error(analysis + ".kinds: \"" + name + "\" is not a kind of this suite");
+ItemSet select_items(const Session& session, const Suite& suite, const ItemSelection& selection, uint64_t seed,
+                     const std::string& analysis, size_t offset) {
+  const SelectedItems selected = select_suite_items(session, suite, selection, seed, analysis, offset);
   ItemSet set;
-  const std::set<std::string>& wrong = answered_wrong(session, suite, selection.keep_answered_wrong);
-  if (kinds.empty())
-    for (const auto& entry : suite.kinds) {
-      const std::string& name = entry.first;
-      if (entry.second.optional) continue;
-      // By default a kind the model answers no item of is left out (and named), not an error.
-      const std::string split = split_of(selection, entry.second.family);
-      size_t in_split = 0, right = 0;
-      for (const SuiteItem& item : suite.items)
-        if (item.kind == name && item.split == split) {
-          ++in_split;
-          if (!wrong.count(item.id)) ++right;
-        }
-      if (in_split > 0 && right == 0) set.all_wrong_kinds.push_back(name);
-      else kinds.push_back(name);
-    }
-  if (kinds.empty() && !set.all_wrong_kinds.empty())
-    throw Error(analysis + ": the model answers no item of any kind right (the suite marks them answered_wrong), "
-                "and the analyses use the items a model answers right");
-  if (kinds.empty()) throw Error(analysis + ".kinds: the suite has no kind that is not optional; name the kinds");
-
+  set.all_wrong_kinds = selected.all_wrong_kinds;
   std::set<std::string> families;
-  for (const auto& [name, kind] : suite.kinds)  // the suite's order, whatever order the setting gave
-    if (std::count(kinds.begin(), kinds.end(), name)) {
-      set.kinds.push_back({name, kind.family, split_of(selection, kind.family), 0, {}});
-      families.insert(kind.family);
-    }
+  for (const SelectedKind& k : selected.kinds) families.insert(k.family);
   set.families.assign(families.begin(), families.end());
-
-  const bool marked = !selection.keep_answered_wrong && !suite.answered_wrong.weights_sha256.empty();
-  for (size_t k = 0; k < set.kinds.size(); ++k) {
-    KindGroup& group = set.kinds[k];
-    group.family_index = static_cast<int>(
-        std::find(set.families.begin(), set.families.end(), group.family) - set.families.begin());
-    group.answered_wrong = marked ? 0 : -1;
-    int seen = 0;
-    for (const SuiteItem& item : suite.items) {
-      if (item.kind != group.name || item.split != group.split) continue;
-      if (wrong.count(item.id)) {
-        ++group.answered_wrong;
-        continue;
-      }
-      if (seen++ < selection.offset) continue;
-      if (static_cast<int>(group.items.size()) == selection.items_per_kind) continue;  // counting the wrong ones on
+  for (const SelectedKind& selected_kind : selected.kinds) {
+    const int k = static_cast<int>(set.kinds.size());
+    const int family = static_cast<int>(
+        std::find(set.families.begin(), set.families.end(), selected_kind.family) - set.families.begin());
+    set.kinds.push_back({selected_kind.name, selected_kind.family, selected_kind.split, family, {},
+                         selected_kind.answered_wrong});
+    for (size_t index : selected_kind.items) {
+      const SuiteItem& item = suite.items[index];
       const std::string where = "suite item \"" + item.id + "\"";
       SweepItem s;
       s.item = &item;
-      s.kind = static_cast<int>(k);
+      s.kind = k;
       s.tokens = session.tokenize(item.prompt);
       s.corrupt_tokens = session.tokenize(item.corrupt_prompt);
       s.answer = single_token(session, item.answer, where + ": answer");
@@ -129,16 +50,9 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
       if (s.corrupt_tokens.size() != s.tokens.size())
         fail_expected(where + ": corrupt_prompt", std::to_string(s.tokens.size()) + " tokens like the prompt",
                       std::to_string(s.corrupt_tokens.size()));
-      group.items.push_back(set.items.size());
+      set.kinds.back().items.push_back(set.items.size());
       set.items.push_back(std::move(s));
     }
-    if (group.items.empty())
-      throw Error(analysis + ": kind \"" + group.name + "\" has no " + group.split + " items" +
-                  (selection.offset ? " after the first " + std::to_string(selection.offset) : std::string()) +
-                  (group.answered_wrong > 0 ? " the model answers right (" + std::to_string(group.answered_wrong) +
-                                                  " answered wrong are left out)"
-                                            : std::string()) +
-                  " (settings items_per_kind, kinds, split)");
   }
   return set;
 }
@@ -146,7 +60,9 @@ ItemSet select_items(const Session& session, const Suite& suite, const SweepSele
 json items_json(const ItemSet& items) {
   json kinds = json::array();
   for (const KindGroup& k : items.kinds) {
-    kinds.push_back({{"kind", k.name}, {"family", k.family}, {"split", k.split}, {"n", k.items.size()}});
+    json ids = json::array();
+    for (size_t i : k.items) ids.push_back(items.items[i].item->id);
+    kinds.push_back({{"kind", k.name}, {"family", k.family}, {"split", k.split}, {"n", k.items.size()}, {"ids", ids}});
     if (k.answered_wrong >= 0) kinds.back()["answered_wrong"] = k.answered_wrong;
   }
   json out = {{"kinds", kinds}, {"families", items.families}, {"n_pos", items.n_pos}};
@@ -251,7 +167,7 @@ json sweep_units(const AnalysisRequest& request, size_t n_units, std::pair<int, 
   return units;
 }
 
-json sweep_echo(const SweepSelection& selection, bool reuse_cache, std::pair<int, int> shard) {
+json sweep_echo(const ItemSelection& selection, bool reuse_cache, std::pair<int, int> shard) {
   json echo = to_json(selection);
   echo["reuse_cache"] = reuse_cache;
   echo["shard"] = {shard.first, shard.second};

@@ -2,12 +2,11 @@
 // share: their common settings, the items they run on, sharding into units,
 // and runs that resume from a cached residual stream.
 //
-// Common settings (sweep_selection_settings and each sweep's table; each sweep
-// echoes the values it used under "settings"): which items (the first
-// items_per_kind of each kind in its split, in suite order), and the shard.
-// Every selected prompt must have one token length, and a corrupt prompt its
-// prompt's length (the suites are built that way): per-position means and
-// per-position results need it.
+// Common settings (item_selection_settings, analysis/shared/item-selection.h,
+// and each sweep's table; each sweep echoes the values it used under
+// "settings"): which items, and the shard. Every selected prompt must have one
+// token length, and a corrupt prompt its prompt's length (the suites are built
+// that way): per-position means and per-position results need it.
 #pragma once
 
 #include <cstdint>
@@ -18,29 +17,11 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/shared/item-selection.h"
 #include "model/boundaries.h"
 #include "model/forward.h"
 
 namespace strata {
-
-// --- settings ------------------------------------------------------------------
-
-struct SweepSelection {
-  int items_per_kind = 32;
-  int offset = 0;                  // items skipped at the start of each kind (circuits' evaluation items)
-  std::vector<std::string> kinds;  // empty: every non-optional kind
-  std::string split = "auto";
-  bool keep_answered_wrong = false;  // "answered": "all"
-};
-
-inline constexpr const char* kEveryRequiredKind =
-    "every kind of the suite that is not marked optional (and, when the suite marks the items the model answers "
-    "wrong, has an item it answers right)";
-// The rows of items_per_kind (default 32), kinds (by default `kinds_default`), split and answered.
-SettingsTable sweep_selection_settings(const std::string& kinds_default = kEveryRequiredKind);
-// Reads items_per_kind, kinds, split and answered.
-SweepSelection read_sweep_selection(SettingsReader& settings);
-nlohmann::json to_json(const SweepSelection& selection);
 
 // --- items ---------------------------------------------------------------------
 
@@ -68,13 +49,13 @@ struct ItemSet {
   std::vector<size_t> family_items(int family) const;
 };
 
-// Tokenizes the selected items; throws naming the setting when a kind is
-// unknown or has no item in its split, and naming the item when an answer is
-// not one token or a prompt has another length.
-ItemSet select_items(const Session& session, const Suite& suite, const SweepSelection& selection,
-                     const std::string& analysis);
+// Tokenizes the selected items (select_suite_items, with its errors); throws
+// naming the item when an answer is not one token or a prompt has another length.
+ItemSet select_items(const Session& session, const Suite& suite, const ItemSelection& selection, uint64_t seed,
+                     const std::string& analysis, size_t offset = 0);
 
-// {"kinds": [{"kind", "family", "split", "n", "answered_wrong"?}], "families": [...], "n_pos": P}
+// {"kinds": [{"kind", "family", "split", "n", "ids" (the items, in suite order), "answered_wrong"?}],
+//  "families": [...], "n_pos": P}
 // ("answered_wrong" when the suite marks the loaded model's wrong items: how many were left out;
 // "all_wrong_kinds" lists the kinds a default selection left out because the model answers none right)
 nlohmann::json items_json(const ItemSet& items);
@@ -120,7 +101,7 @@ nlohmann::json sweep_units(const AnalysisRequest& request, size_t n_units, std::
 
 // The settings every sweep echoes besides its own: the item selection, whether
 // cached runs were reused, the shard.
-nlohmann::json sweep_echo(const SweepSelection& selection, bool reuse_cache, std::pair<int, int> shard);
+nlohmann::json sweep_echo(const ItemSelection& selection, bool reuse_cache, std::pair<int, int> shard);
 
 // --- residual boundaries and resumed runs ----------------------------------------
 

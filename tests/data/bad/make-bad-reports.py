@@ -24,7 +24,7 @@ VALID = {
     "suite": {"model": "tiny-gpt2-world", "sha256": SHA, "n_items": 2240},
     "seed": 7,
     "analyses": ["logit-lens", "head-scores"],
-    "settings": {"logit-lens": {"max_items_per_kind": 2}, "head-scores": {}},
+    "settings": {"logit-lens": {"items_per_kind": 2}, "head-scores": {}},
     "results": {"logit-lens": {"mode": "suite"}, "head-scores": {"period": 15}},
 }
 

@@ -62,7 +62,7 @@ export function selectionNotes(result) {
   if (budget && Number.isFinite(budget.estimated_seconds_all)) {
     const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
     const over = `would take about ${minutes(budget.estimated_seconds_all)} of one engine's time, over the ${minutes(budget.budget_seconds)} this page allows`;
-    const sample = () => `the first ${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind`;
+    const sample = () => `${budget.items_per_kind} of ${budget.items_per_kind_all} items of each kind, drawn with the seed`;
     if (typeof budget.items_per_kind === 'object') {  // the circuits' item sets (circuits.h)
       const sets = ['selection', 'validation', 'test', 'null'];
       const perSet = (c) => sets.map((s) => c?.[s]).join('/');

@@ -28,8 +28,8 @@ const EXPLAIN = 'Do some layers and heads work mostly for recalling facts and ot
 const LABEL_TEXT = { recall: 'recall', reasoning: 'reason', mixed: 'mixed', none: '' };
 
 // Whole-suite analyses, quickest parts first so that the view draws at once and
-// fills in: previews of the layers' causal effects (on the first PREVIEW_ITEMS
-// items of each kind, said so in the caption) and of the real contrast's
+// fills in: previews of the layers' causal effects (on PREVIEW_ITEMS items of
+// each kind, said so in the caption) and of the real contrast's
 // statistics (the study without its controls gives the same labels), then the
 // full sweep and study, then the circuits.
 const PREVIEW_ITEMS = 8;
@@ -146,7 +146,7 @@ function causalLayers(box, ablation, partial, actions) {
   };
   box.append(figure({ title: 'Causal: layers', name: 'study-causal-layers', chart, onError: actions.notify,
     caption: `Accuracy lost when a layer's heads and MLP are zeroed, over ${itemCount(ablation)} items`
-      + (partial ? ' (a first look on the first items of each kind; the whole sweep replaces it when done).' : '.') }));
+      + (partial ? ' (a first look on a few items of each kind; the whole sweep replaces it when done).' : '.') }));
 }
 
 function itemCount(ablation) {
