@@ -57,12 +57,6 @@ int32_t single_token(const Session& session, const std::string& text, const std:
   return ids[0];
 }
 
-size_t SelectedItems::count() const {
-  size_t n = 0;
-  for (const SelectedKind& k : kinds) n += k.items.size();
-  return n;
-}
-
 SelectedItems select_suite_items(const Session& session, const Suite& suite, const ItemSelection& selection,
                                  uint64_t seed, const std::string& analysis, size_t offset) {
   for (const std::string& name : selection.kinds)

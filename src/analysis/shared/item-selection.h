@@ -70,7 +70,6 @@ struct SelectedItems {
   // {kind: items in its split left out as answered wrong} for the kinds above
   // and all_wrong_kinds; null when the suite has no marks (or "answered" is "all")
   nlohmann::json answered_wrong;
-  size_t count() const;
 };
 
 // The items of each kind, after skipping the first `offset` of its drawn
