@@ -1,7 +1,6 @@
 // Reading analysis and report requests from JSON and command-line text.
 #include "report/report-request.h"
 
-
 #include "analysis/registry.h"
 #include "base/error.h"
 #include "io/json-reader.h"

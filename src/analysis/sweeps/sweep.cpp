@@ -2,6 +2,7 @@
 #include "analysis/sweeps/sweep.h"
 
 #include <algorithm>
+#include <set>
 
 #include "base/error.h"
 
