@@ -267,16 +267,21 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
   return it == index_.end() ? nullptr : &tensors_[it->second];
 }
 
-Tensor SafetensorsFile::read_f32(const std::string& name) const {
-  const TensorInfo* info = find(name);
-  if (!info) throw Error(label_ + ": no tensor \"" + name + "\"");
+const uint8_t* SafetensorsFile::tensor_bytes(const std::string& name, const TensorInfo** info) const {
+  *info = find(name);
+  if (!*info) throw Error(label_ + ": no tensor \"" + name + "\"");
   if (bytes_.empty()) throw Error(label_ + ": tensor \"" + name + "\": the file's bytes were already released");
+  // The constructor checked that begin..end lies inside bytes_, so this fits in size_t.
+  return bytes_.data() + static_cast<size_t>(data_start_ + (*info)->begin);
+}
+
+Tensor SafetensorsFile::read_f32(const std::string& name) const {
+  const TensorInfo* info;
+  const uint8_t* src = tensor_bytes(name, &info);
   const DType dtype = info->dtype;
   if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
     fail_expected(label_ + ": tensor \"" + name + "\": dtype", "F32, F16 or BF16", dtype_name(dtype));
-  // The constructor checked that begin..end lies inside bytes_, so these fit in size_t.
   const size_t count = static_cast<size_t>((info->end - info->begin) / static_cast<uint64_t>(dtype_size(dtype)));
-  const uint8_t* src = bytes_.data() + static_cast<size_t>(data_start_ + info->begin);
   Tensor t;
   t.shape = info->shape;
   t.data.resize(count);
@@ -290,6 +295,16 @@ Tensor SafetensorsFile::read_f32(const std::string& name) const {
     t.data[i] = dtype == DType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
   }
   return t;
+}
+
+std::vector<uint16_t> SafetensorsFile::read_16bit(const std::string& name) const {
+  const TensorInfo* info;
+  const uint8_t* src = tensor_bytes(name, &info);
+  if (info->dtype != DType::F16 && info->dtype != DType::BF16)
+    fail_expected(label_ + ": tensor \"" + name + "\": dtype", "F16 or BF16", dtype_name(info->dtype));
+  std::vector<uint16_t> bits(static_cast<size_t>((info->end - info->begin) / 2));
+  if (!bits.empty()) std::memcpy(bits.data(), src, bits.size() * 2);
+  return bits;
 }
 
 void SafetensorsFile::release_bytes() {
@@ -330,35 +345,6 @@ std::vector<uint8_t> write_safetensors_f32(const std::vector<std::pair<std::stri
     dst += data.size() * sizeof(float);
   }
   return out;
-}
-
-// --- 16-bit floats ---------------------------------------------------------
-
-float f16_to_f32(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1fu;
-  const uint32_t mantissa = h & 0x3ffu;
-  uint32_t bits;
-  if (exponent == 0) {
-    // zero or subnormal: mantissa * 2^-24, exact in f32
-    float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    std::memcpy(&bits, &magnitude, sizeof bits);
-    bits |= sign;
-  } else if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13);  // inf, or NaN keeping its payload
-  } else {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);  // rebias 15 -> 127
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-float bf16_to_f32(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
 }
 
 }  // namespace strata

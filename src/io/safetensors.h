@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/half.h"
 #include "tensor/tensor.h"
 
 namespace strata {
@@ -55,11 +56,17 @@ class SafetensorsFile {
   // The tensor converted to f32 (F32, F16 and BF16 are accepted; anything else
   // is an error naming the tensor and its dtype). NaN and Inf pass through.
   Tensor read_f32(const std::string& name) const;
+  // An F16 or BF16 tensor's values as stored, for weights kept in the file's
+  // precision (anything else is an error naming the tensor and its dtype).
+  std::vector<uint16_t> read_16bit(const std::string& name) const;
 
   // Frees the file bytes once every tensor has been read.
   void release_bytes();
 
  private:
+  // The tensor's first byte, after checking that it exists and the bytes are still held.
+  const uint8_t* tensor_bytes(const std::string& name, const TensorInfo** info) const;
+
   std::vector<uint8_t> bytes_;
   std::string label_;
   uint64_t data_start_ = 0;
@@ -71,8 +78,5 @@ class SafetensorsFile {
 // Writes a safetensors file (F32 only): used by tests and tools.
 std::vector<uint8_t> write_safetensors_f32(const std::vector<std::pair<std::string, Tensor>>& tensors,
                                            const std::map<std::string, std::string>& metadata = {});
-
-float f16_to_f32(uint16_t h);
-float bf16_to_f32(uint16_t b);
 
 }  // namespace strata

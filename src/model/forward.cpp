@@ -86,7 +86,7 @@ Mat embed(const Model& model, const std::vector<int32_t>& tokens, HookVisitor& h
   for (int64_t p = 0; p < n; ++p) resid.row(p) = w.W_E.row(tokens[p]);
   hooks.visit(HookKind::Embed, -1, resid);
   if (model.config.family == Family::Gpt2) {
-    Mat pos = w.W_pos.topRows(n);
+    Mat pos = w.W_pos.row_block(0, n);
     hooks.visit(HookKind::PosEmbed, -1, pos);
     resid += pos;
   }

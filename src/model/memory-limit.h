@@ -1,10 +1,10 @@
 // The memory a model takes while it loads, checked against the engine's limit
 // before any weight is allocated.
 //
-// Loading holds at once: the safetensors file's bytes, every tensor converted
-// to f32 (the weights as the forward pass keeps them), and up to two f32
-// copies of the largest tensor (read_f32's result and the transposed matrix
-// made from it). The wasm engine's memory can grow to 4 GiB
+// Loading holds at once: the safetensors file's bytes, every tensor as the
+// forward pass keeps it (F16 and BF16 matrices 2 bytes an element, the rest
+// f32), and up to two copies of the largest tensor (the values read and the
+// matrix or transpose made from them). The wasm engine's memory can grow to 4 GiB
 // (cmake/wasm.cmake, MAXIMUM_MEMORY); a model may take 3 GiB of it, which
 // leaves 1 GiB for the runtime, the tokenizer and the activations of a run.
 // The command line keeps the same limit, so that it opens exactly the models

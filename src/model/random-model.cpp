@@ -8,7 +8,7 @@ namespace strata {
 
 Model random_copy(const Model& model, uint64_t seed, double std) {
   PortableRandom rng(seed);
-  auto matrix = [&](const Mat& like) {
+  auto matrix = [&](const WeightMatrix& like) {
     Mat m(like.rows(), like.cols());
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(std * rng.normal());
     return m;

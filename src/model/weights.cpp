@@ -17,13 +17,24 @@ class TensorSource {
  public:
   explicit TensorSource(const SafetensorsFile& file) : file_(file) {}
 
-  Mat matrix(const std::string& name, int64_t rows, int64_t cols) {
-    return matrix_of(take(name, {rows, cols}), rows, cols);
+  // A matrix in the file's precision: F32 as f32, F16 and BF16 kept 16 bits wide.
+  WeightMatrix matrix(const std::string& name, int64_t rows, int64_t cols) {
+    const TensorInfo& info = checked(name, {rows, cols});
+    if (info.dtype != DType::F16 && info.dtype != DType::BF16) return matrix_of(read_f32(name), rows, cols);
+    std::vector<uint16_t> bits = file_.read_16bit(name);
+    const Precision precision = info.dtype == DType::F16 ? Precision::F16 : Precision::BF16;
+    for (size_t i = 0; i < bits.size(); ++i) {
+      // All ones in the exponent: an infinity or a NaN.
+      const bool non_finite = precision == Precision::F16 ? (bits[i] & 0x7c00u) == 0x7c00u : (bits[i] & 0x7f80u) == 0x7f80u;
+      if (non_finite) fail_non_finite(name, precision == Precision::F16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]), i);
+    }
+    return WeightMatrix(precision, rows, cols, std::move(bits));
   }
   // An nn.Linear weight [out, in], returned as [in, out].
-  Mat linear(const std::string& name, int64_t out, int64_t in) { return matrix(name, out, in).transpose(); }
+  WeightMatrix linear(const std::string& name, int64_t out, int64_t in) { return matrix(name, out, in).transposed(); }
   RowVec vector(const std::string& name, int64_t n) {
-    Tensor t = take(name, {n});
+    checked(name, {n});
+    Tensor t = read_f32(name);
     return Eigen::Map<const RowVec>(t.data.data(), n);
   }
 
@@ -41,19 +52,27 @@ class TensorSource {
   }
 
  private:
-  Tensor take(const std::string& name, const std::vector<int64_t>& shape) {
+  // The tensor's entry, once its presence and shape are checked; marks it used.
+  const TensorInfo& checked(const std::string& name, const std::vector<int64_t>& shape) {
     const TensorInfo* info = file_.find(name);
     if (!info) throw Error(file_.label() + ": missing tensor \"" + name + "\" (expected shape " + shape_to_string(shape) + ")");
     if (info->shape != shape)
       fail_expected(file_.label() + ": tensor \"" + name + "\": shape", shape_to_string(shape), shape_to_string(info->shape));
     used_.insert(name);
+    return *info;
+  }
+
+  // The file format allows NaN and Inf; a model computing with one gives NaN everywhere downstream.
+  Tensor read_f32(const std::string& name) {
     Tensor t = file_.read_f32(name);
-    // The file format allows NaN and Inf; a model computing with one gives NaN everywhere downstream.
     for (size_t i = 0; i < t.data.size(); ++i)
-      if (!std::isfinite(t.data[i]))
-        throw Error(file_.label() + ": tensor \"" + name + "\": non-finite value " + non_finite_name(t.data[i]) +
-                    " at flat index " + std::to_string(i));
+      if (!std::isfinite(t.data[i])) fail_non_finite(name, t.data[i], i);
     return t;
+  }
+
+  [[noreturn]] void fail_non_finite(const std::string& name, float value, size_t index) const {
+    throw Error(file_.label() + ": tensor \"" + name + "\": non-finite value " + non_finite_name(value) +
+                " at flat index " + std::to_string(index));
   }
 
   const SafetensorsFile& file_;
@@ -73,11 +92,11 @@ ModelWeights load_gpt2(const SafetensorsFile& file, const ModelConfig& c, LoadRe
     LayerWeights L;
     L.ln1_w = src.vector(p + "ln_1.weight", d);
     L.ln1_b = src.vector(p + "ln_1.bias", d);
-    const Mat qkv = src.matrix(p + "attn.c_attn.weight", d, 3 * d);  // Conv1D: [in, out]
+    const WeightMatrix qkv = src.matrix(p + "attn.c_attn.weight", d, 3 * d);  // Conv1D: [in, out]
     const RowVec qkv_b = src.vector(p + "attn.c_attn.bias", 3 * d);
-    L.W_Q = qkv.middleCols(0, d);
-    L.W_K = qkv.middleCols(d, d);
-    L.W_V = qkv.middleCols(2 * d, d);
+    L.W_Q = qkv.column_block(0, d);
+    L.W_K = qkv.column_block(d, d);
+    L.W_V = qkv.column_block(2 * d, d);
     L.b_Q = qkv_b.segment(0, d);
     L.b_K = qkv_b.segment(d, d);
     L.b_V = qkv_b.segment(2 * d, d);

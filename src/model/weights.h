@@ -4,7 +4,8 @@
 // Every projection is stored as [in, out] so that y = x * W (x: [pos, in]).
 // GPT-2's Conv1D weights are already [in, out]; LLaMA/Qwen2 nn.Linear weights
 // ([out, in]) are transposed once at load. Biases that an architecture lacks
-// are empty. All weights are f32 whatever the file held (F32, F16, BF16).
+// are empty. Weight matrices keep the file's precision (F32, F16 or BF16; see
+// tensor/weight-matrix.h); norms and biases are f32 whatever the file held.
 #pragma once
 
 #include <string>
@@ -13,32 +14,33 @@
 #include "io/model-config.h"
 #include "io/safetensors.h"
 #include "tensor/tensor.h"
+#include "tensor/weight-matrix.h"
 
 namespace strata {
 
 struct LayerWeights {
-  RowVec ln1_w, ln1_b;  // (d_model) norm before attention; ln1_b empty for RMSNorm
-  Mat W_Q;              // (d_model, n_heads * d_head)
-  Mat W_K, W_V;         // (d_model, n_kv_heads * d_head)
-  RowVec b_Q, b_K, b_V; // empty when the architecture has no q/k/v bias
-  Mat W_O;              // (n_heads * d_head, d_model)
+  RowVec ln1_w, ln1_b;           // (d_model) norm before attention; ln1_b empty for RMSNorm
+  WeightMatrix W_Q;              // (d_model, n_heads * d_head)
+  WeightMatrix W_K, W_V;         // (d_model, n_kv_heads * d_head)
+  RowVec b_Q, b_K, b_V;          // empty when the architecture has no q/k/v bias
+  WeightMatrix W_O;              // (n_heads * d_head, d_model)
   RowVec b_O;
-  RowVec ln2_w, ln2_b;  // (d_model) norm before the MLP
-  Mat W_in;             // (d_model, d_mlp): GPT-2 c_fc; LLaMA gate_proj
-  Mat W_gate_linear;    // (d_model, d_mlp): LLaMA up_proj; empty for GPT-2
+  RowVec ln2_w, ln2_b;           // (d_model) norm before the MLP
+  WeightMatrix W_in;             // (d_model, d_mlp): GPT-2 c_fc; LLaMA gate_proj
+  WeightMatrix W_gate_linear;    // (d_model, d_mlp): LLaMA up_proj; empty for GPT-2
   RowVec b_in, b_gate_linear;
-  Mat W_out;            // (d_mlp, d_model)
+  WeightMatrix W_out;            // (d_mlp, d_model)
   RowVec b_out;
 };
 
 struct ModelWeights {
-  Mat W_E;              // (d_vocab, d_model) token embeddings
-  Mat W_pos;            // (n_ctx, d_model) GPT-2 only
+  WeightMatrix W_E;              // (d_vocab, d_model) token embeddings
+  WeightMatrix W_pos;            // (n_ctx, d_model) GPT-2 only
   std::vector<LayerWeights> layers;
-  RowVec ln_f_w, ln_f_b;  // (d_model)
-  Mat W_U;              // (d_vocab, d_model): lm_head.weight; empty when tied to W_E
+  RowVec ln_f_w, ln_f_b;         // (d_model)
+  WeightMatrix W_U;              // (d_vocab, d_model): lm_head.weight; empty when tied to W_E
 
-  const Mat& unembedding() const { return W_U.size() ? W_U : W_E; }  // (d_vocab, d_model)
+  const WeightMatrix& unembedding() const { return W_U.size() ? W_U : W_E; }  // (d_vocab, d_model)
 };
 
 struct LoadReport {

@@ -7,6 +7,8 @@
 // kernel below (scripts/bench-matmul.sh measures both). Even there, products
 // with fewer than kMinKernelRows rows are left to Eigen: for them packing B
 // costs as much as the kernel saves, and Eigen's matrix-vector path wins.
+// A B kept in 16 bits (F16, BF16) goes through the kernel at any height: its
+// panels are widened as they are packed, so B is never widened whole.
 #include "tensor/matmul.h"
 
 #include <algorithm>
@@ -54,10 +56,15 @@ struct Operand {
   long ld;          // row stride of the stored matrix
   bool transposed;  // op(B)(p, j) = data[j * ld + p] instead of data[p * ld + j]
   bool pack = false;  // pack even when it could be read in place (the columns left over)
+  // A 16-bit B (F16 or BF16): its values, used instead of `data`, are widened as they are packed.
+  const uint16_t* bits = nullptr;
+  Precision precision = Precision::F32;
 };
 
-// Packs op(B)(k0 .. k0+kc, j0 .. j0+nc) into panels of kNr columns.
-void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+// Packs op(B)(k0 .. k0+kc, j0 .. j0+nc) into panels of kNr columns; value(i)
+// is B's i-th stored value as f32.
+template <class Value>
+void pack_panels_of(const Operand& B, long k0, long kc, long j0, long nc, float* out, Value value) {
   for (long jp = 0; jp < nc; jp += kNr) {
     const long width = std::min<long>(kNr, nc - jp);
     float* panel = out + (jp / kNr) * kc * kNr;
@@ -65,10 +72,43 @@ void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* ou
       float* row = panel + p * kNr;
       for (long j = 0; j < width; ++j) {
         const long col = j0 + jp + j, inner = k0 + p;
-        row[j] = B.transposed ? B.data[col * B.ld + inner] : B.data[inner * B.ld + col];
+        row[j] = value(B.transposed ? col * B.ld + inner : inner * B.ld + col);
       }
       std::fill(row + width, row + kNr, 0.f);
     }
+  }
+}
+
+// The same for an untransposed BF16 B, eight values at a time: a BF16 value
+// is the top half of an f32, so widening is a zero-extension and a shift.
+void pack_bf16_rows(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+  for (long jp = 0; jp < nc; jp += kNr) {
+    const long width = std::min<long>(kNr, nc - jp);
+    float* panel = out + (jp / kNr) * kc * kNr;
+    for (long p = 0; p < kc; ++p) {
+      const uint16_t* in = B.bits + (k0 + p) * B.ld + j0 + jp;
+      float* row = panel + p * kNr;
+      if (width == kNr) {
+        const v128_t h = wasm_v128_load(in);
+        wasm_v128_store(row, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16));
+        wasm_v128_store(row + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
+      } else {
+        for (long j = 0; j < width; ++j) row[j] = bf16_to_f32(in[j]);
+        std::fill(row + width, row + kNr, 0.f);
+      }
+    }
+  }
+}
+
+void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+  if (B.precision == Precision::BF16 && !B.transposed) {
+    pack_bf16_rows(B, k0, kc, j0, nc, out);
+    return;
+  }
+  switch (B.precision) {
+    case Precision::F32: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return B.data[i]; }); break;
+    case Precision::BF16: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return bf16_to_f32(B.bits[i]); }); break;
+    case Precision::F16: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return f16_to_f32(B.bits[i]); }); break;
   }
 }
 
@@ -151,7 +191,7 @@ void simd_product(long m, long n, long k, const float* A, long lda, const Operan
     for (long i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.f);
     return;
   }
-  if (!B.transposed && !B.pack && m <= kMaxUnpackedRows && n >= kNr) {
+  if (!B.transposed && !B.pack && !B.bits && m <= kMaxUnpackedRows && n >= kNr) {
     const long n_full = n - n % kNr;  // whole panels read in place; the rest packed below
     for (long j0 = 0; j0 < n_full; j0 += kNc) {
       const long nc = std::min(kNc, n_full - j0);
@@ -246,7 +286,63 @@ void split_product(long m, long n, long k, const float* A, long lda, const float
   });
 }
 
+// C = A * op(B) with B's values 16 bits wide (row stride ldb). The wasm kernel
+// widens B as it packs its panels, for products of any height. Elsewhere B is
+// widened kWidenColumns columns of op(B) at a time into a scratch matrix for
+// Eigen; products of fewer than kMinKernelRows rows are then not split over
+// the threads, as in split_product.
+void half_product(long m, long n, long k, const float* A, long lda, const uint16_t* B, Precision precision, long ldb,
+                  bool b_transposed, float* C, long ldc) {
+  auto part = [&](long j0, long width) {
+    const uint16_t* b = b_transposed ? B + j0 * ldb : B + j0;
+#ifdef __wasm_simd128__
+    Operand op{nullptr, ldb, b_transposed, true, b, precision};
+    simd_product(m, width, k, A, lda, op, C + j0, ldc);
+#else
+    constexpr long kWidenColumns = 256;
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(k * std::min(kWidenColumns, width)));
+    for (long jb = 0; jb < width; jb += kWidenColumns) {
+      const long nb = std::min(kWidenColumns, width - jb);
+      if (b_transposed)
+        for (long j = 0; j < nb; ++j) widen(precision, b + (jb + j) * ldb, k, scratch.data() + j * k);
+      else
+        for (long p = 0; p < k; ++p) widen(precision, b + p * ldb + jb, nb, scratch.data() + p * nb);
+      strided_product(m, nb, k, A, lda, scratch.data(), b_transposed ? k : nb, b_transposed, C + j0 + jb, ldc);
+    }
+#endif
+  };
+#ifndef __wasm_simd128__
+  if (m < kMinKernelRows) {
+    part(0, n);
+    return;
+  }
+#endif
+  by_columns(m, n, k, part);
+}
+
+// C = A * op(B) for a weight matrix B of any precision.
+void weight_product(const char* what, const Mat& A, const WeightMatrix& B, bool b_transposed, Mat& C) {
+  const Eigen::Index inner = b_transposed ? B.cols() : B.rows(), cols = b_transposed ? B.rows() : B.cols();
+  check_inner(what, A, B.rows(), B.cols(), inner);
+  Mat result(A.rows(), cols);  // fresh: C may be A
+  if (A.rows() > 0 && cols > 0)
+    half_product(A.rows(), cols, A.cols(), A.data(), A.cols(), B.bits(), B.precision(), B.cols(), b_transposed,
+                 result.data(), result.cols());
+  C.swap(result);
+}
+
 }  // namespace
+
+void matmul(const Mat& A, const WeightMatrix& B, Mat& C) {
+  if (B.is_f32()) matmul(A, B.f32(), C);
+  else weight_product("matmul", A, B, false, C);
+}
+
+void matmul_transposed(const Mat& A, const WeightMatrix& B, Mat& C) {
+  if (B.is_f32()) matmul_transposed(A, B.f32(), C);
+  else weight_product("matmul_transposed", A, B, true, C);
+}
 
 void matmul(const Mat& A, const Mat& B, Mat& C) {
   check_inner("matmul", A, B.rows(), B.cols(), B.rows());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tensor/tensor.h"
+#include "tensor/weight-matrix.h"
 
 namespace strata {
 
@@ -11,6 +12,11 @@ namespace strata {
 void matmul(const Mat& A, const Mat& B, Mat& C);
 // C = A * B^T      A: (m, k), B: (n, k); C is resized to (m, n).
 void matmul_transposed(const Mat& A, const Mat& B, Mat& C);
+
+// The same with B a weight matrix. An F16 or BF16 matrix is widened to f32 a
+// panel at a time inside the product, never as a whole.
+void matmul(const Mat& A, const WeightMatrix& B, Mat& C);
+void matmul_transposed(const Mat& A, const WeightMatrix& B, Mat& C);
 
 // C = A * op(B) on row-major storage addressed by pointer and row stride, for
 // products of sub-matrices (one head's columns, the first rows): A is (m, k)

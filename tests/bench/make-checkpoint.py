@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Writes a random-weight GPT-2 checkpoint in Hugging Face layout (config.json
-and model.safetensors, F32, Conv1D weights [in, out], tied unembedding) for
-the cost-growth benchmark. The weights are N(0, 0.02) as GPT-2 initialises
+and model.safetensors, F32 or BF16, Conv1D weights [in, out], tied
+unembedding) for the cost-growth and in-page benchmarks. The weights are N(0, 0.02) as GPT-2 initialises
 them, norms 1 and biases 0; the vocabulary and context are GPT-2's (50257,
 1024) and d_head is 64, so 12 layers x 768 wide is GPT-2 small's size
-(124M parameters). Checkpoints are made at bench time in a temporary folder
-and never committed.
+(124M parameters). A BF16 checkpoint holds the same draws rounded to
+nearest even, norms and biases included. Checkpoints are made at bench time
+in a temporary folder and never committed.
 
-  /usr/bin/python3 tests/bench/make-checkpoint.py OUT_DIR N_LAYERS D_MODEL
+  /usr/bin/python3 tests/bench/make-checkpoint.py OUT_DIR N_LAYERS D_MODEL [f32|bf16]
 """
 
 import json
@@ -46,10 +47,16 @@ def tensors(n_layers, d_model, rng):
     yield "ln_f.bias", zeros(d_model)
 
 
-def write_safetensors(path, named):
+def to_bf16(array):
+    """The float32 array rounded to bfloat16 (nearest, ties to even), as little-endian uint16."""
+    bits = array.astype("<f4").view("<u4").astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+
+
+def write_safetensors(path, named, dtype):
     header, offset = {}, 0
     for name, array in named:
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
         offset += array.nbytes
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
@@ -61,9 +68,10 @@ def write_safetensors(path, named):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: make-checkpoint.py OUT_DIR N_LAYERS D_MODEL")
+    if len(sys.argv) not in (4, 5) or (len(sys.argv) == 5 and sys.argv[4] not in ("f32", "bf16")):
+        sys.exit("usage: make-checkpoint.py OUT_DIR N_LAYERS D_MODEL [f32|bf16]")
     out, n_layers, d_model = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    bf16 = len(sys.argv) == 5 and sys.argv[4] == "bf16"
     if n_layers < 1 or d_model < D_HEAD or d_model % D_HEAD:
         sys.exit(f"make-checkpoint: expected n_layers >= 1 and d_model a multiple of {D_HEAD}")
     os.makedirs(out, exist_ok=True)
@@ -71,14 +79,17 @@ def main():
         "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": VOCAB,
         "n_positions": N_CTX, "n_ctx": N_CTX, "n_embd": d_model, "n_layer": n_layers,
         "n_head": d_model // D_HEAD, "n_inner": 4 * d_model, "activation_function": "gelu_new",
-        "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True, "torch_dtype": "float32",
+        "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True, "torch_dtype": "bfloat16" if bf16 else "float32",
     }
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     named = list(tensors(n_layers, d_model, np.random.default_rng(SEED)))
-    write_safetensors(os.path.join(out, "model.safetensors"), named)
+    if bf16:
+        named = [(name, to_bf16(array)) for name, array in named]
+    write_safetensors(os.path.join(out, "model.safetensors"), named, "BF16" if bf16 else "F32")
     params = sum(a.size for _, a in named)
-    print(json.dumps({"dir": out, "n_layers": n_layers, "d_model": d_model, "parameters": params}))
+    print(json.dumps({"dir": out, "n_layers": n_layers, "d_model": d_model, "parameters": params,
+                      "dtype": "BF16" if bf16 else "F32"}))
 
 
 if __name__ == "__main__":

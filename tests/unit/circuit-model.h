@@ -67,17 +67,17 @@ inline Model backup_model() {
   Model m = sweep_model();
   LayerWeights& L0 = m.weights.layers[0];
   LayerWeights& L1 = m.weights.layers[1];
-  L1.W_in.setZero();  // MLP 1 was junk: it now holds only the backup
+  L1.W_in.f32().setZero();  // MLP 1 was junk: it now holds only the backup
   L1.b_in.setZero();
-  L1.W_out.setZero();
+  L1.W_out.f32().setZero();
   for (int i = 0; i < 6; ++i) {
     const int attribute = 10 + sweep_attribute_of(i), code = 30 + sweep_attribute_of(i);
-    L0.W_out(i, code) = 4;       // MLP 0 also writes a private code of the attribute
-    L1.W_in(4 + i, i) = 8;       // MLP 1 neuron i fires on e_i ...
-    L1.W_in(code, i) = -1;       // ... unless the code is there
+    L0.W_out.f32()(i, code) = 4;       // MLP 0 also writes a private code of the attribute
+    L1.W_in.f32()(4 + i, i) = 8;       // MLP 1 neuron i fires on e_i ...
+    L1.W_in.f32()(code, i) = -1;       // ... unless the code is there
     L1.b_in[i] = -2;
-    L1.W_out(i, attribute) = 30;
-    L1.W_O(24 + 4 + i, attribute) = 12;  // the decoy: L1H1's value of e_i adds some attribute
+    L1.W_out.f32()(i, attribute) = 30;
+    L1.W_O.f32()(24 + 4 + i, attribute) = 12;  // the decoy: L1H1's value of e_i adds some attribute
   }
   return m;
 }
@@ -88,10 +88,10 @@ inline Model random_model(uint64_t seed) {
   auto fill = [&](auto& x, float scale) {
     for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = scale * static_cast<float>(rng.normal());
   };
-  fill(m.weights.W_E, 1.0f);
-  fill(m.weights.W_pos, 0.5f);
+  fill(m.weights.W_E.f32(), 1.0f);
+  fill(m.weights.W_pos.f32(), 0.5f);
   for (LayerWeights& L : m.weights.layers) {
-    for (Mat* w : {&L.W_Q, &L.W_K, &L.W_V, &L.W_O, &L.W_in, &L.W_out}) fill(*w, 0.3f);
+    for (Mat* w : {&L.W_Q.f32(), &L.W_K.f32(), &L.W_V.f32(), &L.W_O.f32(), &L.W_in.f32(), &L.W_out.f32()}) fill(*w, 0.3f);
     for (RowVec* b : {&L.b_Q, &L.b_K, &L.b_V, &L.b_O, &L.b_in, &L.b_out}) fill(*b, 0.1f);
   }
   return m;

@@ -129,8 +129,8 @@ TEST_CASE("the cached activations are consistent with each other", "[forward]") 
 TEST_CASE("queries and keys of zero give uniform causal attention", "[forward]") {
   Model m = tiny_model(Family::Gpt2);
   for (LayerWeights& L : m.weights.layers) {
-    L.W_Q.setZero();
-    L.W_K.setZero();
+    L.W_Q.f32().setZero();
+    L.W_K.f32().setZero();
     L.b_Q.setZero();
     L.b_K.setZero();
   }

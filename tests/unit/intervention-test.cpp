@@ -64,7 +64,7 @@ TEST_CASE("zeroing one head removes exactly that head's share of the attention o
   const RunResult ablated = run_capturing_all(m, {iv});
   // Layer 1's input is unchanged, so attn_out differs by z_head * W_O[head rows].
   const Tensor& z = clean.cache.at({HookKind::Z, layer});
-  const Mat& W_O = m.weights.layers[layer].W_O;
+  const Mat& W_O = m.weights.layers[layer].W_O.f32();
   const auto& before = clean.cache.at({HookKind::AttnOut, layer}).data;
   const auto& after = ablated.cache.at({HookKind::AttnOut, layer}).data;
   for (int p = 0; p < n; ++p)

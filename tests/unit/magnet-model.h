@@ -52,10 +52,10 @@ inline Model magnet_model() {
   ModelWeights& w = m.weights;
   w.W_E = Mat::Zero(8, d);
   for (int t = 0; t <= 5; ++t)
-    for (int k = 1; k < d; ++k) w.W_E(t, k) = static_cast<float>(1 + (k - 1 + t) % 7);
-  w.W_E.row(7) = 2.0f * w.W_E.row(5);
-  w.W_E(6, 0) = 10.0f;
-  for (int k = 1; k < d; ++k) w.W_E(6, k) = static_cast<float>(k);
+    for (int k = 1; k < d; ++k) w.W_E.f32()(t, k) = static_cast<float>(1 + (k - 1 + t) % 7);
+  w.W_E.f32().row(7) = 2.0f * w.W_E.f32().row(5);
+  w.W_E.f32()(6, 0) = 10.0f;
+  for (int k = 1; k < d; ++k) w.W_E.f32()(6, k) = static_cast<float>(k);
   w.W_pos = Mat::Zero(c.n_ctx, d);
   LayerWeights L;
   L.ln1_w = L.ln2_w = RowVec::Ones(d);
@@ -63,7 +63,7 @@ inline Model magnet_model() {
   L.W_Q = L.W_K = L.W_V = Mat::Zero(d, 8);
   L.b_Q = L.b_K = L.b_V = RowVec::Zero(8);
   L.b_Q(0) = 8.0f;   // head 0's query
-  L.W_K(0, 0) = 1.0f;  // head 0's key: normalised dim 0
+  L.W_K.f32()(0, 0) = 1.0f;  // head 0's key: normalised dim 0
   L.W_O = Mat::Zero(8, d);
   L.W_in = Mat::Zero(d, c.d_mlp);
   L.b_in = RowVec::Zero(c.d_mlp);

@@ -45,16 +45,19 @@ ModelFiles shipped_model(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("loading needs the file, the f32 weights and two copies of the largest tensor") {
-  // F16 [3, 5] -> 60 bytes as f32; F32 [7] -> 28; rank 0 -> 4; zero-size -> 0.
-  const std::vector<TensorInfo> tensors = {tensor(DType::F16, {3, 5}), tensor(DType::F32, {7}),
-                                           tensor(DType::BF16, {}), tensor(DType::F32, {0, 9})};
-  CHECK(model_memory_needed(tensors, 100) == 100 + (60 + 28 + 4 + 0) + 2 * 60);
+TEST_CASE("loading needs the file, the weights as kept and two copies of the largest tensor") {
+  // F16 [3, 5] -> 30 bytes (a 16-bit matrix is kept 16 bits wide); F32 [4, 9] -> 144;
+  // BF16 [7] -> 28 (a vector is widened); rank 0 -> 4; zero-size -> 0.
+  const std::vector<TensorInfo> tensors = {tensor(DType::F16, {3, 5}), tensor(DType::F32, {4, 9}),
+                                           tensor(DType::BF16, {7}), tensor(DType::BF16, {}),
+                                           tensor(DType::F32, {0, 9})};
+  CHECK(model_memory_needed(tensors, 100) == 100 + (30 + 144 + 28 + 4 + 0) + 2 * 144);
+  CHECK(model_memory_needed({tensor(DType::BF16, {64, 64})}, 10) == 10 + 8192 + 2 * 8192);
   CHECK(model_memory_needed({}, 8) == 8);
-  CHECK_NOTHROW(check_model_memory(tensors, 100, 312, "m.safetensors"));
-  CHECK(refusal(tensors, 100, 311) ==
-        "m.safetensors: the model needs 0.0 GiB (312 bytes) of memory to load (the 0.0 GiB (100 bytes) file, its "
-        "weights as f32 and two working copies of the largest tensor), more than the engine's limit of 0.0 GiB (311 bytes)");
+  CHECK_NOTHROW(check_model_memory(tensors, 100, 594, "m.safetensors"));
+  CHECK(refusal(tensors, 100, 593) ==
+        "m.safetensors: the model needs 0.0 GiB (594 bytes) of memory to load (the 0.0 GiB (100 bytes) file, its "
+        "weights and two working copies of the largest tensor), more than the engine's limit of 0.0 GiB (593 bytes)");
 }
 
 TEST_CASE("sizes near 2^32 are refused, not wrapped to a small number") {

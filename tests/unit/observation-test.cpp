@@ -25,8 +25,8 @@ namespace {
 Model silent_blocks_model(Family family) {
   Model m = tiny_model(family, 3);
   for (LayerWeights& L : m.weights.layers) {
-    L.W_O.setZero();
-    L.W_out.setZero();
+    L.W_O.f32().setZero();
+    L.W_out.f32().setZero();
     if (L.b_O.size()) L.b_O.setZero();
     if (L.b_out.size()) L.b_out.setZero();
   }
@@ -37,8 +37,8 @@ Model silent_blocks_model(Family family) {
 Model uniform_attention_model(Family family) {
   Model m = tiny_model(family, 5);
   for (LayerWeights& L : m.weights.layers) {
-    L.W_Q.setZero();
-    L.W_K.setZero();
+    L.W_Q.f32().setZero();
+    L.W_K.f32().setZero();
     if (L.b_Q.size()) L.b_Q.setZero();
     if (L.b_K.size()) L.b_K.setZero();
   }
@@ -68,9 +68,9 @@ Model induction_model() {
   c.attn_qkv_bias = c.attn_out_bias = c.mlp_bias = true;
   ModelWeights& w = m.weights;
   w.W_E = Mat::Zero(8, 32);
-  for (int t = 0; t < 8; ++t) w.W_E(t, t) = 1;
+  for (int t = 0; t < 8; ++t) w.W_E.f32()(t, t) = 1;
   w.W_pos = Mat::Zero(16, 32);
-  for (int p = 0; p < 16; ++p) w.W_pos(p, 8 + p) = 1;
+  for (int p = 0; p < 16; ++p) w.W_pos.f32()(p, 8 + p) = 1;
   for (int l = 0; l < 2; ++l) {
     LayerWeights L;
     L.ln1_w = L.ln2_w = RowVec::Ones(32);
@@ -84,16 +84,16 @@ Model induction_model() {
     w.layers.push_back(L);
   }
   LayerWeights& L0 = w.layers[0];
-  for (int p = 1; p < 16; ++p) L0.W_Q(8 + p, p - 1) = beta;  // query of i looks for position i-1
-  for (int p = 0; p < 16; ++p) L0.W_K(8 + p, p) = 1;
+  for (int p = 1; p < 16; ++p) L0.W_Q.f32()(8 + p, p - 1) = beta;  // query of i looks for position i-1
+  for (int p = 0; p < 16; ++p) L0.W_K.f32()(8 + p, p) = 1;
   for (int t = 0; t < 8; ++t) {
-    L0.W_V(t, t) = 1;        // value: the token
-    L0.W_O(t, 24 + t) = 1;   // written to the previous-token dims
+    L0.W_V.f32()(t, t) = 1;        // value: the token
+    L0.W_O.f32()(t, 24 + t) = 1;   // written to the previous-token dims
   }
   LayerWeights& L1 = w.layers[1];
   for (int t = 0; t < 8; ++t) {
-    L1.W_Q(t, t) = beta;     // query: the current token
-    L1.W_K(24 + t, t) = 1;   // key: the previous token of that position
+    L1.W_Q.f32()(t, t) = beta;     // query: the current token
+    L1.W_K.f32()(24 + t, t) = 1;   // key: the previous token of that position
   }
   w.ln_f_w = RowVec::Ones(32);
   w.ln_f_b = RowVec::Zero(32);
@@ -149,7 +149,7 @@ TEST_CASE("the logit lens normalises each boundary with its own statistics", "[l
     const RowVec centred = h.array() - h.mean();
     const float scale = std::sqrt(centred.squaredNorm() / m.config.d_model + m.config.norm_eps);
     const RowVec normed = (centred / scale).cwiseProduct(m.weights.ln_f_w) + m.weights.ln_f_b;
-    by_hand.row(p) = normed * m.weights.W_E.transpose();
+    by_hand.row(p) = normed * m.weights.W_E.f32().transpose();
   }
   const float diff = max_abs_diff(flat(lens_logits(m, b[0])), flat(by_hand));
   INFO("boundary 0 lens vs hand LayerNorm, max diff " << diff);
@@ -185,7 +185,7 @@ TEST_CASE("logit lens settings are checked", "[lens]") {
 
 TEST_CASE("the logit lens of a model computing NaN is an error, not rank 1 and KL 0", "[lens][non-finite]") {
   Model m = tiny_model(Family::Gpt2);
-  m.weights.W_E(kPrompt[0], 0) = NAN;  // bypasses the load-time check, as a corrupted model in memory would
+  m.weights.W_E.f32()(kPrompt[0], 0) = NAN;  // bypasses the load-time check, as a corrupted model in memory would
   LensSettings s;
   s.target = 3;
   CHECK_THROWS_WITH(logit_lens(m, kPrompt, s), Catch::Contains("non-finite logits (NaN at position 0"));
@@ -448,7 +448,7 @@ TEST_CASE("direct logit attributions sum exactly to the logit and the logit diff
 
 TEST_CASE("heads whose output projection is zero get zero attribution", "[attribution]") {
   Model m = tiny_model(Family::Llama, 4);
-  m.weights.layers[1].W_O.middleRows(2 * 4, 4).setZero();  // head 2 of layer 1
+  m.weights.layers[1].W_O.f32().middleRows(2 * 4, 4).setZero();  // head 2 of layer 1
   AttributionSettings s;
   s.answer = 5;
   const LogitAttribution a = direct_logit_attribution(m, kPrompt, s);

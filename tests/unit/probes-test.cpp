@@ -87,10 +87,10 @@ TEST_CASE("the random copy has the model's shapes, unit norms, zero biases and s
   CHECK(R.b_Q.isZero());
   CHECK(R.b_Q.size() == L.b_Q.size());
   CHECK(r.weights.W_U.size() == 0);  // tied, as the model
-  const double sd = std::sqrt(R.W_in.squaredNorm() / R.W_in.size());
+  const double sd = std::sqrt(R.W_in.f32().squaredNorm() / R.W_in.size());
   CHECK(sd == Approx(0.02).epsilon(0.3));  // 32 draws
-  CHECK(random_copy(m, 11, 0.02).weights.W_E == r.weights.W_E);
-  CHECK(random_copy(m, 12, 0.02).weights.W_E != r.weights.W_E);
+  CHECK(random_copy(m, 11, 0.02).weights.W_E.f32() == r.weights.W_E.f32());
+  CHECK(random_copy(m, 12, 0.02).weights.W_E.f32() != r.weights.W_E.f32());
   CHECK(run(r, {0, 1, 2}).logits.allFinite());
 }
 

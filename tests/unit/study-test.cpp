@@ -247,8 +247,8 @@ TEST_CASE("the neurons analysis finds the neuron built to tell the families apar
   // B becomes A with dims 1 and 2 swapped, so the normalised last token differs between the
   // families in dim 1; neuron 2 reads that dim, every other neuron stays at 0.
   Model model = magnet_model();
-  std::swap(model.weights.W_E(7, 1), model.weights.W_E(7, 2));
-  model.weights.layers[0].W_in(1, 2) = 1.0f;
+  std::swap(model.weights.W_E.f32()(7, 1), model.weights.W_E.f32()(7, 2));
+  model.weights.layers[0].W_in.f32()(1, 2) = 1.0f;
   const Session session(std::move(model));
   const Suite suite = magnet_suite(48);
   AnalysisRequest r{session, &suite, 5, {{"top_per_layer", 2}, {"bins", 8}, {"split", "all"}, {"items_per_kind", 0}}, {}};

@@ -69,9 +69,9 @@ inline Model sweep_model(bool shared = false) {
   c.attn_qkv_bias = c.attn_out_bias = c.mlp_bias = true;
   ModelWeights& w = m.weights;
   w.W_E = Mat::Zero(22, 48);
-  for (int t = 0; t < 22; ++t) w.W_E(t, t) = 1;
+  for (int t = 0; t < 22; ++t) w.W_E.f32()(t, t) = 1;
   w.W_pos = Mat::Zero(8, 48);
-  for (int p = 0; p < 8; ++p) w.W_pos(p, 22 + p) = 1;
+  for (int p = 0; p < 8; ++p) w.W_pos.f32()(p, 22 + p) = 1;
   for (int l = 0; l < 2; ++l) {
     LayerWeights L;
     L.ln1_w = L.ln2_w = RowVec::Ones(48);
@@ -83,36 +83,36 @@ inline Model sweep_model(bool shared = false) {
     L.W_out = Mat::Zero(16, 48);
     // Junk heads: uniform attention (no queries or keys), token mixtures into junk dims.
     for (int t = 0; t < 22; ++t) {
-      L.W_V(t, 24 + t) = 1;
-      L.W_O(24 + t, 30 + (t * (l == 0 ? 7 : 5)) % 18) = l == 0 ? 0.3f : 0.4f;
+      L.W_V.f32()(t, 24 + t) = 1;
+      L.W_O.f32()(24 + t, 30 + (t * (l == 0 ? 7 : 5)) % 18) = l == 0 ? 0.3f : 0.4f;
     }
     w.layers.push_back(L);
   }
   LayerWeights& L0 = w.layers[0];
   for (int t = 0; t < 22; ++t) {  // L0H0: junk too
-    L0.W_V(t, t) = 1;
-    L0.W_O(t, 30 + t % 18) = 0.5f;
+    L0.W_V.f32()(t, t) = 1;
+    L0.W_O.f32()(t, 30 + t % 18) = 0.5f;
   }
   for (int i = 0; i < 6; ++i) {  // MLP 0: the recall lookup
-    L0.W_in(4 + i, i) = 1;
+    L0.W_in.f32()(4 + i, i) = 1;
     L0.b_in[i] = -1.0f;
-    L0.W_out(i, 10 + sweep_attribute_of(i)) = 4;
+    L0.W_out.f32()(i, 10 + sweep_attribute_of(i)) = 4;
   }
   LayerWeights& L1 = w.layers[1];
-  for (int p = 0; p < 8; ++p) L1.W_Q(22 + p, 0) = 4;  // every query looks for position 0
-  L1.W_K(22, 0) = 1;
+  for (int p = 0; p < 8; ++p) L1.W_Q.f32()(22 + p, 0) = 4;  // every query looks for position 0
+  L1.W_K.f32()(22, 0) = 1;
   for (int i = 0; i < 6; ++i) {  // L1H0 copies the symbol at position 0
-    L1.W_V(16 + i, 1 + i) = 1;
-    L1.W_O(1 + i, 16 + i) = 2;
+    L1.W_V.f32()(16 + i, 1 + i) = 1;
+    L1.W_O.f32()(1 + i, 16 + i) = 2;
     if (shared) {
-      L1.W_V(10 + i, 7 + i) = 1;
-      L1.W_O(7 + i, 10 + i) = 4;  // stronger: MLP 0's idle neurons push attributes down
+      L1.W_V.f32()(10 + i, 7 + i) = 1;
+      L1.W_O.f32()(7 + i, 10 + i) = 4;  // stronger: MLP 0's idle neurons push attributes down
     }
   }
   for (int n = 0; n < 16; ++n) {  // MLP 1: junk
-    L1.W_in(n, n) = 1;
+    L1.W_in.f32()(n, n) = 1;
     L1.b_in[n] = 0.3f;
-    L1.W_out(n, 30 + n) = 0.5f;
+    L1.W_out.f32()(n, 30 + n) = 0.5f;
   }
   w.ln_f_w = RowVec::Ones(48);
   w.ln_f_b = RowVec::Zero(48);

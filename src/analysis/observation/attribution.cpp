@@ -33,7 +33,7 @@ class Projector {
  public:
   Projector(const Model& model, double scale, const AttributionSettings& s)
       : center_(model.config.family == Family::Gpt2) {
-    const Mat& W_U = model.weights.unembedding();
+    const WeightMatrix& W_U = model.weights.unembedding();
     const Vec w = model.weights.ln_f_w.cast<double>();
     answer_dir_ = w.cwiseProduct(W_U.row(s.answer).cast<double>()) / scale;
     if (s.foil) diff_dir_ = w.cwiseProduct((W_U.row(s.answer) - W_U.row(*s.foil)).cast<double>()) / scale;
@@ -111,12 +111,12 @@ LogitAttribution direct_logit_attribution(const Model& model, const std::vector<
     const std::string prefix = "L" + std::to_string(l);
     for (int h = 0; h < c.n_heads; ++h)
       project.add(comps, ComponentKind::Head, l, h, prefix + "H" + std::to_string(h),
-                  z.segment(h * dh, dh) * L.W_O.middleRows(h * dh, dh).cast<double>());
+                  z.segment(h * dh, dh) * L.W_O.row_block(h * dh, dh).cast<double>());
     if (L.b_O.size()) project.add(comps, ComponentKind::AttnBias, l, -1, prefix + " attn bias", L.b_O.cast<double>());
     project.add(comps, ComponentKind::Mlp, l, -1, prefix + " mlp", row_of(r.cache.at({HookKind::MlpOut, l}), p, d));
   }
   if (w.ln_f_b.size()) {
-    const Mat& W_U = w.unembedding();
+    const WeightMatrix& W_U = w.unembedding();
     const double bias_logit = w.ln_f_b.cast<double>().dot(W_U.row(settings.answer).cast<double>());
     const double bias_diff =
         settings.foil ? w.ln_f_b.cast<double>().dot((W_U.row(settings.answer) - W_U.row(*settings.foil)).cast<double>())

@@ -116,7 +116,7 @@ std::pair<double, double> fit_affine_kl(const Model& model, const Mat& X, const 
   if (X.cols() != c.d_model || log_p_final.rows() != X.rows() || log_p_final.cols() != c.d_vocab || X.rows() == 0)
     fail_expected("tuned lens KL fit: inputs", "(n, d_model) residuals and (n, d_vocab) log-probabilities, n > 0",
                   shape_to_string({X.rows(), X.cols()}) + " and " + shape_to_string({log_p_final.rows(), log_p_final.cols()}));
-  const Mat& W_U = w.unembedding();  // (d_vocab, d_model)
+  const WeightMatrix& W_U = w.unembedding();  // (d_vocab, d_model)
   const Mat p = log_p_final.array().exp().cast<float>().matrix();
   const bool has_norm_bias = w.ln_f_b.size() == c.d_model;
   const float inv_n = 1.0f / static_cast<float>(X.rows());
