@@ -120,7 +120,7 @@ class Engine {
       for (const auto& [name, tensor] : result.cache.tensors) captures.set(name, tensor_to_js(tensor));
       const Mat& logits = result.logits;
       val out = ok_result();
-      out.set("logits", tensor_to_js(Tensor{{logits.rows(), logits.cols()}, {logits.data(), logits.data() + logits.size()}}));
+      out.set("logits", tensor_to_js({logits.rows(), logits.cols()}, logits.data(), static_cast<size_t>(logits.size())));
       out.set("topK", top);
       out.set("captures", captures);
       return out;

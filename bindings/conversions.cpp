@@ -30,14 +30,16 @@ val int_array_copy(const std::vector<int32_t>& ids) {
   return val(typed_memory_view(ids.size(), ids.data())).call<val>("slice");
 }
 
-val tensor_to_js(const Tensor& t) {
-  val shape = val::array();
-  for (int64_t d : t.shape) shape.call<void>("push", static_cast<double>(d));
+val tensor_to_js(const std::vector<int64_t>& shape, const float* data, size_t n) {
+  val js_shape = val::array();
+  for (int64_t d : shape) js_shape.call<void>("push", static_cast<double>(d));
   val out = val::object();
-  out.set("shape", shape);
-  out.set("data", float_array_copy(t.data.data(), t.data.size()));
+  out.set("shape", js_shape);
+  out.set("data", float_array_copy(data, n));
   return out;
 }
+
+val tensor_to_js(const Tensor& t) { return tensor_to_js(t.shape, t.data.data(), t.data.size()); }
 
 ProgressFn progress_from_js(const val& callback) {
   if (callback.isNull() || callback.isUndefined()) return {};

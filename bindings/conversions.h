@@ -21,6 +21,7 @@ std::vector<int32_t> ids_from_js(const emscripten::val& int_array);
 emscripten::val float_array_copy(const float* data, size_t n);
 emscripten::val int_array_copy(const std::vector<int32_t>& ids);
 emscripten::val tensor_to_js(const Tensor& t);  // {shape: number[], data: Float32Array}
+emscripten::val tensor_to_js(const std::vector<int64_t>& shape, const float* data, size_t n);
 
 // null/undefined: no progress; a function: called as fn(fraction, stage). It must not throw.
 ProgressFn progress_from_js(const emscripten::val& callback);

@@ -50,8 +50,9 @@ function matchedCapture(nLayers) {
   return names;
 }
 
-async function loadEngine(base, withTokenizer = true) {
-  const M = await engineModule();
+// `M`: the engine module instance to load into; by default the page's shared one.
+async function loadEngine(base, withTokenizer = true, M = null) {
+  M ??= await engineModule();
   const engine = new M.Engine();
   const [config, weights, tokenizer] = await Promise.all([
     fetchText(`${base}config.json`), fetchBytes(`${base}model.safetensors`),
@@ -117,11 +118,14 @@ async function compare({ model, repeats = 31, warmupMs = 1500 }) {
 }
 
 // A random GPT-2-shaped checkpoint in the page: load time, a full-capture
-// forward at each length, and the wasm memory it took.
+// forward at each length, and the wasm memory it took. Each checkpoint gets an
+// engine instance of its own: wasm memory never shrinks, so an instance that
+// held a larger model before would report that model's memory.
 async function checkpoint({ path, lengths = [128], repeats = 3 }) {
   const base = `/ckpt/${path}/`;
-  const heapBefore = heapBytes(await engineModule());
-  const { M, engine, info, loadMs } = await loadEngine(base, false);
+  const fresh = await createStrataEngine();
+  const heapBefore = heapBytes(fresh);
+  const { M, engine, info, loadMs } = await loadEngine(base, false, fresh);
   try {
     const runs = [];
     for (const n of lengths) {
