@@ -1,6 +1,8 @@
 #include "model/random-model.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/seeded-random.h"
 
@@ -8,10 +10,16 @@ namespace strata {
 
 Model random_copy(const Model& model, uint64_t seed, double std) {
   PortableRandom rng(seed);
+  // A copy of a 16-bit matrix is kept in BF16, so that it takes no more memory than the model.
   auto matrix = [&](const WeightMatrix& like) {
+    if (!like.is_f32()) {
+      std::vector<uint16_t> bits(static_cast<size_t>(like.size()));
+      for (uint16_t& b : bits) b = f32_to_bf16(static_cast<float>(std * rng.normal()));
+      return WeightMatrix(Precision::BF16, like.rows(), like.cols(), std::move(bits));
+    }
     Mat m(like.rows(), like.cols());
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(std * rng.normal());
-    return m;
+    return WeightMatrix(std::move(m));
   };
   auto ones = [](const RowVec& like) { return RowVec(RowVec::Ones(like.size())); };
   auto zeros = [](const RowVec& like) { return RowVec(RowVec::Zero(like.size())); };

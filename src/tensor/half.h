@@ -38,6 +38,13 @@ inline float f16_to_f32(uint16_t h) {
   return f;
 }
 
+// Rounds to the nearest BF16 value, ties to even (for finite values; a NaN may become an infinity).
+inline uint16_t f32_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
 // Widens `count` values of a 16-bit precision (F16 or BF16) into `out`.
 inline void widen(Precision precision, const uint16_t* in, long count, float* out) {
   if (precision == Precision::BF16)

@@ -94,6 +94,24 @@ TEST_CASE("the random copy has the model's shapes, unit norms, zero biases and s
   CHECK(run(r, {0, 1, 2}).logits.allFinite());
 }
 
+TEST_CASE("the random copy of a 16-bit model is BF16, the f32 copy's draws rounded", "[probes]") {
+  Model m = magnet_model();
+  const Model wide = random_copy(m, 11, 0.02);
+  m.weights.layers[0].W_in = WeightMatrix(Precision::F16, m.weights.layers[0].W_in.rows(), m.weights.layers[0].W_in.cols(),
+                                          std::vector<uint16_t>(static_cast<size_t>(m.weights.layers[0].W_in.size()), 0));
+  const Model narrow = random_copy(m, 11, 0.02);
+  const WeightMatrix& W = narrow.weights.layers[0].W_in;
+  REQUIRE(W.precision() == Precision::BF16);
+  CHECK(narrow.weights.W_E.precision() == Precision::F32);
+  const Mat expected = wide.weights.layers[0].W_in.f32();
+  const Mat got = W.widened();
+  for (Eigen::Index i = 0; i < got.size(); ++i) {
+    INFO(i);
+    CHECK(got.data()[i] == bf16_to_f32(f32_to_bf16(expected.data()[i])));
+    CHECK(std::fabs(got.data()[i] - expected.data()[i]) <= std::fabs(expected.data()[i]) / 256);  // 8 bits of mantissa
+  }
+}
+
 TEST_CASE("probes on the hand-set model decode the family at every boundary", "[probes]") {
   const Session session(magnet_model());
   const Suite suite = magnet_suite(40);

@@ -64,6 +64,13 @@ TEST_CASE("a 16-bit weight matrix widens exactly, by rows, column blocks and tra
   CHECK(f(1, 0) == 65504.f);
   CHECK(f(1, 1) == std::ldexp(1.f, -24));
   CHECK(bf16.bytes() == 8);
+  // Rounding to BF16: nearest, ties to even.
+  CHECK(f32_to_bf16(1.0f) == 0x3F80);
+  CHECK(f32_to_bf16(3.140625f) == 0x4049);
+  CHECK(f32_to_bf16(bf16_to_f32(0x3F80) + std::ldexp(1.f, -8)) == 0x3F80);   // halfway: to the even 0x3F80
+  CHECK(f32_to_bf16(bf16_to_f32(0x3F81) + std::ldexp(1.f, -8)) == 0x3F82);   // halfway: to the even 0x3F82
+  CHECK(f32_to_bf16(1.0f + std::ldexp(1.f, -7) * 0.75f) == 0x3F81);          // nearer the next
+  CHECK(f32_to_bf16(-2.0f) == 0xC000);
   CHECK(WeightMatrix(Mat::Zero(2, 2)).bytes() == 16);
 
   std::mt19937 rng(5);
