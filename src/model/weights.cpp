@@ -24,9 +24,8 @@ class TensorSource {
     std::vector<uint16_t> bits = file_.read_16bit(name);
     const Precision precision = info.dtype == DType::F16 ? Precision::F16 : Precision::BF16;
     for (size_t i = 0; i < bits.size(); ++i) {
-      // All ones in the exponent: an infinity or a NaN.
-      const bool non_finite = precision == Precision::F16 ? (bits[i] & 0x7c00u) == 0x7c00u : (bits[i] & 0x7f80u) == 0x7f80u;
-      if (non_finite) fail_non_finite(name, precision == Precision::F16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]), i);
+      const float value = precision == Precision::F16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]);
+      if (!std::isfinite(value)) fail_non_finite(name, value, i);
     }
     return WeightMatrix(precision, rows, cols, std::move(bits));
   }
