@@ -31,6 +31,7 @@ void info(const Args& args) {
   std::cout << j["model_type"].get<std::string>() << ": " << j["n_layers"] << " layers, d_model " << j["d_model"]
             << ", " << j["n_heads"] << " heads (" << j["n_kv_heads"] << " key/value), d_mlp " << j["d_mlp"]
             << ", vocabulary " << j["d_vocab"] << ", " << j["parameters"] << " parameters\n"
+            << "weights kept in " << j["weight_precision"].get<std::string>() << "\n"
             << "weights sha256 " << j["weights_sha256"].get<std::string>() << "\n";
   for (const auto& name : j["unknown_tensors"]) std::cout << "unknown tensor (not used): " << name.get<std::string>() << "\n";
 }

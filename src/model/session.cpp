@@ -92,6 +92,7 @@ nlohmann::json Session::info() const {
       {"n_ctx", c.n_ctx},
       {"tied_embeddings", c.tied_embeddings},
       {"parameters", parameters},
+      {"weight_precision", weight_precision(model_.weights)},
       {"weights_sha256", model_.weights_sha256},
       {"tokenizer", model_.tokenizer.has_value()},
       {"hooks", hooks},

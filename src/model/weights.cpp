@@ -1,6 +1,7 @@
 // Loading weights by Hugging Face tensor name, with every shape checked.
 #include "model/weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -160,6 +161,24 @@ ModelWeights load_llama(const SafetensorsFile& file, const ModelConfig& c, LoadR
 }
 
 }  // namespace
+
+std::vector<const WeightMatrix*> ModelWeights::matrices() const {
+  std::vector<const WeightMatrix*> all = {&W_E, &W_pos, &W_U};
+  for (const LayerWeights& L : layers)
+    for (const WeightMatrix* m : {&L.W_Q, &L.W_K, &L.W_V, &L.W_O, &L.W_in, &L.W_gate_linear, &L.W_out}) all.push_back(m);
+  all.erase(std::remove_if(all.begin(), all.end(), [](const WeightMatrix* m) { return m->size() == 0; }), all.end());
+  return all;
+}
+
+std::string weight_precision(const ModelWeights& weights) {
+  std::string out;
+  for (const auto& [precision, name] : {std::pair{Precision::F32, "F32"}, {Precision::F16, "F16"}, {Precision::BF16, "BF16"}}) {
+    const std::vector<const WeightMatrix*> all = weights.matrices();
+    if (std::any_of(all.begin(), all.end(), [p = precision](const WeightMatrix* m) { return m->precision() == p; }))
+      out += (out.empty() ? "" : ", ") + std::string(name);
+  }
+  return out;
+}
 
 ModelWeights load_weights(const SafetensorsFile& file, const ModelConfig& config, LoadReport* report) {
   LoadReport local;

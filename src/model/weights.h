@@ -41,7 +41,13 @@ struct ModelWeights {
   WeightMatrix W_U;              // (d_vocab, d_model): lm_head.weight; empty when tied to W_E
 
   const WeightMatrix& unembedding() const { return W_U.size() ? W_U : W_E; }  // (d_vocab, d_model)
+  // Every weight matrix the model has (the empty ones of an architecture left out).
+  std::vector<const WeightMatrix*> matrices() const;
 };
+
+// The precisions the weight matrices are kept in, distinct, in the order
+// F32, F16, BF16 ("BF16"; "F32, BF16" for a file that mixes them).
+std::string weight_precision(const ModelWeights& weights);
 
 struct LoadReport {
   std::vector<std::string> ignored_tensors;  // known buffers (attn.bias, rotary inv_freq)

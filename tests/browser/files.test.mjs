@@ -105,6 +105,9 @@ test('a dropped Hugging Face folder opens under the SHA-256 of its weights', asy
   assert.ok(rows.length > 0);
   assert.match(await page.textContent('#model-name'), /Your model/);
   assert.match(await page.inputValue('#model-select'), /^sha256-[0-9a-f]{64}$/);
+  const precision = await page.evaluate(() => [...document.querySelectorAll('dt')]
+    .find((dt) => dt.textContent === 'weights kept in')?.nextElementSibling?.textContent);
+  assert.equal(precision, 'F32');
   await page.screenshot({ path: join(resultsDir, 'dropped-model.png'), fullPage: true });
   assertClean(browser);
 });

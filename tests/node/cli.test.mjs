@@ -19,6 +19,8 @@ test('info describes the model', () => {
   assert.ok(r.json.n_kv_heads < r.json.n_heads, 'the llama fixture uses grouped-query attention');
   assert.match(r.json.weights_sha256, /^[0-9a-f]{64}$/);
   assert.ok(r.json.hooks.includes('blocks.0.attn.hook_rot_q'));
+  assert.equal(r.json.weight_precision, 'F32');
+  assert.equal(strata('info', '--model', join(parityDir, 'llama-gqa-bf16'), '--json').json.weight_precision, 'BF16');
 });
 
 test('run gives top-k probabilities, logits and captures', () => {

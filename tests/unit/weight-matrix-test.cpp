@@ -154,11 +154,17 @@ TEST_CASE("a BF16 checkpoint keeps its matrices 16 bits wide and runs as its f32
   const LayerWeights& L = model.weights.layers[0];
   for (const WeightMatrix* w : {&model.weights.W_E, &model.weights.W_pos, &L.W_Q, &L.W_K, &L.W_V, &L.W_O, &L.W_in, &L.W_out})
     CHECK(w->precision() == Precision::BF16);
+  CHECK(weight_precision(model.weights) == "BF16");
 
   Model upcast = load_model_dir(dir);
   for (WeightMatrix* w : {&upcast.weights.W_E, &upcast.weights.W_pos}) *w = w->widened();
   for (LayerWeights& layer : upcast.weights.layers)
     for (WeightMatrix* w : {&layer.W_Q, &layer.W_K, &layer.W_V, &layer.W_O, &layer.W_in, &layer.W_out}) *w = w->widened();
+  CHECK(weight_precision(upcast.weights) == "F32");
+  Model mixed = load_model_dir(dir);
+  mixed.weights.layers[0].W_in = mixed.weights.layers[0].W_in.widened();
+  CHECK(weight_precision(mixed.weights) == "F32, BF16");
+
   RunOptions options;
   options.capture_all = true;
   for (const std::vector<int32_t>& tokens : {std::vector<int32_t>{5, 17, 2}, std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}) {

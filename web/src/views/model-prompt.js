@@ -162,6 +162,7 @@ function fillInfo(box, data) {
     ['architecture', String(i.model_type)], ['layers', String(i.n_layers)], ['heads per layer', String(i.n_heads)],
     ['width (d_model)', String(i.d_model)], ['vocabulary', String(i.d_vocab)],
     ['parameters', Number.isFinite(i.parameters) ? i.parameters.toLocaleString('en') : '–'],
+    ['weights kept in', String(i.weight_precision)],
     ['weights SHA-256', `${String(i.weights_sha256).slice(0, 16)}…`],
   ];
   box.append(el('p', { class: 'model-name', id: 'model-name', text: data.model.name }),
