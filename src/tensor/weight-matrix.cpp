@@ -8,7 +8,7 @@
 
 namespace strata {
 
-WeightMatrix::WeightMatrix(Mat values) : rows_(values.rows()), cols_(values.cols()), f32_(std::move(values)) {}
+WeightMatrix::WeightMatrix(Mat values) : f32_(std::move(values)) {}
 
 WeightMatrix::WeightMatrix(Precision precision, Eigen::Index rows, Eigen::Index cols, std::vector<uint16_t> bits)
     : precision_(precision), rows_(rows), cols_(cols), bits_(std::move(bits)) {

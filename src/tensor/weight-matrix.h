@@ -28,9 +28,10 @@ class WeightMatrix {
 
   Precision precision() const { return precision_; }
   bool is_f32() const { return precision_ == Precision::F32; }
-  Eigen::Index rows() const { return rows_; }
-  Eigen::Index cols() const { return cols_; }
-  Eigen::Index size() const { return rows_ * cols_; }
+  // An F32 matrix's shape is its Eigen matrix's, which f32() may resize.
+  Eigen::Index rows() const { return is_f32() ? f32_.rows() : rows_; }
+  Eigen::Index cols() const { return is_f32() ? f32_.cols() : cols_; }
+  Eigen::Index size() const { return rows() * cols(); }
   size_t bytes() const { return static_cast<size_t>(size()) * (is_f32() ? 4 : 2); }
 
   // The values of an F32 matrix, to compute with or to edit (a test's hand-built
@@ -44,7 +45,7 @@ class WeightMatrix {
   // so that assigning to one (meaning to edit the matrix) does not compile.
   const Mat row_block(Eigen::Index first, Eigen::Index count) const;
   const RowVec row(Eigen::Index r) const { return row_block(r, 1); }
-  const Mat widened() const { return row_block(0, rows_); }
+  const Mat widened() const { return row_block(0, rows()); }
 
   // Columns [first, first + count), and the transpose, in the same precision.
   WeightMatrix column_block(Eigen::Index first, Eigen::Index count) const;
@@ -52,9 +53,9 @@ class WeightMatrix {
 
  private:
   Precision precision_ = Precision::F32;
-  Eigen::Index rows_ = 0, cols_ = 0;
-  Mat f32_;                     // F32
-  std::vector<uint16_t> bits_;  // F16 or BF16
+  Eigen::Index rows_ = 0, cols_ = 0;  // F16 or BF16
+  Mat f32_;                           // F32
+  std::vector<uint16_t> bits_;        // F16 or BF16
 };
 
 }  // namespace strata
