@@ -289,11 +289,8 @@ Tensor SafetensorsFile::read_f32(const std::string& name) const {
     if (count > 0) std::memcpy(t.data.data(), src, count * sizeof(float));
     return t;
   }
-  for (size_t i = 0; i < count; ++i) {
-    uint16_t h;
-    std::memcpy(&h, src + 2 * i, sizeof h);
-    t.data[i] = dtype == DType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
-  }
+  const std::vector<uint16_t> bits = read_16bit(name);
+  widen(dtype == DType::F16 ? Precision::F16 : Precision::BF16, bits.data(), static_cast<long>(count), t.data.data());
   return t;
 }
 

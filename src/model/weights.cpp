@@ -171,9 +171,9 @@ std::vector<const WeightMatrix*> ModelWeights::matrices() const {
 }
 
 std::string weight_precision(const ModelWeights& weights) {
+  const std::vector<const WeightMatrix*> all = weights.matrices();
   std::string out;
   for (const auto& [precision, name] : {std::pair{Precision::F32, "F32"}, {Precision::F16, "F16"}, {Precision::BF16, "BF16"}}) {
-    const std::vector<const WeightMatrix*> all = weights.matrices();
     if (std::any_of(all.begin(), all.end(), [p = precision](const WeightMatrix* m) { return m->precision() == p; }))
       out += (out.empty() ? "" : ", ") + std::string(name);
   }

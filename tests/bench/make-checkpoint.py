@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes a random-weight GPT-2 checkpoint in Hugging Face layout (config.json
 and model.safetensors, F32 or BF16, Conv1D weights [in, out], tied
-unembedding) for the cost-growth and in-page benchmarks. The weights are N(0, 0.02) as GPT-2 initialises
-them, norms 1 and biases 0; the vocabulary and context are GPT-2's (50257,
-1024) and d_head is 64, so 12 layers x 768 wide is GPT-2 small's size
-(124M parameters). A BF16 checkpoint holds the same draws rounded to
+unembedding) for the cost-growth and in-page benchmarks. The weights are
+N(0, 0.02) as GPT-2 initialises them, norms 1 and biases 0; the vocabulary
+and context are GPT-2's (50257, 1024) and d_head is 64, so 12 layers x 768
+wide is GPT-2 small's size (124M parameters). A BF16 checkpoint holds the same draws rounded to
 nearest even, norms and biases included. Checkpoints are made at bench time
 in a temporary folder and never committed.
 
