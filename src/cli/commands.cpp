@@ -2,6 +2,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "analysis/shared/evaluate.h"
 #include "bank/suite-builder.h"
@@ -112,14 +113,27 @@ void eval(const Args& args) {
   json out = eval.summary;
   if (args.has("items")) {
     json items = json::array();
-    for (const ItemResult& r : eval.items) items.push_back({{"id", r.id}, {"predicted", r.predicted}, {"correct", r.correct}});
+    for (size_t i = 0; i < eval.items.size(); ++i) {
+      const ItemResult& r = eval.items[i];
+      json row = {{"id", r.id}, {"predicted", r.predicted}, {"correct", r.correct}};
+      if (suite.items[i].family == "conflict") row["memory"] = r.memory;
+      items.push_back(row);
+    }
     out["items"] = items;
   }
   if (args.has("json")) return print_json(out);
+  const auto share = [](const json& s, const char* count) {
+    std::ostringstream text;
+    text << s[count].get<int>() << "/" << s["n"].get<int>() << " = " << std::fixed << std::setprecision(1)
+         << 100.0 * s[count].get<double>() / s["n"].get<double>() << "%";
+    return text.str();
+  };
   for (const auto& [kind, k] : out["by_kind"].items())
-    for (const auto& [split, s] : k["splits"].items())
-      std::cout << kind << " (" << k["family"].get<std::string>() << ") " << split << ": " << s["correct"] << "/"
-                << s["n"] << " = " << std::fixed << std::setprecision(1) << 100.0 * s["accuracy"].get<double>() << "%\n";
+    for (const auto& [split, s] : k["splits"].items()) {
+      std::cout << kind << " (" << k["family"].get<std::string>() << ") " << split << ": ";
+      if (s.contains("memory")) std::cout << "the prompt's answer " << share(s, "correct") << ", the memorised answer " << share(s, "memory") << "\n";
+      else std::cout << share(s, "correct") << "\n";
+    }
 }
 
 // Validates a report file in depth (the checks the page runs when it opens one).

@@ -10,6 +10,7 @@ namespace {
 
 constexpr size_t kMaxItems = 100000;
 constexpr size_t kMaxText = 4096;
+const std::set<std::string> kFamilies = {"recall", "reasoning", "mixed", "conflict"};
 
 std::string text_field(const nlohmann::json& item, const char* key, const std::string& where, bool required = true) {
   if (!item.contains(key)) {
@@ -38,7 +39,7 @@ SuiteItem parse_item(const nlohmann::json& j, size_t index, const std::string& l
   where += " (\"" + item.id + "\")";
   item.kind = text_field(j, "kind", where);
   item.family = text_field(j, "family", where);
-  check_one_of(item.family, {"recall", "reasoning", "mixed"}, where + ": family");
+  check_one_of(item.family, kFamilies, where + ": family");
   item.split = text_field(j, "split", where);
   check_one_of(item.split, {"trained", "heldout"}, where + ": split");
   item.prompt = text_field(j, "prompt", where);
@@ -50,6 +51,14 @@ SuiteItem parse_item(const nlohmann::json& j, size_t index, const std::string& l
   if (j.contains("meta")) {
     if (!j["meta"].is_object()) fail_expected(where + ": meta", "an object", json_type_name(j["meta"]));
     item.meta = j["meta"];
+  }
+  if (item.family == "conflict") {
+    if (!item.meta.is_object() || !item.meta.contains("memory_answer"))
+      throw Error(where + ": meta: a conflict item needs \"memory_answer\", the answer the model memorised");
+    item.memory_answer = text_field(item.meta, "memory_answer", where + ": meta");
+    if (item.memory_answer.empty() || item.memory_answer == item.answer)
+      fail_expected(where + ": meta: memory_answer", "a non-empty answer other than the stated one",
+                    "\"" + item.memory_answer + "\"");
   }
   return item;
 }
@@ -94,7 +103,7 @@ Suite parse_suite(const std::string& json_text, const std::string& label) {
       if (!spec.is_object()) fail_expected(where, "an object", json_type_name(spec));
       SuiteKind kind;
       kind.family = text_field(spec, "family", where);
-      check_one_of(kind.family, {"recall", "reasoning", "mixed"}, where + ": family");
+      check_one_of(kind.family, kFamilies, where + ": family");
       if (spec.contains("optional")) kind.optional = json_get_bool(spec, "optional", where);
       if (spec.contains("chance")) {
         kind.chance = json_get_number(spec, "chance", where);

@@ -1,7 +1,7 @@
 // suite.json: a model's controlled prompt items.
 //
 //   {"format": "strata-suite", "version": 1, "model": "<id>", "seed": N,
-//    "kinds": {"<kind>": {"family": "recall"|"reasoning"|"mixed", "optional": false,
+//    "kinds": {"<kind>": {"family": "recall"|"reasoning"|"mixed"|"conflict", "optional": false,
 //                         "chance": 0.5}},                                    (optional)
 //    "items": [{"id", "kind", "family", "split": "trained"|"heldout",
 //               "prompt", "answer", "corrupt_prompt", "corrupt_answer", "meta": {...}}],
@@ -17,6 +17,10 @@
 // suites; analysis/shared/evaluate.h). Analyses on that model leave them out,
 // as the study does; on another model the marks are refused (answered_wrong in
 // analysis/analysis.h).
+//
+// A "conflict" item's prompt states a fact that contradicts what the model
+// memorised: its answer is the stated one and meta.memory_answer (required)
+// the memorised one; `strata eval` counts which of the two the model gives.
 //
 // The answer is the token that follows the prompt. A prompt and its corrupt
 // prompt have the same token length (checked when a tokenizer is at hand).
@@ -35,12 +39,13 @@ namespace strata {
 struct SuiteItem {
   std::string id;
   std::string kind;
-  std::string family;  // recall | reasoning | mixed
+  std::string family;  // recall | reasoning | mixed | conflict
   std::string split;   // trained | heldout
   std::string prompt;
   std::string answer;
   std::string corrupt_prompt;
   std::string corrupt_answer;
+  std::string memory_answer;  // conflict items only: the memorised answer (meta.memory_answer)
   nlohmann::json meta;
 };
 

@@ -107,7 +107,7 @@ std::set<std::string> kind_map(const Checked& map, const std::set<std::string>* 
   return keys;
 }
 
-std::string family(const Checked& c) { return c.one_of({"recall", "reasoning", "mixed"}); }
+std::string family(const Checked& c) { return c.one_of({"recall", "reasoning", "mixed", "conflict"}); }
 
 int64_t suite_size(const ReportShape& s) { return s.suite_items.value_or(0); }
 

@@ -263,6 +263,35 @@ test('eval and analyze errors name the item and the suite file', () => {
   }
 });
 
+test('eval counts, for conflict items, answers that follow the prompt and answers that follow memory', () => {
+  // Conflict items from the shipped recall items: the first clause now states
+  // another city for the asked person.
+  const suite = JSON.parse(readFileSync(join(shipped, 'suite.json'), 'utf8'));
+  const cities = [...new Set(suite.items.filter((it) => it.kind === 'city').map((it) => it.answer))];
+  const items = suite.items.filter((it) => it.kind === 'city' && it.split === 'trained').slice(0, 40).map((it) => {
+    const words = it.prompt.split(' ');
+    const stated = cities.find((c) => c !== it.answer && !words.includes(c));
+    const prompt = [...words.slice(13, 15), stated, ...words.slice(3)];
+    const corrupt = [...prompt.slice(0, 2), it.answer, ...prompt.slice(3)];
+    return { id: `conflict-${it.id}`, kind: 'conflict', family: 'conflict', split: 'trained', prompt: prompt.join(' '),
+      answer: stated, corrupt_prompt: corrupt.join(' '), corrupt_answer: it.answer, meta: { memory_answer: it.answer } };
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'strata-conflict-')), 'suite.json');
+  writeFileSync(file, JSON.stringify({ format: 'strata-suite', version: 1, items }));
+  const r = strata('eval', '--model', shipped, '--suite', file, '--json', '--items');
+  assert.equal(r.status, 0, r.stderr);
+  const memory = items.filter((it, i) => r.json.items[i].predicted === it.meta.memory_answer).length;
+  const context = items.filter((it, i) => r.json.items[i].predicted === it.answer).length;
+  assert.deepEqual(r.json.items.map((row) => row.memory), items.map((it, i) => r.json.items[i].predicted === it.meta.memory_answer));
+  const split = r.json.by_kind.conflict.splits.trained;
+  assert.deepEqual([split.n, split.correct, split.memory], [40, context, memory]);
+  assert.equal(split.memory_rate, memory / 40);
+  assert.ok(memory + context > 0, 'the model gives one of the two answers to some items');
+  const text = strata('eval', '--model', shipped, '--suite', file);
+  assert.equal(text.stdout, `conflict (conflict) trained: the prompt's answer ${context}/40 = ${(100 * context / 40).toFixed(1)}%, `
+    + `the memorised answer ${memory}/40 = ${(100 * memory / 40).toFixed(1)}%\n`);
+});
+
 test('probes over no test items report null with the reason, never 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-probes-'));
   const settings = join(dir, 'settings.json');

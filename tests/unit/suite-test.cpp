@@ -52,6 +52,24 @@ TEST_CASE("a kind's chance is a number in (0, 1]", "[suite]") {
   refuse(text, "chance");
 }
 
+TEST_CASE("a conflict item names the answer the model memorised", "[suite]") {
+  nlohmann::json suite = valid_suite();
+  suite["items"].push_back({{"id", "x1"}, {"kind", "conflict"}, {"family", "conflict"}, {"split", "trained"},
+                            {"prompt", "a b c"}, {"answer", "x"}, {"corrupt_prompt", "a b y"},
+                            {"corrupt_answer", "y"}, {"meta", {{"memory_answer", "y"}}}});
+  const Suite s = parse_suite(suite.dump(), "suite.json");
+  CHECK(s.kinds.at("conflict").family == "conflict");
+  CHECK(s.items[2].memory_answer == "y");
+  CHECK(s.items[0].memory_answer.empty());
+
+  suite["items"][2]["meta"].erase("memory_answer");
+  refuse(suite, "items[2] (\"x1\"): meta: a conflict item needs \"memory_answer\"");
+  suite["items"][2]["meta"]["memory_answer"] = "x";
+  refuse(suite, "items[2] (\"x1\"): meta: memory_answer: expected a non-empty answer other than the stated one, found \"x\"");
+  suite["items"][2]["meta"]["memory_answer"] = 4;
+  refuse(suite, "items[2] (\"x1\"): meta: memory_answer: expected a string");
+}
+
 TEST_CASE("malformed suites name the item and the field", "[suite]") {
   auto with = [](auto edit) {
     nlohmann::json s = valid_suite();
@@ -64,7 +82,7 @@ TEST_CASE("malformed suites name the item and the field", "[suite]") {
   refuse(with([](auto& s) { s["items"][1].erase("answer"); }), "items[1] (\"c1\"): missing field \"answer\"");
   refuse(with([](auto& s) { s["items"][0]["prompt"] = 3; }), "items[0] (\"r1\"): prompt: expected a string, found");
   refuse(with([](auto& s) { s["items"][0]["prompt"] = ""; }), "prompt: expected a non-empty string");
-  refuse(with([](auto& s) { s["items"][0]["family"] = "memory"; }), "family: expected mixed | reasoning | recall, found \"memory\"");
+  refuse(with([](auto& s) { s["items"][0]["family"] = "memory"; }), "family: expected conflict | mixed | reasoning | recall, found \"memory\"");
   refuse(with([](auto& s) { s["items"][0]["split"] = "test"; }), "split: expected heldout | trained, found \"test\"");
   refuse(with([](auto& s) { s["items"][1]["id"] = "r1"; }), "items[1]: duplicate id \"r1\"");
   refuse(with([](auto& s) { s["items"][1]["family"] = "recall"; }), "family: expected \"reasoning\" like the rest of kind \"compare\"");

@@ -24,10 +24,11 @@ ItemResult evaluate_item(const Session& session, const SuiteItem& item) {
   if (corrupt_len != prompt.size())
     fail_expected("corrupt_prompt", std::to_string(prompt.size()) + " tokens like the prompt", std::to_string(corrupt_len));
   const int32_t answer = answer_id(session, item.answer);
+  const int32_t memory = item.memory_answer.empty() ? -1 : answer_id(session, item.memory_answer);
   RunOptions options;
   options.last_logits_only = true;
   const int32_t predicted = argmax_last(session.run(prompt, options).logits);
-  return {item.id, session.token_text(predicted), predicted == answer};
+  return {item.id, session.token_text(predicted), predicted == answer, predicted == memory};
 }
 
 }  // namespace
@@ -46,12 +47,16 @@ Evaluation evaluate_suite(const Session& session, const Suite& suite, const std:
     } catch (const Error& e) {
       throw Error(suite.label + ": suite item \"" + item.id + "\": " + e.what());
     }
-    const bool correct = eval.items.back().correct;
+    const ItemResult& result = eval.items.back();
     nlohmann::json& split = by_kind[item.kind]["splits"][item.split];
     if (split.is_null()) split = {{"n", 0}, {"correct", 0}, {"accuracy", 0.0}};
     split["n"] = split["n"].get<int>() + 1;
-    split["correct"] = split["correct"].get<int>() + (correct ? 1 : 0);
+    split["correct"] = split["correct"].get<int>() + (result.correct ? 1 : 0);
     split["accuracy"] = split["correct"].get<double>() / split["n"].get<double>();
+    if (item.family == "conflict") {
+      split["memory"] = split.value("memory", 0) + (result.memory ? 1 : 0);
+      split["memory_rate"] = split["memory"].get<double>() / split["n"].get<double>();
+    }
   }
   eval.summary = {{"model", model_id}, {"by_kind", by_kind}};
   return eval;

@@ -16,11 +16,14 @@ struct ItemResult {
   std::string id;
   std::string predicted;  // the argmax token
   bool correct = false;
+  bool memory = false;  // a conflict item answered with the memorised answer, not the stated one
 };
 
 struct Evaluation {
   std::vector<ItemResult> items;  // in suite order
-  // {"model": id, "by_kind": {kind: {"family", "optional", "splits": {split: {"n", "correct", "accuracy"}}}}}
+  // {"model": id, "by_kind": {kind: {"family", "optional", "splits": {split: {"n", "correct", "accuracy"}}}}};
+  // a conflict kind's splits also count "memory" and "memory_rate": its
+  // "correct" answers follow the prompt, its "memory" answers the weights.
   nlohmann::json summary;
 };
 

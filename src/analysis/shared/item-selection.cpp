@@ -20,8 +20,8 @@ SettingsTable item_selection_settings(const std::string& kinds_default, bool wit
   std::vector<Setting> rows = {
       names_setting("kinds", "the kinds to run on; default " + kinds_default),
       choice_setting("split", "auto", {"auto", "all", "trained", "heldout"},
-                     "\"auto\" asks recall kinds about trained facts (a held-out fact cannot be known) and every "
-                     "other family about held-out items")};
+                     "\"auto\" asks recall and conflict kinds about trained facts (a held-out fact cannot be known) "
+                     "and every other family about held-out items")};
   if (with_items_per_kind)
     rows.push_back(integer_setting("items_per_kind", kDefaultItemsPerKind, 0, 1000000,
                                    "at most N items of each kind, drawn with the request's seed (0: every item)"));
@@ -48,7 +48,7 @@ nlohmann::json to_json(const ItemSelection& selection) {
 
 std::string split_for_family(const ItemSelection& selection, const std::string& family) {
   if (selection.split != "auto") return selection.split;
-  return family == "recall" ? "trained" : "heldout";
+  return family == "recall" || family == "conflict" ? "trained" : "heldout";
 }
 
 int32_t single_token(const Session& session, const std::string& text, const std::string& where) {

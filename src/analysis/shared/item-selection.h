@@ -4,9 +4,9 @@
 //   kinds           the kinds, by name; by default every kind the suite does
 //                   not mark optional (and, when the suite marks the items the
 //                   model answers wrong, that has an item it answers right)
-//   split           "auto" asks recall kinds about trained facts (a held-out
-//                   fact cannot be known) and every other family about
-//                   held-out items; or "all", "trained", "heldout"
+//   split           "auto" asks recall and conflict kinds about trained facts
+//                   (a held-out fact cannot be known) and every other family
+//                   about held-out items; or "all", "trained", "heldout"
 //   items_per_kind  at most N items of each kind, drawn with the request's
 //                   seed (0: every item)
 //   answered        "right" leaves out the items the suite marks as answered
