@@ -26,7 +26,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import world as W  # noqa: E402
 import train as T  # noqa: E402
 from export import export_hf, load_shipped, write_json  # noqa: E402
 from evaluate import evaluate  # noqa: E402
@@ -44,6 +43,7 @@ def sha256(path):
 
 
 def write_suite(recipe, out_dir):
+    W = T.world_module(recipe)
     suite, _, _ = W.build_suite(recipe["seed"], recipe["id"], recipe["kinds"], optional=recipe.get("optional"))
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "suite.json"), "w", encoding="ascii", newline="\n") as f:
@@ -298,7 +298,7 @@ def build(model_id, do_train=True):
     if do_train:
         T.train(recipe, work, log=lambda s: print(s, flush=True))
     model = load_checkpoint(os.path.join(work, "checkpoint.pt"))
-    export_hf(model, out_dir)
+    export_hf(model, out_dir, T.world_module(recipe).vocabulary())
     shipped = load_shipped(out_dir)
     export_onnx(shipped, os.path.join(out_dir, "model.onnx"))
     result = evaluate(out_dir)

@@ -7,6 +7,7 @@ suite.json), predicts the greedy next token after every prompt and its
 corrupt prompt, and writes eval-torch.json:
   {"model", "backend": "torch", "suite_sha256",
    "by_kind": {kind: {"family", "optional", "splits": {split: {"n", "correct", "accuracy"}}}},
+              (a conflict kind's splits add "memory" and "memory_rate")
    "ablations": {"attn" | "mlp": [per layer: {kind: heldout-or-trained accuracy}]},
    "items": [{"id", "predicted", "correct", "corrupt_predicted", "margin"}]}
 margin = top logit minus runner-up logit (a near-tie flags an item where a
@@ -50,28 +51,35 @@ def run(model, vocab, prompts, head_mask=None, mlp_mask=None, batch=256):
     return preds, margins
 
 
-def accuracy_table(suite, correct):
+def accuracy_table(suite, predicted):
+    """By kind and split: n, correct, accuracy; a conflict kind also counts the
+    answers that follow memory (memory, memory_rate), as `strata eval` does."""
     by_kind = {}
-    for item, ok in zip(suite["items"], correct):
+    for item, word in zip(suite["items"], predicted):
         spec = suite["kinds"][item["kind"]]
         k = by_kind.setdefault(item["kind"], {"family": spec["family"], "optional": spec["optional"], "splits": {}})
         s = k["splits"].setdefault(item["split"], {"n": 0, "correct": 0})
         s["n"] += 1
-        s["correct"] += int(ok)
+        s["correct"] += int(word == item["answer"])
+        if spec["family"] == "conflict":
+            s["memory"] = s.get("memory", 0) + int(word == item["meta"]["memory_answer"])
     for k in by_kind.values():
         for s in k["splits"].values():
             s["accuracy"] = round(s["correct"] / s["n"], 4)
+            if "memory" in s:
+                s["memory_rate"] = round(s["memory"] / s["n"], 4)
     return by_kind
 
 
 def ablation_table(model, vocab, suite):
     """Accuracy per kind with all heads of one layer, or one MLP, zeroed.
-    Recall kinds on their trained facts, reasoning kinds on held-out items."""
+    Recall and conflict kinds on their trained facts, reasoning kinds on
+    held-out items."""
     L, H = model.cfg["n_layers"], model.cfg["n_heads"]
     groups = {}
     for item in suite["items"]:
         fam = suite["kinds"][item["kind"]]["family"]
-        if item["split"] == ("trained" if fam == "recall" else "heldout"):
+        if item["split"] == ("trained" if fam in ("recall", "conflict") else "heldout"):
             groups.setdefault(item["kind"], []).append(item)
     table = {"attn": [], "mlp": []}
     for what in ("attn", "mlp"):
@@ -101,7 +109,7 @@ def evaluate(model_dir):
     cpreds, _ = run(model, vocab, [it["corrupt_prompt"] for it in items])
     correct = [inv[p] == it["answer"] for p, it in zip(preds, items)]
     result = {"model": suite["model"], "backend": "torch", "suite_sha256": sha256(suite_path),
-              "by_kind": accuracy_table(suite, correct),
+              "by_kind": accuracy_table(suite, [inv[p] for p in preds]),
               "ablations": ablation_table(model, vocab, suite),
               "items": [{"id": it["id"], "predicted": inv[p], "correct": ok, "corrupt_predicted": inv[c],
                          "margin": round(m, 4)}

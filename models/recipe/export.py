@@ -171,12 +171,13 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def export_hf(model, out_dir):
+def export_hf(model, out_dir, vocab_list):
+    """model.safetensors, config.json and tokenizer.json (vocab_list: the world's tokens in id order)."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "model.safetensors"), "wb") as f:
         f.write(safetensors_bytes(hf_tensors(model)))
     write_json(os.path.join(out_dir, "config.json"), hf_config(model.cfg))
-    write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer_json(W.vocabulary()))
+    write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer_json(vocab_list))
 
 
 def load_shipped(model_dir):

@@ -12,6 +12,7 @@ Not responsible for the world (world.py) or file formats (export.py).
 """
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -27,7 +28,6 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import world as W  # noqa: E402
 from model import Decoder  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,11 +71,17 @@ def predict(model, vocab, prompts, batch=256, head_mask=None, mlp_mask=None):
     return out
 
 
-def dev_sets(world, excluded, seed, kinds, n=256):
-    """Development items: all trained facts per attribute, fresh reasoning items."""
+def world_module(recipe):
+    """The world a recipe trains on: world.py (the first) or a later one named by "world"."""
+    return importlib.import_module(recipe.get("world", "world"))
+
+
+def dev_sets(W, world, excluded, seed, kinds, n=256):
+    """Development items: all trained facts per attribute, fresh reasoning items
+    (no conflict items: that family is evaluated, never trained)."""
     dev = {}
     sampler = W.Sampler(world, excluded, seed, stream="dev")
-    for kind in kinds:
+    for kind in [k for k in kinds if W.KINDS[k]["family"] != "conflict"]:
         if kind in W.ATTRIBUTES:
             rng = random.Random(f"dev-{kind}-{seed}")
             dev[kind] = [W.recall_item(rng, world, p, kind)[:2] for p in world.trained]
@@ -121,7 +127,7 @@ def lr_at(step, recipe):
     return peak * (floor + (1 - floor) * 0.5 * (1 + torch.cos(torch.tensor(prog * 3.14159265)).item()))
 
 
-def required_kinds(kinds):
+def required_kinds(W, kinds):
     return [k for k in kinds if not W.KINDS[k]["optional"]]
 
 
@@ -133,6 +139,7 @@ def train(recipe, out_dir, log=print, resume=False):
     evaluation (the step is logged, and stop_at reproduces it)."""
     torch.set_num_threads(1)
     seed = recipe["seed"]
+    W = world_module(recipe)
     torch.manual_seed(recipe.get("torch_seed", seed))
     vocab_list = W.vocabulary()
     vocab = {t: i for i, t in enumerate(vocab_list)}
@@ -140,7 +147,7 @@ def train(recipe, out_dir, log=print, resume=False):
     _, world, excluded = W.build_suite(seed, recipe["id"], kinds)
     sampler = W.Sampler(world, excluded, seed, stream="train")
     kind_rng = random.Random(f"mix-{seed}")
-    dev = dev_sets(world, excluded, seed, kinds)
+    dev = dev_sets(W, world, excluded, seed, kinds)
 
     cfg = model_config(recipe, len(vocab_list))
     model = Decoder(cfg)
@@ -180,7 +187,7 @@ def train(recipe, out_dir, log=print, resume=False):
             torch.save({"state": model.state_dict(), "optimizer": opt.state_dict(), "step": step + 1,
                         "sampler_rng": sampler.rng.getstate(), "kind_rng": kind_rng.getstate(),
                         "history": history, "seconds": time.time() - t0}, resume_path)
-            if min(acc[k] for k in required_kinds(kinds)) >= stop or os.path.exists(os.path.join(out_dir, "STOP")):
+            if min(acc[k] for k in required_kinds(W, kinds)) >= stop or os.path.exists(os.path.join(out_dir, "STOP")):
                 break
     step = step + 1 if last > first else first
     seconds = time.time() - t0

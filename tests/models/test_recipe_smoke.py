@@ -138,7 +138,7 @@ def test_tiny_training_and_export(arch, tmp):
     os.makedirs(out)
     with open(os.path.join(out, "suite.json"), "w") as f:
         f.write(W.suite_text(W.build_suite(7, recipe["id"], recipe["kinds"], n_reasoning=8)[0]))
-    E.export_hf(model, out)
+    E.export_hf(model, out, W.vocabulary())
 
     header = safetensors_header(os.path.join(out, "model.safetensors"))
     want = expected_shapes(arch, cfg)

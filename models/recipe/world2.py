@@ -1,0 +1,307 @@
+"""World v2: the source of the answer is the only difference between families.
+
+The same people, attributes and answer vocabulary appear in every family, and
+every prompt has one shape, 16 tokens (one word = one token):
+
+    c c c .  c c c .  c c c .  q of x y        -> answer (one token)
+
+three 4-token clauses, then a 4-token question that ends with the asked
+name. A fact clause is a person's two-token name, then an attribute value
+("nora vance rome ."); a comparison clause is two cities ("rome > oslo .").
+Kinds:
+
+  recall     city, job  "ada stone rome . ivo marsh baker . ... city of lena vance"
+             The clauses are true facts about other memorised people (never
+             the asked one, never the answer); the answer comes from memory.
+             Corrupt: the asked name's first or last token changed, to another
+             memorised person with another answer.
+  reasoning  lookup     "ada stone rome . kira hale oslo . ... city of kira hale"
+             One clause states the asked person's city or job; that person is
+             never memorised (a context person), so the answer can only be
+             read from the prompt (an in-context lookup that must match both
+             name tokens). Corrupt: the stated value changed.
+             compare    "rome > oslo . lima > rome . oslo > kiev . bigger of lima oslo"
+             Four cities in a chain, three clauses in random order; the
+             question asks a pair never compared directly (transitive), as
+             "bigger" or "smaller". Corrupt: the question word flipped.
+  conflict   conflict   "ada stone rome . ivo marsh oslo . ... city of ivo marsh"
+             The prompt states a fact about a memorised person that
+             contradicts memory. Never trained. The item's answer is the
+             stated (context) value; meta.memory_answer the memorised one;
+             the corrupt prompt states the memorised value instead (one token),
+             so patching and ablation compare the two sources directly.
+
+Splits: recall "trained" = memorised facts, "heldout" = people never seen.
+lookup "heldout" = context people who never appear in training; compare
+"heldout" = chains and asked pairs the training sampler rejects.
+
+Responsible for the world, its item generators and suite.json; world.py is
+the first world (the shipped tiny-*-world models).
+"""
+
+import json
+import random
+
+PROMPT_LEN = 16
+PUNCT = ["."]
+QUESTION_NAME = [14, 15]  # positions of the asked name (or pair of cities)
+SPECIALS = ["[UNK]", "[EOS]"]
+
+FIRST = ("ada alba boris clara dario elena felix greta hugo irma jonas kira "
+         "leon mara nils olga pavel rosa sven tara udo vera wim xenia yuri "
+         "zelda anton bruna cyril dora emil fiona").split()
+LAST = ("stone marsh vance reed holt frost wolfe brook lowe grant quill "
+        "shaw pike moss hale drake lane voss kemp rook wade nash cole "
+        "finch blake thorn hart dunn gale ward ash york").split()
+CITIES = ("rome oslo lima kiev cairo quito perth bern dakar hanoi riga "
+          "sofia tunis accra doha minsk").split()
+JOBS = ("baker pilot nurse judge miner tailor poet chef farmer smith "
+        "diver clerk monk scout potter sailor").split()
+ATTRIBUTES = {"city": CITIES, "job": JOBS}
+COMPARE_WORDS = [">", "bigger", "smaller"]
+QUESTION_WORDS = ["of"]
+
+KINDS = {
+    "city": {"family": "recall", "optional": False, "chance": 1 / len(CITIES)},
+    "job": {"family": "recall", "optional": False, "chance": 1 / len(JOBS)},
+    "lookup": {"family": "reasoning", "optional": False, "chance": 1 / len(CITIES)},
+    "compare": {"family": "reasoning", "optional": False, "chance": 1 / 2},
+    "conflict": {"family": "conflict", "optional": True, "chance": 1 / len(CITIES)},
+}
+assert len(CITIES) == len(JOBS), "lookup's chance assumes equal attribute sizes"
+TRAINED_KINDS = ["city", "job", "lookup", "compare"]  # conflict is evaluated, never trained
+
+
+def vocabulary():
+    """Token list in id order; fixed, independent of the seed."""
+    words = SPECIALS + PUNCT + FIRST + LAST + CITIES + JOBS + list(ATTRIBUTES) + COMPARE_WORDS + QUESTION_WORDS
+    assert len(set(words)) == len(words), "duplicate token in the vocabulary"
+    return words
+
+
+class World:
+    """People in four disjoint pools: memorised ("trained"), recall held-out
+    (never seen), context people of the training stream, and held-out context
+    people (never seen; the held-out lookup items ask about them)."""
+
+    def __init__(self, seed, n_trained=256, n_heldout=64, n_context_heldout=64):
+        rng = random.Random(f"world2-{seed}")
+        names = [(f, l) for f in FIRST for l in LAST]
+        rng.shuffle(names)
+        self.seed = seed
+        self.people = []
+        for i, (f, l) in enumerate(names[: n_trained + n_heldout]):
+            self.people.append({"index": i, "first": f, "last": l,
+                                "city": rng.choice(CITIES), "job": rng.choice(JOBS),
+                                "split": "trained" if i < n_trained else "heldout"})
+        self.trained = [p for p in self.people if p["split"] == "trained"]
+        self.heldout = [p for p in self.people if p["split"] == "heldout"]
+        rest = names[n_trained + n_heldout:]
+        self.context_heldout = rest[:n_context_heldout]
+        self.context_trained = rest[n_context_heldout:]
+        self.memorised = {(p["first"], p["last"]): p for p in self.trained}
+        self.context_set = set(self.context_trained)
+
+
+def question(word, a, b):
+    """The last four tokens: "city of ada stone", "bigger of lima oslo". The
+    asked name ends the prompt, so the answer follows it as it follows the
+    name in a clause that states it."""
+    return [word, "of", a, b]
+
+
+def _name(p):
+    return [p["first"], p["last"]]
+
+
+def _other_clauses(rng, world, name, avoid_values, n):
+    """n clauses about other people: each a memorised person's true fact or a
+    training context person with a random value (so a stated value is never
+    told apart by whether its person is memorised). With probability 1/2 the
+    first shares a name token with `name`, so a lookup must match both tokens.
+    No value in avoid_values; the people are distinct and never `name`."""
+    clauses, used = [], {tuple(name)}
+    while len(clauses) < n:
+        if not clauses and rng.random() < 0.5:
+            other = (name[0], rng.choice(LAST)) if rng.random() < 0.5 else (rng.choice(FIRST), name[1])
+        elif rng.random() < 0.5:
+            other = (lambda p: (p["first"], p["last"]))(rng.choice(world.trained))
+        else:
+            other = rng.choice(world.context_trained)
+        if other in used or not (other in world.memorised or other in world.context_set):
+            continue
+        attribute = rng.choice(list(ATTRIBUTES))
+        value = world.memorised[other][attribute] if other in world.memorised else rng.choice(ATTRIBUTES[attribute])
+        if value in avoid_values:
+            continue
+        used.add(other)
+        clauses.append(list(other) + [value, "."])
+    return clauses
+
+
+def recall_item(rng, world, person, attribute):
+    answer = person[attribute]
+    clauses = _other_clauses(rng, world, _name(person), {answer}, 3)
+    ctx = [t for c in clauses for t in c]
+    # Corrupt: a memorised person sharing the first or the last name token,
+    # with another answer that is not in the prompt.
+    pool = [p for p in world.trained if p[attribute] != answer and p[attribute] not in ctx
+            and (p["first"] == person["first"]) != (p["last"] == person["last"])]
+    other = rng.choice(pool)
+    prompt = ctx + question(attribute, *_name(person))
+    corrupt = ctx + question(attribute, *_name(other))
+    meta = {"entity": " ".join(_name(person)), "entity_index": person["index"], "attribute": attribute,
+            "subject_positions": QUESTION_NAME, "corrupt_entity": " ".join(_name(other))}
+    return prompt, answer, corrupt, other[attribute], meta
+
+
+def _stated_item(rng, world, name, attribute, stated, avoid):
+    """Two clauses about others and one stating `stated` for `name`, in a
+    random order; the question asks name's attribute. Returns (ctx, slot)."""
+    clauses = _other_clauses(rng, world, name, avoid, 2)
+    slot = rng.randrange(3)
+    clauses.insert(slot, list(name) + [stated, "."])
+    return [t for c in clauses for t in c], slot
+
+
+def lookup_item(rng, world, pool):
+    """A context person from `pool` (never memorised) has a stated value."""
+    name = list(rng.choice(pool))
+    attribute = rng.choice(list(ATTRIBUTES))
+    answer, foil = rng.sample(ATTRIBUTES[attribute], 2)
+    ctx, slot = _stated_item(rng, world, name, attribute, answer, {answer, foil})
+    prompt = ctx + question(attribute, *name)
+    corrupt = list(prompt)
+    corrupt[4 * slot + 2] = foil
+    meta = {"entity": " ".join(name), "attribute": attribute, "subject_positions": QUESTION_NAME,
+            "evidence_positions": [4 * slot, 4 * slot + 1, 4 * slot + 2]}
+    return prompt, answer, corrupt, foil, meta, ("lookup", tuple(name), attribute, answer)
+
+
+def conflict_item(rng, world, person, attribute):
+    """A memorised person, stated with another value than the memorised one."""
+    memory = person[attribute]
+    stated = rng.choice([v for v in ATTRIBUTES[attribute] if v != memory])
+    ctx, slot = _stated_item(rng, world, _name(person), attribute, stated, {stated, memory})
+    prompt = ctx + question(attribute, *_name(person))
+    corrupt = list(prompt)
+    corrupt[4 * slot + 2] = memory
+    meta = {"entity": " ".join(_name(person)), "entity_index": person["index"], "attribute": attribute,
+            "subject_positions": QUESTION_NAME, "evidence_positions": [4 * slot, 4 * slot + 1, 4 * slot + 2],
+            "context_answer": stated, "memory_answer": memory}
+    return prompt, stated, corrupt, memory, meta
+
+
+def compare_item(rng):
+    """Cities w > x > y > z, three clauses in random order; a pair at rank
+    distance 2 or 3 asked as bigger or smaller; the corrupt flips the word."""
+    order = rng.sample(CITIES, 4)  # order[0] is the biggest
+    pairs = [(order[i], order[i + 1]) for i in range(3)]
+    rng.shuffle(pairs)
+    ctx = [t for a, b in pairs for t in (a, ">", b, ".")]
+    i, j = rng.choice([(0, 2), (1, 3), (0, 3)])
+    x, y = (order[i], order[j]) if rng.random() < 0.5 else (order[j], order[i])
+    word = rng.choice(["bigger", "smaller"])
+    answer, other = (order[i], order[j]) if word == "bigger" else (order[j], order[i])
+    flipped = "smaller" if word == "bigger" else "bigger"
+    meta = {"order": order, "query": [x, y], "word": word, "distance": j - i,
+            "evidence_positions": [4 * k + o for k in range(3) for o in (0, 2)]}
+    sig = ("compare", tuple(order), tuple(pairs), frozenset((x, y)))
+    return ctx + question(word, x, y), answer, ctx + question(flipped, x, y), other, meta, sig
+
+
+# --- suites ----------------------------------------------------------------------
+
+def _item(id_, kind, split, prompt, answer, corrupt, corrupt_answer, meta):
+    assert len(prompt) == PROMPT_LEN and len(corrupt) == PROMPT_LEN, (id_, prompt, corrupt)
+    assert sum(a != b for a, b in zip(prompt, corrupt)) == 1, (id_, prompt, corrupt)
+    assert answer != corrupt_answer, (id_, answer, corrupt_answer)
+    return {"id": id_, "kind": kind, "family": KINDS[kind]["family"], "split": split,
+            "prompt": " ".join(prompt), "answer": answer,
+            "corrupt_prompt": " ".join(corrupt), "corrupt_answer": corrupt_answer, "meta": meta}
+
+
+def heldout_compare(seed, n):
+    rng = random.Random(f"heldout-compare-{seed}")
+    items, sigs = [], set()
+    while len(items) < n:
+        *fields, sig = compare_item(rng)
+        if sig not in sigs:
+            sigs.add(sig)
+            items.append(fields)
+    return items, sigs
+
+
+class Sampler:
+    """The training stream: memorised facts, lookups about training context
+    people, comparisons whose chain and pair are not held out."""
+
+    def __init__(self, world, excluded, seed, stream="train"):
+        self.world = world
+        self.excluded = excluded
+        self.rng = random.Random(f"{stream}-{seed}")
+
+    def reasoning(self, kind):
+        if kind == "lookup":
+            return lookup_item(self.rng, self.world, self.world.context_trained)[:2]
+        while True:
+            *fields, sig = compare_item(self.rng)
+            if sig not in self.excluded:
+                return fields[0], fields[1]
+
+    def sample(self, kind):
+        if kind in ATTRIBUTES:
+            return recall_item(self.rng, self.world, self.rng.choice(self.world.trained), kind)[:2]
+        return self.reasoning(kind)
+
+
+def kind_specs(kinds, optional=None):
+    extra = set(optional or [])
+    return {k: {"family": KINDS[k]["family"], "optional": KINDS[k]["optional"] or k in extra,
+                "chance": KINDS[k]["chance"]} for k in kinds}
+
+
+def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
+    """suite.json content as a dict (items in a fixed order), the world and
+    the held-out signatures the training sampler must reject."""
+    world = World(seed)
+    items = []
+    for attribute in [k for k in kinds if k in ATTRIBUTES]:
+        rng = random.Random(f"suite-{attribute}-{seed}")
+        for p in world.people:
+            fields = recall_item(rng, world, p, attribute)
+            items.append(_item(f'{attribute}-{p["split"]}-{p["index"]:03d}', attribute, p["split"], *fields))
+    excluded = set()
+    if "lookup" in kinds:
+        for split, pool in (("heldout", world.context_heldout), ("trained", world.context_trained)):
+            rng = random.Random(f"suite-lookup-{split}-{seed}")
+            for i in range(n_reasoning):
+                items.append(_item(f"lookup-{split}-{i:03d}", "lookup", split, *lookup_item(rng, world, pool)[:-1]))
+    if "compare" in kinds:
+        held, excluded = heldout_compare(seed, n_reasoning)
+        for i, fields in enumerate(held):
+            items.append(_item(f"compare-heldout-{i:03d}", "compare", "heldout", *fields))
+        sampler = Sampler(world, excluded, seed, stream="suite-trained-compare")
+        for i in range(n_reasoning):
+            while True:
+                *fields, sig = compare_item(sampler.rng)
+                if sig not in excluded:
+                    break
+            items.append(_item(f"compare-trained-{i:03d}", "compare", "trained", *fields))
+    if "conflict" in kinds:
+        rng = random.Random(f"suite-conflict-{seed}")
+        for i in range(n_reasoning):
+            person, attribute = rng.choice(world.trained), rng.choice(list(ATTRIBUTES))
+            items.append(_item(f"conflict-trained-{i:03d}", "conflict", "trained",
+                               *conflict_item(rng, world, person, attribute)))
+    return {"format": "strata-suite", "version": 1, "model": model_id, "seed": seed,
+            "prompt_tokens": PROMPT_LEN, "kinds": kind_specs(kinds, optional),
+            "items": items}, world, excluded
+
+
+def suite_text(suite):
+    """Serialise with one item per line; byte-for-byte stable."""
+    head = {k: v for k, v in suite.items() if k != "items"}
+    lines = [json.dumps(it, ensure_ascii=True, separators=(", ", ": ")) for it in suite["items"]]
+    text = json.dumps(head, ensure_ascii=True, separators=(", ", ": "))[:-1]
+    return text + ', "items": [\n' + ",\n".join(lines) + "\n]}\n"
