@@ -39,24 +39,14 @@ Responsible for the world, its item generators and suite.json; world.py is
 the first world (the shipped tiny-*-world models).
 """
 
-import json
 import random
+
+# The people's names, the attribute values and the serialisation are the first world's.
+from world import CITIES, FIRST, JOBS, LAST, SPECIALS, suite_text  # noqa: F401 (suite_text is this module's too)
 
 PROMPT_LEN = 16
 PUNCT = ["."]
 QUESTION_NAME = [14, 15]  # positions of the asked name (or pair of cities)
-SPECIALS = ["[UNK]", "[EOS]"]
-
-FIRST = ("ada alba boris clara dario elena felix greta hugo irma jonas kira "
-         "leon mara nils olga pavel rosa sven tara udo vera wim xenia yuri "
-         "zelda anton bruna cyril dora emil fiona").split()
-LAST = ("stone marsh vance reed holt frost wolfe brook lowe grant quill "
-        "shaw pike moss hale drake lane voss kemp rook wade nash cole "
-        "finch blake thorn hart dunn gale ward ash york").split()
-CITIES = ("rome oslo lima kiev cairo quito perth bern dakar hanoi riga "
-          "sofia tunis accra doha minsk").split()
-JOBS = ("baker pilot nurse judge miner tailor poet chef farmer smith "
-        "diver clerk monk scout potter sailor").split()
 ATTRIBUTES = {"city": CITIES, "job": JOBS}
 COMPARE_WORDS = [">", "bigger", "smaller"]
 QUESTION_WORDS = ["of"]
@@ -297,11 +287,3 @@ def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
     return {"format": "strata-suite", "version": 1, "model": model_id, "seed": seed,
             "prompt_tokens": PROMPT_LEN, "kinds": kind_specs(kinds, optional),
             "items": items}, world, excluded
-
-
-def suite_text(suite):
-    """Serialise with one item per line; byte-for-byte stable."""
-    head = {k: v for k, v in suite.items() if k != "items"}
-    lines = [json.dumps(it, ensure_ascii=True, separators=(", ", ": ")) for it in suite["items"]]
-    text = json.dumps(head, ensure_ascii=True, separators=(", ", ": "))[:-1]
-    return text + ', "items": [\n' + ",\n".join(lines) + "\n]}\n"
