@@ -290,6 +290,10 @@ test('eval counts, for conflict items, answers that follow the prompt and answer
   const text = strata('eval', '--model', shipped, '--suite', file);
   assert.equal(text.stdout, `conflict (conflict) trained: the prompt's answer ${context}/40 = ${(100 * context / 40).toFixed(1)}%, `
     + `the memorised answer ${memory}/40 = ${(100 * memory / 40).toFixed(1)}%\n`);
+  const twoTokens = { format: 'strata-suite', version: 1, items: [{ ...items[0], meta: { memory_answer: 'rome oslo' } }] };
+  writeFileSync(file, JSON.stringify(twoTokens));
+  assert.equal(strata('eval', '--model', shipped, '--suite', file).stderr,
+    `strata eval: ${file}: suite item "${items[0].id}": meta: memory_answer: expected a single token, found 2 tokens\n`);
 });
 
 test('probes over no test items report null with the reason, never 0', () => {

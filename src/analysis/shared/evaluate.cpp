@@ -5,9 +5,9 @@
 namespace strata {
 namespace {
 
-int32_t answer_id(const Session& session, const std::string& answer) {
-  const std::vector<int32_t> ids = session.tokenize(answer, "answer");
-  if (ids.size() != 1) fail_expected("answer", "a single token", std::to_string(ids.size()) + " tokens");
+int32_t answer_id(const Session& session, const std::string& answer, const char* field = "answer") {
+  const std::vector<int32_t> ids = session.tokenize(answer, field);
+  if (ids.size() != 1) fail_expected(field, "a single token", std::to_string(ids.size()) + " tokens");
   return ids[0];
 }
 
@@ -24,7 +24,7 @@ ItemResult evaluate_item(const Session& session, const SuiteItem& item) {
   if (corrupt_len != prompt.size())
     fail_expected("corrupt_prompt", std::to_string(prompt.size()) + " tokens like the prompt", std::to_string(corrupt_len));
   const int32_t answer = answer_id(session, item.answer);
-  const int32_t memory = item.memory_answer.empty() ? -1 : answer_id(session, item.memory_answer);
+  const int32_t memory = item.memory_answer.empty() ? -1 : answer_id(session, item.memory_answer, "meta: memory_answer");
   RunOptions options;
   options.last_logits_only = true;
   const int32_t predicted = argmax_last(session.run(prompt, options).logits);
