@@ -22,8 +22,9 @@ Kinds:
              name tokens). Corrupt: the stated value changed.
              compare    "rome > oslo . lima > rome . oslo > kiev . bigger of lima oslo"
              Four cities in a chain, three clauses in random order; the
-             question asks a pair never compared directly (transitive), as
-             "bigger" or "smaller". Corrupt: the question word flipped.
+             question asks the bigger of a pair never compared directly
+             (transitive). Corrupt: the bigger city asked about replaced by
+             another of the chain that is still the bigger one.
   conflict   conflict   "ada stone rome . ivo marsh oslo . ... city of ivo marsh"
              The prompt states a fact about a memorised person that
              contradicts memory. Never trained. The item's answer is the
@@ -48,7 +49,7 @@ PROMPT_LEN = 16
 PUNCT = ["."]
 QUESTION_NAME = [14, 15]  # positions of the asked name (or pair of cities)
 ATTRIBUTES = {"city": CITIES, "job": JOBS}
-COMPARE_WORDS = [">", "bigger", "smaller"]
+COMPARE_WORDS = [">", "bigger"]
 QUESTION_WORDS = ["of"]
 
 KINDS = {
@@ -183,21 +184,24 @@ def conflict_item(rng, world, person, attribute):
 
 
 def compare_item(rng):
-    """Cities w > x > y > z, three clauses in random order; a pair at rank
-    distance 2 or 3 asked as bigger or smaller; the corrupt flips the word."""
+    """Cities w > x > y > z, three clauses in random order; the bigger of a
+    pair at rank distance 2 or 3. Corrupt: the bigger city asked about is
+    replaced by another of the chain that is still bigger than the other
+    one (a one-token change with another answer; the new pair may be one
+    the prompt compares directly)."""
     order = rng.sample(CITIES, 4)  # order[0] is the biggest
     pairs = [(order[i], order[i + 1]) for i in range(3)]
     rng.shuffle(pairs)
     ctx = [t for a, b in pairs for t in (a, ">", b, ".")]
     i, j = rng.choice([(0, 2), (1, 3), (0, 3)])
-    x, y = (order[i], order[j]) if rng.random() < 0.5 else (order[j], order[i])
-    word = rng.choice(["bigger", "smaller"])
-    answer, other = (order[i], order[j]) if word == "bigger" else (order[j], order[i])
-    flipped = "smaller" if word == "bigger" else "bigger"
-    meta = {"order": order, "query": [x, y], "word": word, "distance": j - i,
+    first = rng.random() < 0.5  # the bigger city is asked first
+    x, y = (order[i], order[j]) if first else (order[j], order[i])
+    swap = order[rng.choice([k for k in range(j) if k != i])]
+    cx, cy = (swap, y) if first else (x, swap)
+    meta = {"order": order, "query": [x, y], "corrupt_query": [cx, cy], "distance": j - i,
             "evidence_positions": [4 * k + o for k in range(3) for o in (0, 2)]}
     sig = ("compare", tuple(order), tuple(pairs), frozenset((x, y)))
-    return ctx + question(word, x, y), answer, ctx + question(flipped, x, y), other, meta, sig
+    return ctx + question("bigger", x, y), order[i], ctx + question("bigger", cx, cy), swap, meta, sig
 
 
 # --- suites ----------------------------------------------------------------------
