@@ -108,15 +108,16 @@ def _name(p):
 def _other_clauses(rng, world, name, avoid_values, n):
     """n clauses about other people: each a memorised person's true fact or a
     training context person with a random value (so a stated value is never
-    told apart by whether its person is memorised). With probability 1/2 the
-    first shares a name token with `name`, so a lookup must match both tokens.
+    told apart by whether its person is memorised). About half of the time
+    (each try at the first clause draws one with probability 1/2) the first
+    shares a name token with `name`, so a lookup must match both tokens.
     No value in avoid_values; the people are distinct and never `name`."""
     clauses, used = [], {tuple(name)}
     while len(clauses) < n:
         if not clauses and rng.random() < 0.5:
             other = (name[0], rng.choice(LAST)) if rng.random() < 0.5 else (rng.choice(FIRST), name[1])
         elif rng.random() < 0.5:
-            other = (lambda p: (p["first"], p["last"]))(rng.choice(world.trained))
+            other = tuple(_name(rng.choice(world.trained)))
         else:
             other = rng.choice(world.context_trained)
         if other in used or not (other in world.memorised or other in world.context_set):
