@@ -285,15 +285,23 @@ def kind_specs(kinds, optional=None):
                 "chance": KINDS[k]["chance"]} for k in kinds}
 
 
+def recall_items(world, attributes, seed, make_item, item):
+    """A suite's recall items: every person of the world asked each attribute
+    (make_item and item are the world module's item generator and writer)."""
+    items = []
+    for attribute in attributes:
+        rng = random.Random(f"suite-{attribute}-{seed}")
+        for p in world.people:
+            fields = make_item(rng, world, p, attribute)
+            items.append(item(f'{attribute}-{p["split"]}-{p["index"]:03d}', attribute, p["split"], *fields))
+    return items
+
+
 def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
     """suite.json content as a dict (items in a fixed order)."""
     world = World(seed)
     items = []
-    for attribute in [k for k in kinds if k in ATTRIBUTES]:
-        rng = random.Random(f"suite-{attribute}-{seed}")
-        for p in world.people:
-            fields = recall_item(rng, world, p, attribute)
-            items.append(_item(f'{attribute}-{p["split"]}-{p["index"]:03d}', attribute, p["split"], *fields))
+    items += recall_items(world, [k for k in kinds if k in ATTRIBUTES], seed, recall_item, _item)
     excluded = set()
     for kind in [k for k in kinds if k in REASONING_GENERATORS]:
         held, sigs = heldout_reasoning(seed, kind, n_reasoning)

@@ -43,7 +43,7 @@ the first world (the shipped tiny-*-world models).
 import random
 
 # The people's names, the attribute values and the serialisation are the first world's.
-from world import CITIES, FIRST, JOBS, LAST, SPECIALS, suite_text  # noqa: F401 (suite_text is this module's too)
+from world import CITIES, FIRST, JOBS, LAST, SPECIALS, recall_items, suite_text  # noqa: F401 (suite_text is this module's too)
 
 PROMPT_LEN = 16
 PUNCT = ["."]
@@ -261,11 +261,7 @@ def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
     the held-out signatures the training sampler must reject."""
     world = World(seed)
     items = []
-    for attribute in [k for k in kinds if k in ATTRIBUTES]:
-        rng = random.Random(f"suite-{attribute}-{seed}")
-        for p in world.people:
-            fields = recall_item(rng, world, p, attribute)
-            items.append(_item(f'{attribute}-{p["split"]}-{p["index"]:03d}', attribute, p["split"], *fields))
+    items += recall_items(world, [k for k in kinds if k in ATTRIBUTES], seed, recall_item, _item)
     excluded = set()
     if "lookup" in kinds:
         for split, pool in (("heldout", world.context_heldout), ("trained", world.context_trained)):
