@@ -51,8 +51,8 @@ void boundary_hooks(const Checked& c, const ReportShape& s) {
   for (size_t i = 0; i < n; ++i) c[i].string(kMaxText);
 }
 
-void lens_cell(const Checked& cell, const ReportShape& s, bool target) {
-  cell.only_fields({"top", "kl_to_final", "entropy", "target_prob", "target_rank"});
+void lens_cell(const Checked& cell, const ReportShape& s, bool target, bool foil) {
+  cell.only_fields({"top", "kl_to_final", "entropy", "target_prob", "target_rank", "foil_prob", "foil_rank"});
   const Checked top = cell.field("top");
   const size_t k = top.array(0, static_cast<size_t>(s.d_vocab));
   for (size_t i = 0; i < k; ++i) {
@@ -66,10 +66,14 @@ void lens_cell(const Checked& cell, const ReportShape& s, bool target) {
     fraction(cell.field("target_prob"));
     cell.field("target_rank").integer(1, s.d_vocab);
   }
+  if (foil) {
+    fraction(cell.field("foil_prob"));
+    cell.field("foil_rank").integer(1, s.d_vocab);
+  }
 }
 
 void prompt_lens(const Checked& lens, const ReportShape& s, int64_t n_pos) {
-  lens.only_fields({"lens", "n_layers", "positions", "boundaries", "target"});
+  lens.only_fields({"lens", "n_layers", "positions", "boundaries", "target", "foil"});
   lens.field("lens").one_of({"logit", "tuned"});
   lens.field("n_layers").integer(s.n_layers, s.n_layers);
   const Checked positions = lens.field("positions");
@@ -77,6 +81,10 @@ void prompt_lens(const Checked& lens, const ReportShape& s, int64_t n_pos) {
   for (size_t i = 0; i < n_cells; ++i) positions[i].integer(0, n_pos - 1);
   const bool target = !lens.field("target").is_null();
   if (target) token_id(lens.field("target"), s);
+  // "foil" came with the foil's figures; a report written before has neither.
+  const std::optional<Checked> foil_field = lens.optional_field("foil");
+  const bool foil = foil_field && !foil_field->is_null();
+  if (foil) token_id(*foil_field, s);
   const Checked boundaries = lens.field("boundaries");
   boundaries.array(static_cast<size_t>(s.n_layers + 1), static_cast<size_t>(s.n_layers + 1));
   for (int64_t b = 0; b <= s.n_layers; ++b) {
@@ -87,7 +95,7 @@ void prompt_lens(const Checked& lens, const ReportShape& s, int64_t n_pos) {
     real(boundary.field("mean_kl_to_final"));
     const Checked cells = boundary.field("cells");
     cells.array(n_cells, n_cells);
-    for (size_t i = 0; i < n_cells; ++i) lens_cell(cells[i], s, target);
+    for (size_t i = 0; i < n_cells; ++i) lens_cell(cells[i], s, target, foil);
   }
 }
 

@@ -1,7 +1,8 @@
 // Captions agree with their charts: on every view of both shipped models, each
 // figure a caption states is checked against the chart's own data (its table,
 // behind the "Table" toggle): the lens's "top guess from <boundary> on" against
-// the answer's rank at every boundary, the attribution's sum against its bars,
+// the answer's rank at every boundary, and its answer-against-foil sentence against
+// both probabilities, the attribution's sum against its bars,
 // the attention detail's strongest source and the flow's top sources against
 // their cells, the attention grid's layers, heads and tokens against its rows, the
 // prediction count against the bars; one item of every kind and split; and once per
@@ -74,6 +75,23 @@ function checkLens({ caption, rows }) {
   assert.ok([1, 2].some((d) => pct(p, d) === m[3]) || (p < 0.001 && /e/.test(m[3])), `"${m[3]}" is not the chart's ${p}`);
 }
 
+// "At the output, "x" has 97.1% and "y" (foil) 0.52%: "x" is ahead of "y" (foil) from after layer 1 on."
+function checkFoil({ caption, rows }) {
+  const name = '((?:stated |memorised )?"[^"]*"(?: \\(foil\\))?)';
+  const m = new RegExp(`At the output, ${name} has ([\\d.e+-]+%) and ${name} ([\\d.e+-]+%): ${name} is ahead of ${name} from (embeddings|after layer (\\d+)) on\\.`).exec(caption);
+  assert.ok(m, `the lens caption does not compare the answer with its foil: ${caption}`);
+  const logit = rows.filter((r) => r.lens === 'logit lens').sort((a, b) => a.boundary - b.boundary);
+  const out = logit[logit.length - 1];
+  const same = (p, text) => [1, 2].some((d) => pct(p, d) === text) || (p < 0.001 && /e/.test(text));
+  assert.ok(same(Number(out.answer_prob), m[2]) && same(Number(out.foil_prob), m[4]), `"${caption}" but the chart's output has ${out.answer_prob} and ${out.foil_prob}`);
+  const answerWins = m[5] === m[1];
+  assert.equal(answerWins, Number(out.answer_prob) >= Number(out.foil_prob), `"${caption}" names the wrong winner`);
+  const ahead = (r) => (answerWins ? Number(r.answer_prob) >= Number(r.foil_prob) : Number(r.foil_prob) > Number(r.answer_prob));
+  const from = m[7] === 'embeddings' ? 0 : Number(m[8]) + 1;
+  assert.ok(logit.slice(from).every(ahead), `"${caption}" but the winner is behind after boundary ${from}`);
+  if (from > 0) assert.ok(!ahead(logit[from - 1]), `"${caption}" but the winner is already ahead one boundary earlier`);
+}
+
 function checkAttribution({ caption, rows }) {
   const m = /^The (?:"(.+)" minus "(.+)" )?bars add up to (-?[\d.]+)/.exec(caption);
   assert.ok(m, `the attribution caption does not say which bars add up: ${caption}`);
@@ -138,7 +156,9 @@ for (const model of manifest.models) {
       checkAttentionDetail(await showChart(page, 'attention', 'attention-l'));
       checkAttentionGrid(await chartData(page, 'attention-grid'));
       checkFlow(await showChart(page, 'flow', 'attention-flow'));
-      checkLens(await showChart(page, 'lens', 'lens-answer-rank'));
+      const lens = await showChart(page, 'lens', 'lens-answer-rank');
+      checkLens(lens);
+      checkFoil(lens);
       checkAttribution(await showChart(page, 'attribution', 'attribution'));
       t.diagnostic(`${item}: captions agree`);
     }

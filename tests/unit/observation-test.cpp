@@ -119,6 +119,7 @@ TEST_CASE("the logit lens at the last boundary is the model's output", "[lens]")
     LensSettings s;
     s.top_k = 3;
     s.target = 7;
+    s.foil = 9;
     const LogitLensResult r = logit_lens(m, kPrompt, s);
     REQUIRE(r.cells.size() == b.size());
     CHECK(r.boundary_hooks.front() == "blocks.0.hook_resid_pre");
@@ -132,6 +133,8 @@ TEST_CASE("the logit lens at the last boundary is the model's output", "[lens]")
       CHECK(cell.top[0].prob == Approx(std::exp(log_p(p, argmax))).margin(1e-6));
       CHECK(cell.target_prob == Approx(std::exp(log_p(p, 7))).margin(1e-6));
       CHECK(cell.target_rank == 1 + (logits.row(p).array() > logits(p, 7)).count());
+      CHECK(cell.foil_prob == Approx(std::exp(log_p(p, 9))).margin(1e-6));
+      CHECK(cell.foil_rank == 1 + (logits.row(p).array() > logits(p, 9)).count());
       CHECK(cell.kl_to_final == Approx(0.0).margin(1e-6));
       CHECK(cell.top[0].prob >= cell.top[1].prob);
       CHECK(cell.top[1].prob >= cell.top[2].prob);

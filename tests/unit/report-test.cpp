@@ -12,6 +12,7 @@
 #include "analysis/observation/attribution.h"
 #include "analysis/shared/evaluate.h"
 #include "analysis/observation/logit-lens.h"
+#include "analysis/observation/observation-cases.h"
 #include "analysis/observation/observation-runners.h"
 #include "analysis/registry.h"
 #include "base/error.h"
@@ -147,7 +148,11 @@ TEST_CASE("one item gives the lens, flow and attribution of its prompt", "[runne
 
   LensSettings lens;
   lens.target = answer;
-  CHECK(run("logit-lens", {{"item", item.id}})["lens"] == to_json(logit_lens(s.model(), tokens, lens)));
+  lens.foil = foil;
+  const json by_item = run("logit-lens", {{"item", item.id}});
+  CHECK(by_item["lens"] == to_json(logit_lens(s.model(), tokens, lens)));
+  CHECK(run("logit-lens", {{"prompt", item.prompt}, {"answer", item.answer}, {"foil", item.corrupt_answer}})["lens"] ==
+        by_item["lens"]);
   CHECK(run("attention-flow", {{"item", item.id}})["flow"] == to_json(attention_flow(s.model(), tokens)));
   const json a = run("attribution", {{"item", item.id}});
   CHECK(a["attribution"] == to_json(direct_logit_attribution(s.model(), tokens, {-1, answer, foil})));
@@ -156,6 +161,17 @@ TEST_CASE("one item gives the lens, flow and attribution of its prompt", "[runne
   CHECK(by_text["attribution"] == a["attribution"]);
   CHECK(by_text["case"]["item"].is_null());
   CHECK(a["case"]["item"] == item.id);
+}
+
+TEST_CASE("a conflict item's foil is its memorised answer", "[runners]") {
+  const Session& s = shipped_session();
+  SuiteItem item = small_suite().items[0];
+  CHECK(item_case(s, item).foil == s.tokenize(item.corrupt_answer)[0]);
+  item.family = "conflict";
+  for (const char* city : {"rome", "oslo", "lima"})
+    if (city != item.answer && city != item.corrupt_answer) item.memory_answer = city;
+  REQUIRE(item.memory_answer != item.corrupt_answer);
+  CHECK(item_case(s, item).foil == s.tokenize(item.memory_answer)[0]);
 }
 
 TEST_CASE("attribution over the suite: the mean components sum to the mean logit", "[runners]") {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 #include "base/error.h"
 #include "model/forward.h"
@@ -30,12 +32,18 @@ std::vector<int> checked_positions(const std::vector<int>& asked, int n_pos, con
 
 void check_settings(const Model& model, const LensSettings& s) {
   if (s.top_k < 0) fail_expected("lens: top_k", "a count >= 0", std::to_string(s.top_k));
-  if (s.target && (*s.target < 0 || *s.target >= model.config.d_vocab))
-    fail_expected("lens: target", "a token id in [0, " + std::to_string(model.config.d_vocab) + ")",
-                  std::to_string(*s.target));
+  for (const auto& [name, token] : {std::pair{"lens: target", s.target}, std::pair{"lens: foil", s.foil}})
+    if (token && (*token < 0 || *token >= model.config.d_vocab))
+      fail_expected(name, "a token id in [0, " + std::to_string(model.config.d_vocab) + ")", std::to_string(*token));
 }
 
-LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const std::optional<int32_t>& target) {
+// A token's probability and rank (1 + tokens with a strictly higher log-probability).
+std::pair<float, int> prob_and_rank(const Eigen::RowVectorXd& log_p, int32_t token) {
+  const double t = log_p[token];
+  return {static_cast<float>(std::exp(t)), 1 + static_cast<int>((log_p.array() > t).count())};
+}
+
+LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const LensSettings& s) {
   LensCell cell;
   const int n = static_cast<int>(log_p.size());
   const int k = std::min(top_k, n);
@@ -45,11 +53,8 @@ LensCell summarise_row(const Eigen::RowVectorXd& log_p, int top_k, const std::op
     return log_p[a] > log_p[b] || (log_p[a] == log_p[b] && a < b);
   });
   for (int i = 0; i < k; ++i) cell.top.push_back({order[i], static_cast<float>(std::exp(log_p[order[i]]))});
-  if (target) {
-    const double t = log_p[*target];
-    cell.target_prob = static_cast<float>(std::exp(t));
-    cell.target_rank = 1 + static_cast<int>((log_p.array() > t).count());
-  }
+  if (s.target) std::tie(cell.target_prob, cell.target_rank) = prob_and_rank(log_p, *s.target);
+  if (s.foil) std::tie(cell.foil_prob, cell.foil_rank) = prob_and_rank(log_p, *s.foil);
   double entropy = 0;
   for (int i = 0; i < n; ++i)
     if (std::isfinite(log_p[i])) entropy -= std::exp(log_p[i]) * log_p[i];
@@ -104,6 +109,7 @@ LogitLensResult lens_from_residuals(const Model& model, const std::vector<Mat>& 
   result.boundary_hooks = boundary_hook_names(model.config);
   result.positions = checked_positions(settings.positions, n_pos, "lens");
   result.target = settings.target;
+  result.foil = settings.foil;
   const Eigen::MatrixXd log_final = log_softmax_rows(lens_logits(model, final_residual));
   for (const Mat& h : boundaries) {
     const Eigen::MatrixXd log_p = log_softmax_rows(lens_logits(model, h));
@@ -111,7 +117,7 @@ LogitLensResult lens_from_residuals(const Model& model, const std::vector<Mat>& 
     std::vector<LensCell> row;
     double kl_sum = 0;
     for (int p : result.positions) {
-      LensCell cell = summarise_row(log_p.row(p), settings.top_k, settings.target);
+      LensCell cell = summarise_row(log_p.row(p), settings.top_k, settings);
       cell.kl_to_final = static_cast<float>(kl[p]);
       kl_sum += kl[p];
       row.push_back(std::move(cell));
@@ -140,6 +146,10 @@ nlohmann::json to_json(const LogitLensResult& result) {
         j["target_prob"] = cell.target_prob;
         j["target_rank"] = cell.target_rank;
       }
+      if (result.foil) {
+        j["foil_prob"] = cell.foil_prob;
+        j["foil_rank"] = cell.foil_rank;
+      }
       cells.push_back(std::move(j));
     }
     boundaries.push_back({{"boundary", b},
@@ -152,6 +162,7 @@ nlohmann::json to_json(const LogitLensResult& result) {
                       {"positions", result.positions},
                       {"boundaries", std::move(boundaries)}};
   j["target"] = result.target ? nlohmann::json(*result.target) : nlohmann::json(nullptr);
+  j["foil"] = result.foil ? nlohmann::json(*result.foil) : nlohmann::json(nullptr);
   return j;
 }
 

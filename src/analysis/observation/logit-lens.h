@@ -28,6 +28,7 @@ namespace strata {
 struct LensSettings {
   int top_k = 5;
   std::optional<int32_t> target;  // a token whose probability and rank are reported everywhere
+  std::optional<int32_t> foil;    // a second such token (the answer it is compared with)
   std::vector<int> positions;     // token positions to report; empty: every position
 };
 
@@ -40,6 +41,8 @@ struct LensCell {
   std::vector<LensToken> top;  // the top_k tokens, most probable first
   float target_prob = 0;       // only meaningful when a target was given
   int target_rank = 0;         // 1 = the most probable token (1 + tokens with a strictly higher logit)
+  float foil_prob = 0;         // the same for the foil, when one was given
+  int foil_rank = 0;
   float kl_to_final = 0;       // KL(p_final || p_l) in nats
   float entropy = 0;           // of p_l, in nats
 };
@@ -50,6 +53,7 @@ struct LogitLensResult {
   std::vector<std::string> boundary_hooks;  // the hook each boundary is read from
   std::vector<int> positions;
   std::optional<int32_t> target;
+  std::optional<int32_t> foil;
   std::vector<std::vector<LensCell>> cells;  // [boundary][index into positions]
   std::vector<float> mean_kl_to_final;       // per boundary, over the reported positions
 };

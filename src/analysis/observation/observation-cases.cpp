@@ -41,7 +41,9 @@ Case item_case(const Session& session, const SuiteItem& item) {
   Case c{item.id, item.kind, session.tokenize(item.prompt), 0, std::nullopt};
   if (c.tokens.empty()) fail_expected(where + ": prompt", "at least one token", "none");
   c.answer = single_token(session, item.answer, where + ": answer");
-  c.foil = single_token(session, item.corrupt_answer, where + ": corrupt_answer");
+  // A conflict item compares the two sources of an answer: the foil is the memorised one.
+  c.foil = item.memory_answer.empty() ? single_token(session, item.corrupt_answer, where + ": corrupt_answer")
+                                      : single_token(session, item.memory_answer, where + ": meta.memory_answer");
   return c;
 }
 
@@ -82,7 +84,7 @@ SettingsTable focus_settings(bool foil) {
   std::vector<Setting> rows = {text_setting("prompt", "one prompt to look at, with its answer"),
                                text_setting("answer", "the token that should follow the prompt (one token)")};
   if (foil) rows.push_back(text_setting("foil", "a token to compare the answer with (one token)"));
-  rows.push_back(text_setting("item", "the id of one suite item to look at (its corrupt answer is the foil)"));
+  rows.push_back(text_setting("item", "the id of one suite item to look at (its corrupt answer is the foil; a conflict item's foil is its memorised answer)"));
   return SettingsTable(std::move(rows));
 }
 
@@ -213,6 +215,7 @@ LensSettings lens_settings(SettingsReader& reader, const Case& c) {
   LensSettings s;
   s.top_k = reader.get_int("top_k");
   s.target = c.answer;
+  s.foil = c.foil;
   return s;
 }
 

@@ -32,7 +32,7 @@ Eigen::VectorXd row_vector(const Mat& m, Eigen::Index row) { return m.row(row).t
 // --- the settings --------------------------------------------------------------
 
 const SettingsTable& logit_lens_settings() {
-  static const SettingsTable table = focus_settings(false) + suite_case_settings(true) + SettingsTable{top_k_setting()};
+  static const SettingsTable table = focus_settings(true) + suite_case_settings(true) + SettingsTable{top_k_setting()};
   return table;
 }
 

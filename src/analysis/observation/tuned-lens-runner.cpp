@@ -272,7 +272,7 @@ TunedLensRun fit_on_split(const AnalysisRequest& request, const TunedLensFitSett
 
 const SettingsTable& tuned_lens_settings() {
   static const SettingsTable table =
-      focus_settings(false) + suite_case_settings(false) +
+      focus_settings(true) + suite_case_settings(false) +
       SettingsTable{choice_setting("objective", "kl", {"kl", "least-squares"},
                                    "what the lens is fitted to: KL to the model's output (from the least-squares "
                                    "start), or least squares to the final residual alone"),

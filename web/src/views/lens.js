@@ -80,16 +80,27 @@ function answerSummary(box, logit, tuned, data, actions) {
   const series = [['logit lens', logit], ...(tuned ? [['tuned lens', tuned]] : [])];
   const n = logit.lens.boundaries.length;
   const cols = Array.from({ length: n }, (_, b) => boundaryLabel(b));
-  const at = (r, b) => series[r][1].lens.boundaries[b].cells[last];
+  const at = (lens, b) => lens.lens.boundaries[b].cells[last];
   const answer = data.tokenOf(logit.case.answer);
+  const foil = logit.lens.foil === null || logit.lens.foil === undefined ? null : data.tokenOf(logit.lens.foil);
+  const names = answerNames(data.prompt?.item, answer, foil);
+  // One heatmap row per lens and token: the answer's, then the foil's.
+  const lines = series.flatMap(([label, lens]) => [[`${label}: ${names.answer}`, lens, 'target'],
+    ...(foil === null ? [] : [[`${label}: ${names.foil}`, lens, 'foil']])]);
   const chart = {
     svg: matrixHeatmap({
-      rows: series.map((s) => s[0]), cols, value: (r, b) => at(r, b).target_prob, title: `Rank of "${answer}" at the last token`,
-      xTitle: 'read after', legendTitle: 'probability', valueFormat: '.0%', text: (r, b) => `#${at(r, b).target_rank}`, cell: 54,
+      rows: lines.map((l) => l[0]), cols, value: (r, b) => at(lines[r][1], b)[`${lines[r][2]}_prob`],
+      title: foil === null ? `Rank of "${answer}" at the last token` : `Rank of "${answer}" and of "${foil}" at the last token`,
+      xTitle: 'read after', legendTitle: 'probability', valueFormat: '.0%', text: (r, b) => `#${at(lines[r][1], b)[`${lines[r][2]}_rank`]}`, cell: 54,
     }),
-    rows: series.flatMap(([lens], r) => cols.map((c, b) => ({ lens, boundary: b, read_after: c, answer_rank: at(r, b).target_rank, answer_prob: at(r, b).target_prob }))),
+    rows: series.flatMap(([lens, result]) => cols.map((c, b) => ({
+      lens, boundary: b, read_after: c, answer_rank: at(result, b).target_rank, answer_prob: at(result, b).target_prob,
+      ...(foil === null ? {} : { foil_rank: at(result, b).foil_rank, foil_prob: at(result, b).foil_prob }),
+    }))),
   };
-  box.append(figure({ title: 'When does the answer win?', name: 'lens-answer-rank', chart, onError: actions.notify, caption: rankCaption(logit, last, answer) }));
+  const caption = [rankCaption(logit, last, answer), ...(foil === null ? [] : [foilCaption(logit, last, names)])].join(' ');
+  box.append(figure({ title: names.conflict ? 'Memory against the prompt: which answer wins, and where?' : 'When does the answer win?',
+    name: 'lens-answer-rank', chart, onError: actions.notify, caption }));
 }
 
 // Says from which boundary on the answer stays the top guess (to the output), read
@@ -105,6 +116,28 @@ export function rankCaption(logit, last, answer) {
   const p = logit.lens.boundaries[from].cells[last].target_prob;
   const earlier = ranks.slice(0, from).some((r) => r === 1) ? ' (it is also on top at some earlier point, then loses the lead)' : '';
   return `With the logit lens, "${answer}" is the top guess from ${boundaryLabel(from)} on, ${percent(p)} there${earlier}. ${key}`;
+}
+
+// How the two tokens are named: a conflict item's answer is the one its prompt
+// states and its foil the one the model memorised (docs/methods.md, "Conflict items").
+function answerNames(item, answer, foil) {
+  if (item?.family === 'conflict') return { conflict: true, answer: `stated "${answer}"`, foil: `memorised "${foil}"` };
+  return { conflict: false, answer: `"${answer}"`, foil: `"${foil}" (foil)` };
+}
+
+// Which of answer and foil is the more probable at the output, and from which
+// boundary on it stays ahead, read from the same cells the chart draws.
+export function foilCaption(logit, last, names) {
+  const cells = logit.lens.boundaries.map((b) => b.cells[last]);
+  const n = cells.length;
+  const out = cells[n - 1];
+  const answerWins = out.target_prob >= out.foil_prob;
+  const ahead = (c) => (answerWins ? c.target_prob >= c.foil_prob : c.foil_prob > c.target_prob);
+  let from = n;
+  while (from > 0 && ahead(cells[from - 1])) from--;
+  const [winner, loser] = answerWins ? [names.answer, names.foil] : [names.foil, names.answer];
+  return `At the output, ${names.answer} has ${percent(out.target_prob)} and ${names.foil} ${percent(out.foil_prob)}: `
+    + `${winner} is ahead of ${loser} from ${boundaryLabel(from)} on.`;
 }
 
 function suiteLens(box, result, actions, name, kind) {
