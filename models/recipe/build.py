@@ -94,51 +94,29 @@ def card_text(recipe, model, suite, result, log, files, ort_report=None):
            "last block's output *before* the final norm (unlike Hugging Face, whose last entry is normed)."
            + (f" Checked in ONNX Runtime Web 1.30 (node, wasm) against PyTorch with one head and one MLP masked: `{ort_report}`."
               if ort_report else ""), "",
-           "## Data", "",
-           f'World seed {recipe["seed"]} (`models/recipe/world.py`). 320 people with two-token names (first + last name, '
-           "32 x 32 name pool, so neither token alone identifies a person) and two attributes each, city "
-           "(16 values) and job (16 values), drawn at random. 256 people are trained (512 facts); 64 are held "
-           "out and never appear in training, to show that recall does not generalize. Reasoning uses "
-           "disjoint tokens (one-letter fresh names, digits, `>`, `=`, `yes`, `no` and question words); the only shared tokens are `.` and `?`.", "",
-           "Every prompt has the same shape: 16 tokens = three 4-token clauses and a 4-token question; the answer "
-           "is the single next token. Recall prompts carry three true facts about *other* trained people as "
-           "clauses (never the asked person, never the answer), so recall and reasoning prompts match in length "
-           "and layout.", "",
-           "| kind | held-out example prompt | answer | corrupt prompt | corrupt answer |", "|---|---|---|---|---|"]
-    out += _examples(suite)
-    out += ["",
-            "- `city`, `job` (recall): the attribute of the named person, from memory.",
-            "- `compare` (reasoning): three `x > y` clauses of a four-name chain in random order; the question asks "
-            "the bigger of two names that are never compared directly (chain distance 2 or 3).",
-            "- `over` (reasoning): the same chains asked as a yes/no question, `over x y ?` = is x bigger than y; "
-            "`yes` and `no` never appear in prompts.",
-            "- `next` (reasoning, optional): three bindings written value first, `digit = x`; the answer is the "
-            "queried binding plus one, a digit that is not in the prompt.",
-            "- `chain` (reasoning, optional; variable tracking, two in-context hops): `p = k`, `digit = p`, "
-            "`digit = d` in random order; the question asks `k`.",
-            "- Optional kinds are shipped with their measured accuracy (below the 95% bar); they are marked "
-            "`optional` in `suite.json` and `eval-torch.json`.",
-            "", "Splits: recall `trained` = all 256 trained people, `heldout` = the 64 unseen people. Reasoning "
-            "`heldout` = 200 items per kind whose bindings the training sampler rejects; `trained` = 200 items "
-            "from the training distribution. Corrupt prompts (same length, different answer) change the person "
-            "(one token where a same-first-name person exists), reverse every clause (compare, over), ask another binding, or "
-            "change the chain's final digit.", ""]
+           "## Data", ""]
+    out += T.world_module(recipe).card_data(recipe["seed"], _examples(suite))
     mix = ", ".join(f"{k} {v}" for k, v in recipe["mix"].items())
     out += ["## Training", "",
             f'- Cross-entropy on the answer token only; AdamW (betas 0.9/0.98, weight decay {recipe.get("weight_decay", 0.01)}), '
             f'peak learning rate {recipe["lr"]}, {recipe["warmup"]} warm-up steps then cosine to 10%, '
             f'batch {recipe["batch"]}, gradient clipping 1.0, init seed {recipe.get("torch_seed", recipe["seed"])}.',
-            f"- Training mix (weights): {mix}. `chain1` is a warm-up only: the same chain prompts asking a "
-            "one-hop binding; it is not in the suite."]
+            f"- Training mix (weights): {mix}."
+            + (" `chain1` is a warm-up only: the same chain prompts asking a one-hop binding; it is not in the suite."
+               if "chain1" in recipe["mix"] else "")]
     if "phase2" in recipe:
         p2 = recipe["phase2"]
         out += [f'- Second phase (curriculum): {p2["steps"]} more steps after the first {recipe["max_steps"]}, '
                 "continuing the same model, optimizer and data streams with a new warm-up "
                 f'({p2["warmup"]} steps, peak {p2["lr"]}, then cosine to 10%) and the mix '
                 + ", ".join(f"{k} {v}" for k, v in p2["mix"].items()) + "."]
-    out += [f'- Stops after {T.total_steps(recipe)} steps or when every required kind is at least {recipe.get("stop_accuracy", 0.995):.1%} '
-            "on a development stream checked every "
-            f'{recipe["eval_every"]} steps (both deterministic).',
+    stop = recipe.get("stop_accuracy", 0.995)
+    out += [f"- Stops after {T.total_steps(recipe)} steps or when every required kind is at least {stop:.1%} "
+            f'on a development stream checked every {recipe["eval_every"]} steps (both deterministic).' if stop <= 1 else
+            f"- Runs {T.total_steps(recipe)} steps, with no early stop: the development stream (checked every "
+            f'{recipe["eval_every"]} steps) asks about training people only, and held-out lookups lag behind it.',
+            *([f'- Saves the model at steps {", ".join(map(str, recipe["snapshots"]))} for the training timeline.']
+              if recipe.get("snapshots") else []),
             f'- This model: {log["steps"]} steps, {log["seconds"] / 60:.1f} minutes on one CPU thread '
             "(PyTorch 1.13 from Debian, OpenBLAS).", ""]
     out += ["## Accuracy (exact match of the next token, `eval-torch.json`)", "",
@@ -147,7 +125,8 @@ def card_text(recipe, model, suite, result, log, files, ort_report=None):
         cells = []
         for split in ("trained", "heldout"):
             s = k["splits"].get(split)
-            cells.append(f'{s["accuracy"]:.1%} ({s["correct"]}/{s["n"]})' if s else "-")
+            memory = f'; memorised answer {s["memory"] / s["n"]:.1%} ({s["memory"]}/{s["n"]})' if s and "memory" in s else ""
+            cells.append(f'{s["accuracy"]:.1%} ({s["correct"]}/{s["n"]}){memory}' if s else "-")
         out.append(f'| {kind} | {k["family"]} | {"yes" if k["optional"] else "no"} | {cells[0]} | {cells[1]} |')
     out += ["", "Held-out recall is expected near chance (1/16): the facts of unseen people cannot be inferred.", "",
             "## Coarse ablations (accuracy with one component zeroed)", "",
@@ -166,10 +145,11 @@ def card_text(recipe, model, suite, result, log, files, ort_report=None):
     out += ["", "## Reproduce", "", "```",
             f'/usr/bin/python3 models/recipe/build.py --model {recipe["id"]}',
             "```", "",
-            "The suite is regenerated byte for byte from the seed. Training is deterministic on one thread: a "
-            "rerun of the GPT-2 recipe on the same machine reproduced the logged loss and every development "
-            "accuracy at step 500 exactly (72 s for 500 steps on an idle core, so the 8000 steps take about "
-            "20 minutes). `build/recipe/<id>/train-log.json` holds the full curve to compare against.", ""]
+            "The suite is regenerated byte for byte from the seed. Training is deterministic on one thread: "
+            + recipe.get("reproduced", "a rerun of the GPT-2 recipe on the same machine reproduced the logged loss and every "
+                         "development accuracy at step 500 exactly (72 s for 500 steps on an idle core, so the 8000 steps "
+                         "take about 20 minutes).")
+            + " `build/recipe/<id>/train-log.json` holds the full curve to compare against.", ""]
     return "\n".join(out)
 
 
@@ -277,7 +257,9 @@ def write_manifest():
         gpt2 = hf["model_type"] == "gpt2"
         entries.append({
             "id": name, "path": f"{name}/", "model_type": hf["model_type"],
-            "description": f'{"GPT-2" if gpt2 else "LLaMA"}-family model of the synthetic recall/reasoning world',
+            "description": f'{"GPT-2" if gpt2 else "LLaMA"}-family model of the ' + (
+                "second synthetic world: recall and reasoning over the same people, and memory against the prompt"
+                if T.load_recipe(name).get("world") == "world2" else "synthetic recall/reasoning world"),
             "n_layers": hf["n_layer"] if gpt2 else hf["num_hidden_layers"],
             "n_heads": hf["n_head"] if gpt2 else hf["num_attention_heads"],
             "d_model": hf["n_embd"] if gpt2 else hf["hidden_size"],
@@ -286,7 +268,8 @@ def write_manifest():
             "kinds": {k: {"family": v["family"], "optional": v["optional"],
                           "accuracy": {s: x["accuracy"] for s, x in v["splits"].items()}}
                       for k, v in ev["by_kind"].items()},
-            "files": {n: f for n, f in file_table(d).items() if n != "eval-torch.json"}})
+            "files": {n: f for n, f in file_table(d).items() if n != "eval-torch.json"},
+            **({"timeline": "timeline.json"} if os.path.exists(os.path.join(d, "timeline.json")) else {})})
     write_json(os.path.join(MODELS, "manifest.json"), {"format": "strata-manifest", "version": 1, "models": entries})
 
 

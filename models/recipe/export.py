@@ -108,20 +108,30 @@ def load_hf_tensors(model, tensors):
 
 # --- safetensors -------------------------------------------------------------
 
-def safetensors_bytes(named):
+def bf16_bits(arr):
+    """float32 -> bfloat16 bit patterns (uint16), rounded to nearest even."""
+    bits = np.ascontiguousarray(arr, dtype="<f4").view("<u4").astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+
+
+def safetensors_bytes(named, dtype="F32"):
+    """A safetensors file of (name, float32 array) pairs, stored as F32 or BF16."""
+    width = {"F32": 4, "BF16": 2}[dtype]
     header, offset = {}, 0
     for name, arr in named:
-        n = arr.size * 4
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + n]}
+        n = arr.size * width
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + n]}
         offset += n
     header["__metadata__"] = {"format": "pt"}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * ((8 - len(text) % 8) % 8)
-    body = b"".join(np.ascontiguousarray(arr, dtype="<f4").tobytes() for _, arr in named)
+    encode = (lambda a: np.ascontiguousarray(a, dtype="<f4").tobytes()) if dtype == "F32" else (lambda a: bf16_bits(a).tobytes())
+    body = b"".join(encode(arr) for _, arr in named)
     return struct.pack("<Q", len(text)) + text + body
 
 
 def read_safetensors(path):
+    """{name: float32 array}; BF16 tensors are widened."""
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -130,9 +140,13 @@ def read_safetensors(path):
     for name, spec in header.items():
         if name == "__metadata__":
             continue
-        assert spec["dtype"] == "F32", (name, spec["dtype"])
+        assert spec["dtype"] in ("F32", "BF16"), (name, spec["dtype"])
         a, b = spec["data_offsets"]
-        out[name] = np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f4").reshape(spec["shape"])
+        raw = data[8 + n + a:8 + n + b]
+        if spec["dtype"] == "F32":
+            out[name] = np.frombuffer(raw, dtype="<f4").reshape(spec["shape"])
+        else:
+            out[name] = (np.frombuffer(raw, dtype="<u2").astype("<u4") << 16).view("<f4").reshape(spec["shape"])
     return out
 
 
@@ -171,13 +185,17 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def export_hf(model, out_dir, vocab_list):
-    """model.safetensors, config.json and tokenizer.json (vocab_list: the world's tokens in id order)."""
+def export_hf(model, out_dir, vocab_list=None, dtype="F32"):
+    """model.safetensors (F32 or BF16), config.json and, given vocab_list (the
+    world's tokens in id order), tokenizer.json."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "model.safetensors"), "wb") as f:
-        f.write(safetensors_bytes(hf_tensors(model)))
-    write_json(os.path.join(out_dir, "config.json"), hf_config(model.cfg))
-    write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer_json(vocab_list))
+        f.write(safetensors_bytes(hf_tensors(model), dtype))
+    config = hf_config(model.cfg)
+    config["torch_dtype"] = {"F32": "float32", "BF16": "bfloat16"}[dtype]
+    write_json(os.path.join(out_dir, "config.json"), config)
+    if vocab_list is not None:
+        write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer_json(vocab_list))
 
 
 def load_shipped(model_dir):

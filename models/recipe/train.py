@@ -136,7 +136,8 @@ def train(recipe, out_dir, log=print, resume=False):
     out_dir/resume.pt (model, optimizer and sampler states). Stops after
     max_steps (plus phase2's steps), at recipe["stop_at"] if given, or when every required kind is
     at least stop_accuracy; a file out_dir/STOP ends the run at the next
-    evaluation (the step is logged, and stop_at reproduces it)."""
+    evaluation (the step is logged, and stop_at reproduces it). The model at
+    each step of recipe["snapshots"] is saved as out_dir/snapshot-<step>.pt."""
     torch.set_num_threads(1)
     seed = recipe["seed"]
     W = world_module(recipe)
@@ -189,6 +190,9 @@ def train(recipe, out_dir, log=print, resume=False):
                         "history": history, "seconds": time.time() - t0}, resume_path)
             if min(acc[k] for k in required_kinds(W, kinds)) >= stop or os.path.exists(os.path.join(out_dir, "STOP")):
                 break
+        if step + 1 in recipe.get("snapshots", []):  # the training timeline's checkpoints
+            torch.save({"config": cfg, "state": model.state_dict(), "step": step + 1},
+                       os.path.join(out_dir, f"snapshot-{step + 1:06d}.pt"))
     step = step + 1 if last > first else first
     seconds = time.time() - t0
     torch.save({"config": cfg, "state": model.state_dict(), "recipe": recipe}, os.path.join(out_dir, "checkpoint.pt"))

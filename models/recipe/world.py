@@ -329,6 +329,38 @@ def suite_text(suite):
     return text + ', "items": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
+
+def card_data(seed, examples):
+    """The model card's Data section (markdown lines); `examples` are the rows
+    of its table of held-out example items."""
+    return [f"World seed {seed} (`models/recipe/world.py`). 320 people with two-token names (first + last name, "
+            "32 x 32 name pool, so neither token alone identifies a person) and two attributes each, city "
+            "(16 values) and job (16 values), drawn at random. 256 people are trained (512 facts); 64 are held "
+            "out and never appear in training, to show that recall does not generalize. Reasoning uses "
+            "disjoint tokens (one-letter fresh names, digits, `>`, `=`, `yes`, `no` and question words); the only shared tokens are `.` and `?`.", "",
+            "Every prompt has the same shape: 16 tokens = three 4-token clauses and a 4-token question; the answer "
+            "is the single next token. Recall prompts carry three true facts about *other* trained people as "
+            "clauses (never the asked person, never the answer), so recall and reasoning prompts match in length "
+            "and layout.", "",
+            "| kind | held-out example prompt | answer | corrupt prompt | corrupt answer |", "|---|---|---|---|---|",
+            *examples, "",
+            "- `city`, `job` (recall): the attribute of the named person, from memory.",
+            "- `compare` (reasoning): three `x > y` clauses of a four-name chain in random order; the question asks "
+            "the bigger of two names that are never compared directly (chain distance 2 or 3).",
+            "- `over` (reasoning): the same chains asked as a yes/no question, `over x y ?` = is x bigger than y; "
+            "`yes` and `no` never appear in prompts.",
+            "- `next` (reasoning, optional): three bindings written value first, `digit = x`; the answer is the "
+            "queried binding plus one, a digit that is not in the prompt.",
+            "- `chain` (reasoning, optional; variable tracking, two in-context hops): `p = k`, `digit = p`, "
+            "`digit = d` in random order; the question asks `k`.",
+            "- Optional kinds are shipped with their measured accuracy (below the 95% bar); they are marked "
+            "`optional` in `suite.json` and `eval-torch.json`.",
+            "", "Splits: recall `trained` = all 256 trained people, `heldout` = the 64 unseen people. Reasoning "
+            "`heldout` = 200 items per kind whose bindings the training sampler rejects; `trained` = 200 items "
+            "from the training distribution. Corrupt prompts (same length, different answer) change the person "
+            "(one token where a same-first-name person exists), reverse every clause (compare, over), ask another binding, or "
+            "change the chain's final digit.", ""]
+
 def main():
     ap = argparse.ArgumentParser(description="Write a suite.json for the synthetic world; seed, kinds and "
                                  "optional kinds come from recipes.json when --model names a recipe.")

@@ -42,8 +42,21 @@ the first world (the shipped tiny-*-world models).
 
 import random
 
-# The people's names, the attribute values and the serialisation are the first world's.
-from world import CITIES, FIRST, JOBS, LAST, SPECIALS, recall_items, suite_text  # noqa: F401 (suite_text is this module's too)
+# The attribute values and the serialisation are the first world's; the name
+# grid is the first world's 32 x 32 grown to 48 x 48.
+import world
+from world import CITIES, JOBS, SPECIALS, recall_items, suite_text  # noqa: F401 (suite_text is this module's too)
+
+# Why 48 x 48: with the first world's 1024 names, 640 were left for the
+# context people of the training stream, and the models learned which
+# names are context people rather than to read any name from the prompt.
+# Held-out context people were then answered as if memorised (a fixed,
+# made-up value per person) in 15% of held-out lookups. With 1920 context
+# people they are read (models/recipe/README.md, "second world").
+FIRST = world.FIRST + ["bella", "carlo", "dina", "edgar", "flora", "gino", "hanna", "ivan",
+                       "jana", "karl", "lina", "marco", "nina", "otto", "paula", "rafael"]
+LAST = world.LAST + ["bell", "crane", "dale", "eaton", "fox", "gray", "hill", "irwin",
+                     "judd", "knox", "lamb", "mills", "north", "oak", "penn", "quinn"]
 
 PROMPT_LEN = 16
 PUNCT = ["."]
@@ -71,9 +84,10 @@ def vocabulary():
 
 
 class World:
-    """People in four disjoint pools: memorised ("trained"), recall held-out
-    (never seen), context people of the training stream, and held-out context
-    people (never seen; the held-out lookup items ask about them)."""
+    """People (2304 names) in four disjoint pools: 256 memorised ("trained"),
+    64 recall held-out (never seen), 64 held-out context people (never seen;
+    the held-out lookup items ask about them) and the rest, 1920, context
+    people of the training stream."""
 
     def __init__(self, seed, n_trained=256, n_heldout=64, n_context_heldout=64):
         rng = random.Random(f"world2-{seed}")
@@ -133,13 +147,13 @@ def _other_clauses(rng, world, name, avoid_values, n):
 
 def recall_item(rng, world, person, attribute):
     answer = person[attribute]
-    clauses = _other_clauses(rng, world, _name(person), {answer}, 3)
-    ctx = [t for c in clauses for t in c]
     # Corrupt: a memorised person sharing the first or the last name token,
-    # with another answer that is not in the prompt.
-    pool = [p for p in world.trained if p[attribute] != answer and p[attribute] not in ctx
+    # with another answer; neither answer is stated in the prompt.
+    pool = [p for p in world.trained if p[attribute] != answer
             and (p["first"] == person["first"]) != (p["last"] == person["last"])]
     other = rng.choice(pool)
+    clauses = _other_clauses(rng, world, _name(person), {answer, other[attribute]}, 3)
+    ctx = [t for c in clauses for t in c]
     prompt = ctx + question(attribute, *_name(person))
     corrupt = ctx + question(attribute, *_name(other))
     meta = {"entity": " ".join(_name(person)), "entity_index": person["index"], "attribute": attribute,
@@ -288,3 +302,36 @@ def build_suite(seed, model_id, kinds, n_reasoning=200, optional=None):
     return {"format": "strata-suite", "version": 1, "model": model_id, "seed": seed,
             "prompt_tokens": PROMPT_LEN, "kinds": kind_specs(kinds, optional),
             "items": items}, world, excluded
+
+
+def card_data(seed, examples):
+    """The model card's Data section (markdown lines); `examples` are the rows
+    of its table of held-out example items."""
+    return [f"World seed {seed} (`models/recipe/world2.py`). 2304 people with two-token names (first + last name, "
+            "a 48 x 48 name pool, so neither token alone identifies a person) and two attributes each, city (16 "
+            "values) and job (16 values). 256 people are memorised (their 512 facts are trained); 64 more are "
+            "held out from recall and never appear, to show that recall does not generalize. The other people "
+            "are context people: the prompt states their facts, drawn afresh for every prompt. 64 of them are "
+            "held out and never appear in training; the held-out lookup items ask about them.", "",
+            "Recall and reasoning share the people, the attribute values, the answer vocabulary and the "
+            "template: 16 tokens = three 4-token clauses (`ada stone rome .`, or `rome > oslo .` in a "
+            "comparison) and a 4-token question ending with the asked name (`city of ada stone`); the answer is "
+            "the single next token, always a city or a job. Where the answer comes from is the only difference.", "",
+            "| kind | held-out example prompt | answer | corrupt prompt | corrupt answer |", "|---|---|---|---|---|",
+            *examples, "",
+            "- `city`, `job` (recall): a memorised person's attribute, from memory. The clauses state facts about "
+            "other people (never the asked person, never the answer).",
+            "- `lookup` (reasoning): one clause states the asked context person's value, which can only be read "
+            "from the prompt; in about half of the prompts another clause is about someone sharing one of the "
+            "asked name's tokens, so both tokens must match.",
+            "- `compare` (reasoning): three `x > y` clauses of a four-city chain in random order; the question asks "
+            "the bigger of two cities never compared directly (chain distance 2 or 3).",
+            "- `conflict` (evaluated, never trained): the prompt states a value for a memorised person that "
+            "contradicts the memorised one. The item's answer is the stated value, `meta.memory_answer` the "
+            "memorised one; `strata eval` counts how often each wins. Optional, so no analysis takes it by default.",
+            "", "Splits: recall `trained` = the 256 memorised people, `heldout` = the 64 unseen ones. `lookup` "
+            "`heldout` = 200 items about the 64 held-out context people, `trained` = 200 about training context "
+            "people; `compare` `heldout` = 200 chains and asked pairs the training sampler rejects. Every corrupt "
+            "prompt differs from its prompt in one token and has another answer: the asked person's first or last "
+            "name (recall, to a memorised person with another value), the stated value (lookup; conflict, which "
+            "states the memorised value instead), or the bigger city asked about (compare).", ""]

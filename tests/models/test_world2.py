@@ -23,6 +23,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "models", "recipe"))
 
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 import world2 as W  # noqa: E402
 import export as E  # noqa: E402
 import train as T  # noqa: E402
@@ -122,6 +125,26 @@ def check_training(tmp):
     E.export_hf(model, os.path.join(tmp, "out"), W.vocabulary())
     with open(os.path.join(tmp, "out", "tokenizer.json")) as f:
         check(list(json.load(f)["model"]["vocab"]) == W.vocabulary(), "the exported tokenizer is not the world's")
+    check_snapshots(recipe, tmp, model)
+
+
+def check_snapshots(recipe, tmp, model):
+    """The timeline's snapshots: saved at the recipe's steps, exported in BF16
+    as PyTorch rounds to bfloat16, and read back widened."""
+    recipe = dict(recipe, snapshots=[2, 4])
+    T.train(recipe, os.path.join(tmp, "snap"), log=lambda s: None)
+    saved = sorted(n for n in os.listdir(os.path.join(tmp, "snap")) if n.startswith("snapshot-"))
+    check(saved == ["snapshot-000002.pt", "snapshot-000004.pt"], f"snapshots saved: {saved}")
+    out = os.path.join(tmp, "bf16")
+    E.export_hf(model, out, dtype="BF16")
+    with open(os.path.join(out, "config.json")) as f:
+        check(json.load(f)["torch_dtype"] == "bfloat16", "a BF16 export's config.json does not say bfloat16")
+    check(os.path.getsize(os.path.join(out, "model.safetensors")) < 0.6 * os.path.getsize(os.path.join(tmp, "out", "model.safetensors")),
+          "the BF16 weights are not about half the F32 ones")
+    back = E.read_safetensors(os.path.join(out, "model.safetensors"))
+    for name, arr in E.hf_tensors(model):
+        want = torch.from_numpy(np.array(arr, dtype=np.float32)).to(torch.bfloat16).float().numpy()
+        check(np.array_equal(back[name], want), f"{name}: the BF16 export is not PyTorch's bfloat16 rounding")
 
 
 def main():
