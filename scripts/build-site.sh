@@ -35,9 +35,11 @@ if [ -f "$models_dir/manifest.json" ]; then
     name="$(basename "$dir")"
     [ -f "$dir/config.json" ] || continue
     mkdir -p "$site/models/$name"
-    for f in config.json model.safetensors tokenizer.json suite.json card.md model.onnx; do
+    for f in config.json model.safetensors tokenizer.json suite.json card.md model.onnx timeline.json; do
       [ -f "$dir/$f" ] && cp "$dir/$f" "$site/models/$name/"
     done
+    # A training timeline's checkpoints (config.json and BF16 weights each).
+    [ -d "$dir/checkpoints" ] && cp -r "$dir/checkpoints" "$site/models/$name/"
   done
 else
   echo "build-site: no $models_dir/manifest.json; the site has no shipped models" >&2

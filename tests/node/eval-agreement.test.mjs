@@ -1,6 +1,7 @@
 // `strata eval` agrees with the recipe's PyTorch evaluation (eval-torch.json,
 // written by models/recipe/evaluate.py) on every shipped model: the same
-// predicted token for every suite item, and the same counts per kind and split.
+// predicted token for every suite item, and the same counts per kind and split
+// (for a conflict kind, of both the prompt's and the memorised answer).
 // The native binary is build/native/strata unless STRATA_BIN names another.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -56,6 +57,8 @@ for (const name of shipped) {
         assert.equal(es.n, ts.n, `${kind}/${split}: n`);
         assert.equal(es.correct, ts.correct, `${kind}/${split}: correct`);
         assert.ok(Math.abs(es.accuracy - ts.accuracy) <= ROUNDING, `${kind}/${split}: accuracy ${es.accuracy} vs ${ts.accuracy}`);
+        // A conflict kind also counts the memorised answer's wins.
+        assert.equal(es.memory, ts.memory, `${kind}/${split}: memorised answers`);
       }
     }
   });

@@ -41,6 +41,8 @@ export class App {
     this.actions = {
       set: (patch) => this.update(patch),
       selectModel: (id) => this.models.choose(id),
+      selectCheckpoint: (step) => this.models.chooseCheckpoint(step),
+      timeline: (id) => this.registry.timeline(this.registry.entry(id)),
       setPrompt: (text) => this.update({ prompt: text.slice(0, 2000), item: null }),
       selectItem: (id) => this.update({ item: id, prompt: null }),
       toggleAblation: (a) => this.update({ interventions: toggleAblation(this.state.interventions, a) }),

@@ -2,7 +2,7 @@
 // opened from the Hugging Face Hub. The latest choice always wins: loads it
 // supersedes are cancelled, and what belonged to the previous model (ablations,
 // selection) is cleared with a notice saying so.
-import { SupersededError } from './models/registry.js';
+import { ModelRegistry, SupersededError } from './models/registry.js';
 import { fetchHubModel, parseHubRef } from './models/hub.js';
 
 const SHA_ID = /^sha256-[0-9a-f]{64}$/;
@@ -28,15 +28,25 @@ export class ModelChoice {
     return app.update({ ...patch, model: id });
   }
 
+  // A training checkpoint of the model on screen (null: its final weights). The
+  // ablations and the selection stay: every checkpoint has the same shape.
+  chooseCheckpoint(step) {
+    const { app } = this;
+    this.choice++;
+    app.registry.cancelPendingExcept(ModelRegistry.ref(app.state.model, step));
+    return app.update({ checkpoint: step });
+  }
+
   async ensure() {
     const { app } = this;
     const wanted = app.state.model ?? app.manifest[0]?.id ?? null;
-    if (app.data.model?.id === wanted) return;
+    const step = app.state.checkpoint;
+    if (app.data.model?.id === wanted && (app.data.model.checkpoint ?? null) === step) return;
     if (wanted === null) {
       app.data.model = null;
       return;
     }
-    const known = app.registry.get(wanted);
+    const known = app.registry.get(wanted, step);
     if (known) {
       this.ready(known);
       return;
@@ -55,18 +65,33 @@ export class ModelChoice {
       app.writeHash();
       return this.ensure();
     }
-    app.data.loading = `Loading ${entry.id}…`;
+    if (step !== null && typeof entry.timeline !== 'string') {
+      app.notify(`${entry.id} has no training checkpoints; its final weights are shown.`, 'warning', 'link');
+      app.state.checkpoint = null;
+      app.writeHash();
+      return this.ensure();
+    }
+    const loading = step === null ? `Loading ${entry.id}…` : `Loading ${entry.id} at training step ${step}…`;
+    const stillWanted = () => (app.state.model ?? app.manifest[0]?.id) === entry.id && app.state.checkpoint === step;
+    app.data.loading = loading;
     app.render();
     try {
-      const model = await app.registry.loadShipped(entry);
-      if ((app.state.model ?? app.manifest[0]?.id) === entry.id) this.ready(model);
+      const model = await app.registry.loadShipped(entry, step);
+      if (stillWanted()) this.ready(model);
     } catch (error) {
-      if (error instanceof SupersededError || (app.state.model ?? app.manifest[0]?.id) !== entry.id) return;
+      if (error instanceof SupersededError || !stillWanted()) return;
+      if (step !== null) {  // a checkpoint that cannot be opened: say so, and show the final weights
+        app.notify(`Could not open ${entry.id} at training step ${step}: ${error.message}. Its final weights are shown.`, 'warning', 'link');
+        app.state.checkpoint = null;
+        app.writeHash();
+        return this.ensure();
+      }
       app.data.model = null;
       app.data.modelError = `Could not open the model "${entry.id}": ${error.message}`;
     } finally {
-      if (app.data.loading === `Loading ${entry.id}…`) app.data.loading = null;
+      if (app.data.loading === loading) app.data.loading = null;
     }
+    return undefined;
   }
 
   ready(model) {

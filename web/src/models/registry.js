@@ -5,7 +5,7 @@
 // longer wanted is cancelled in the engine pool, so the latest choice always wins.
 import { HookTable } from '../engine/hooks.js';
 import { buildNlSuite } from './nl-suite.js';
-import { fetchManifest, fetchShippedModel, readDroppedFiles } from './sources.js';
+import { fetchManifest, fetchShippedModel, fetchTimeline, readDroppedFiles } from './sources.js';
 import { vocabulary } from './vocab.js';
 
 export class SupersededError extends Error {}
@@ -17,7 +17,13 @@ export class ModelRegistry {
     this.manifest = [];
     this.models = new Map();
     this.pending = new Map();
+    this.timelines = new Map();
     this.dropCount = 0;
+  }
+
+  // The name a loaded model is kept under: its id, and the training step of a checkpoint.
+  static ref(id, checkpoint = null) {
+    return checkpoint === null ? id : `${id}@${checkpoint}`;
   }
 
   async loadManifest() {
@@ -29,8 +35,19 @@ export class ModelRegistry {
     return this.manifest.find((m) => m.id === id) ?? null;
   }
 
-  get(id) {
-    return this.models.get(id) ?? null;
+  get(id, checkpoint = null) {
+    return this.models.get(ModelRegistry.ref(id, checkpoint)) ?? null;
+  }
+
+  // A shipped model's training timeline (sources.js), fetched once; null when it has none.
+  timeline(entry) {
+    if (typeof entry?.timeline !== 'string') return Promise.resolve(null);
+    if (!this.timelines.has(entry.id)) {
+      const promise = fetchTimeline(this.base, entry);
+      promise.catch(() => this.timelines.delete(entry.id));  // a failed fetch is tried again next time
+      this.timelines.set(entry.id, promise);
+    }
+    return this.timelines.get(entry.id);
   }
 
   // Stops every load in progress except the one for `keep` (a model id or null).
@@ -43,24 +60,39 @@ export class ModelRegistry {
     }
   }
 
-  loadShipped(entry) {
-    if (!this.pending.has(entry.id)) {
-      const pending = { id: entry.id, cancelled: false };
+  // The shipped model, or its training checkpoint at step `checkpoint` (kept
+  // apart, under its own key: its weights differ, its tokenizer and suite do not).
+  loadShipped(entry, checkpoint = null) {
+    const key = ModelRegistry.ref(entry.id, checkpoint);
+    if (!this.pending.has(key)) {
+      const pending = { id: key, cancelled: false };
       pending.promise = (async () => {
-        const files = await fetchShippedModel(this.base, entry);
-        if (pending.cancelled) throw new SupersededError(`${entry.id}: superseded`);
-        this.pool.setModel(entry.id, files);
-        const info = await this.pool.load(entry.id);
+        const point = checkpoint === null ? null : await this.#checkpoint(entry, checkpoint);
+        if (pending.cancelled) throw new SupersededError(`${key}: superseded`);
+        const files = await fetchShippedModel(this.base, entry, point);
+        if (pending.cancelled) throw new SupersededError(`${key}: superseded`);
+        this.pool.setModel(key, files);
+        const info = await this.pool.load(key);
         if (!performance.getEntriesByName('strata:model-loaded').length) performance.mark('strata:model-loaded');
-        const model = { id: entry.id, key: entry.id, name: entry.id, source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []),
-          vocab: vocabulary(files.tokenizer), onnx: typeof entry.onnx === 'string' ? entry : null, card: typeof entry.card === 'string' ? entry : null };
-        this.models.set(entry.id, model);
+        const model = { id: entry.id, key, checkpoint, name: checkpoint === null ? entry.id : `${entry.id} at training step ${checkpoint}`,
+          source: 'shipped', info, suite: files.suite, hooks: new HookTable(info.hooks ?? []), vocab: vocabulary(files.tokenizer),
+          // The ONNX export is of the final weights only.
+          onnx: checkpoint === null && typeof entry.onnx === 'string' ? entry : null, card: typeof entry.card === 'string' ? entry : null };
+        this.models.set(key, model);
         return model;
       })();
-      this.pending.set(entry.id, pending);
-      pending.promise.catch(() => {}).finally(() => { if (this.pending.get(entry.id) === pending) this.pending.delete(entry.id); });
+      this.pending.set(key, pending);
+      pending.promise.catch(() => {}).finally(() => { if (this.pending.get(key) === pending) this.pending.delete(key); });
     }
-    return this.pending.get(entry.id).promise;
+    return this.pending.get(key).promise;
+  }
+
+  async #checkpoint(entry, step) {
+    const timeline = await this.timeline(entry);
+    if (!timeline) throw new Error(`${entry.id} has no training timeline, so no checkpoint at step ${step}`);
+    const point = timeline.checkpoints.find((c) => c.step === step);
+    if (!point) throw new Error(`${entry.id} has no training checkpoint at step ${step} (it has steps ${timeline.checkpoints.map((c) => c.step).join(', ')})`);
+    return point;
   }
 
   // Reads, checks and loads dropped files (or files from read(), e.g. the Hub);

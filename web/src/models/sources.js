@@ -21,16 +21,63 @@ async function fetchFile(url, label, kind) {
   return kind === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : response.text();
 }
 
-export async function fetchShippedModel(base, entry) {
+// checkpoint: a training checkpoint of the model's timeline (fetchTimeline), whose
+// config.json and weights replace the final ones; the tokenizer and suite are the model's.
+export async function fetchShippedModel(base, entry, checkpoint = null) {
   const dir = new URL(`models/${entry.path}`, base);
+  const weightsDir = checkpoint ? new URL(checkpoint.path, dir) : dir;
+  const label = checkpoint ? `${entry.id}/${checkpoint.path}` : `${entry.id}/`;
   const [config, weights, tokenizer, suiteText] = await Promise.all([
-    fetchFile(new URL('config.json', dir), `${entry.id}/config.json`, 'text'),
-    fetchFile(new URL('model.safetensors', dir), `${entry.id}/model.safetensors`, 'bytes'),
+    fetchFile(new URL('config.json', weightsDir), `${label}config.json`, 'text'),
+    fetchFile(new URL('model.safetensors', weightsDir), `${label}model.safetensors`, 'bytes'),
     fetchFile(new URL('tokenizer.json', dir), `${entry.id}/tokenizer.json`, 'text').catch(() => null),
     typeof entry.suite === 'string' && /^[A-Za-z0-9._-]+\.json$/.test(entry.suite)
       ? fetchFile(new URL(entry.suite, dir), `${entry.id}/${entry.suite}`, 'text').catch(() => null) : null,
   ]);
   return { config, weights, tokenizer, suiteText, suite: parseSuite(suiteText, `${entry.id}/${entry.suite}`) };
+}
+
+// A shipped model's training timeline (models/recipe/timeline.py writes it): its
+// checkpoints by step, each with its accuracy per kind and its circuits'
+// verdict and effects. Anything malformed is refused with the field named.
+export async function fetchTimeline(base, entry) {
+  const label = `${entry.id}/${entry.timeline}`;
+  if (!/^[A-Za-z0-9._-]+\.json$/.test(entry.timeline)) throw new Error(`models/manifest.json: ${entry.id}: "timeline" is not a file name`);
+  let raw;
+  try {
+    raw = JSON.parse(await fetchFile(new URL(`models/${entry.path}${entry.timeline}`, base), label, 'text'));
+  } catch (error) {
+    throw error instanceof SyntaxError ? new Error(`${label}: not valid JSON`) : error;
+  }
+  return parseTimeline(raw, label);
+}
+
+export function parseTimeline(raw, label) {
+  const fail = (what) => { throw new Error(`${label}: ${what}`); };
+  if (raw?.format !== 'strata-timeline' || raw.version !== 1) fail('not a strata-timeline, version 1');
+  if (!Array.isArray(raw.checkpoints) || !raw.checkpoints.length || raw.checkpoints.length > 64) fail('"checkpoints" is not a list of 1 to 64');
+  const fraction = (x, where) => (Number.isFinite(x) && x >= 0 && x <= 1 ? x : fail(`${where} is not a number in [0, 1]`));
+  const real = (x, where) => (Number.isFinite(x) ? x : fail(`${where} is not a number`));
+  const checkpoints = raw.checkpoints.map((c, i) => {
+    const where = `checkpoints[${i}]`;
+    if (!Number.isInteger(c?.step) || c.step < 1) fail(`${where}.step is not a positive whole number`);
+    if (typeof c.path !== 'string' || !/^checkpoints\/[A-Za-z0-9._-]+\/$/.test(c.path)) fail(`${where}.path is not a folder under checkpoints/`);
+    if (!c.accuracy || typeof c.accuracy !== 'object') fail(`${where}.accuracy is missing`);
+    const accuracy = Object.fromEntries(Object.entries(c.accuracy).slice(0, 32).map(([kind, a]) => [kind.slice(0, 40), {
+      split: String(a?.split ?? '').slice(0, 20), accuracy: fraction(a?.accuracy, `${where}.accuracy.${kind}`),
+      ...(a?.memory === undefined ? {} : { memory: fraction(a.memory / a.n, `${where}.accuracy.${kind}.memory`) }),
+    }]));
+    let circuits = null;
+    if (c.circuits) {
+      const circuit = (f) => ({ effect: real(c.circuits[f]?.effect, `${where}.circuits.${f}.effect`),
+        other: real(c.circuits[f]?.other_effect, `${where}.circuits.${f}.other_effect`),
+        components: Array.isArray(c.circuits[f]?.components) ? c.circuits[f].components.slice(0, 64).map((x) => String(x).slice(0, 20)) : [] });
+      circuits = { separated: c.circuits.separated === true, recall: circuit('recall'), reasoning: circuit('reasoning') };
+    }
+    return { step: c.step, path: c.path, accuracy, circuits, circuitsError: c.circuits ? null : String(c.circuits_error ?? 'no circuits').slice(0, 200) };
+  });
+  for (let i = 1; i < checkpoints.length; i++) if (checkpoints[i].step <= checkpoints[i - 1].step) fail('the checkpoints are not in increasing step order');
+  return { checkpoints };
 }
 
 // The ONNX export of a shipped model (only when the ONNX Runtime backend is chosen).

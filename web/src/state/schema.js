@@ -65,6 +65,8 @@ export const FIELDS = [
   { name: 'hub', key: 'hf', label: 'Hub model', parse: (t) => { parseHubRef(t); return t; } },
   { name: 'hubFiles', key: 'hs', label: 'Hub file hashes', plural: true, parse: parseFileHashes, format: formatFileHashes },
   { name: 'backend', key: 'b', label: 'backend', parse: oneOf(BACKENDS), default: 'wasm' },
+  // A training checkpoint of a shipped model with a timeline, by its step; none: the final weights.
+  { name: 'checkpoint', key: 'ck', label: 'training checkpoint', parse: int(1, 1_000_000_000) },
   // "all": the analyses keep the items the model answers wrong (a built suite marks them).
   { name: 'answered', key: 'aw', label: 'items answered wrong', parse: oneOf(['all']) },
 ];

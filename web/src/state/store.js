@@ -6,7 +6,7 @@ import { describeAblation } from './interventions.js';
 import { formatHash, parseHash } from './url-state.js';
 
 // Fields whose values mean something only for the model they were chosen on.
-const PER_MODEL = { interventions: [], layer: 0, head: 0, item: null, hub: null, hubFiles: null };
+const PER_MODEL = { interventions: [], layer: 0, head: 0, item: null, hub: null, hubFiles: null, checkpoint: null };
 
 export class StateStore {
   constructor() {

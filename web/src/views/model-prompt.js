@@ -9,6 +9,7 @@ import { describeProgress } from '../models/hub.js';
 import { predictionTable } from '../ui/predictions.js';
 import { predictionFlags } from '../ui/prediction-flags.js';
 import { backendName } from '../ui/summary.js';
+import { timelinePanel } from '../ui/timeline.js';
 
 export const id = 'model';
 export const title = 'Model & prompt';
@@ -71,10 +72,12 @@ export function mount(container, actions) {
   ]);
   const parity = el('div', { class: 'parity', id: 'parity' });
   const threads = el('p', { class: 'explain', id: 'engine-threads' });
+  const timeline = timelinePanel(actions);
 
   container.append(
     el('h2', { text: title }), startHere, explanation(EXPLAIN),
     el('section', { class: 'panel' }, [el('h3', { text: 'Model' }), el('div', { class: 'row' }, [modelSelect, cardButton]), info, card, drop, hub.panel]),
+    timeline.element,
     el('section', { class: 'panel' }, [el('h3', { text: 'Prompt' }), el('div', { class: 'row' }, [promptBox, runButton]), suiteRow, tokens]),
     el('section', { class: 'panel' }, [results]),
     el('section', { class: 'panel' }, [el('h3', { text: 'Backend' }), el('p', { class: 'explain', text: BACKEND_EXPLAIN }), el('div', { class: 'row' }, [backendSelect]), threads, parity]),
@@ -88,6 +91,7 @@ export function mount(container, actions) {
       fillModels(modelSelect, data);
       hub.update(data);
       fillInfo(info, data);
+      timeline.update(data);
       fillCard(cardButton, card, data);
       if (document.activeElement !== promptBox) promptBox.value = data.prompt?.text ?? '';
       fillSuite(kindSelect, itemSelect, data);
