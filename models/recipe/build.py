@@ -61,12 +61,13 @@ def load_checkpoint(path):
 # --- model card -----------------------------------------------------------------
 
 def _examples(suite):
-    seen, lines = set(), []
+    """One example row per kind: a held-out item, or the first item of a kind with none."""
+    chosen = {}
     for it in suite["items"]:
-        if it["kind"] not in seen and it["split"] == "heldout":
-            seen.add(it["kind"])
-            lines.append(f'| {it["kind"]} | `{it["prompt"]}` | `{it["answer"]}` | `{it["corrupt_prompt"]}` | `{it["corrupt_answer"]}` |')
-    return lines
+        if it["kind"] not in chosen or (it["split"] == "heldout" and chosen[it["kind"]]["split"] != "heldout"):
+            chosen[it["kind"]] = it
+    return [f'| {it["kind"]} | `{it["prompt"]}` | `{it["answer"]}` | `{it["corrupt_prompt"]}` | `{it["corrupt_answer"]}` |'
+            for it in chosen.values()]
 
 
 def card_text(recipe, model, suite, result, log, files, ort_report=None):

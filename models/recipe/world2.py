@@ -317,7 +317,8 @@ def card_data(seed, examples):
             "template: 16 tokens = three 4-token clauses (`ada stone rome .`, or `rome > oslo .` in a "
             "comparison) and a 4-token question ending with the asked name (`city of ada stone`); the answer is "
             "the single next token, always a city or a job. Where the answer comes from is the only difference.", "",
-            "| kind | held-out example prompt | answer | corrupt prompt | corrupt answer |", "|---|---|---|---|---|",
+            "| kind | example prompt (held out, where the kind has such items) | answer | corrupt prompt | corrupt answer |",
+            "|---|---|---|---|---|",
             *examples, "",
             "- `city`, `job` (recall): a memorised person's attribute, from memory. The clauses state facts about "
             "other people (never the asked person, never the answer).",
