@@ -112,10 +112,17 @@ def main():
     ap = argparse.ArgumentParser(description="Train and analyse a recipe's other seeds; write the card's Seeds section.")
     ap.add_argument("--model", required=True)
     ap.add_argument("--no-train", action="store_true", help="reuse build/recipe/<id>-seed<seed>/checkpoint.pt")
+    ap.add_argument("--seeds", help="comma-separated: only these of the recipe's seeds (default: all)")
     args = ap.parse_args()
     recipe = T.load_recipe(args.model)
     if not recipe.get("seeds"):
         raise SystemExit(f'recipes.json: {args.model} lists no "seeds"')
+    if args.seeds:
+        chosen = [int(s) for s in args.seeds.split(",")]
+        unknown = sorted(set(chosen) - set(recipe["seeds"]))
+        if unknown:
+            raise SystemExit(f'recipes.json: {args.model} has no seeds {unknown}; its seeds are {recipe["seeds"]}')
+        recipe["seeds"] = chosen
     model_dir = os.path.join(MODELS, args.model)
     with open(os.path.join(T.work_dir(args.model), "train-log.json")) as f:
         shipped_steps = json.load(f)["steps"]

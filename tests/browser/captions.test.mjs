@@ -147,8 +147,10 @@ for (const model of manifest.models) {
   test(`${model.id}: every caption's figures agree with its chart, on every kind of item`, async (t) => {
     const { page } = browser;
     const seen = new Map();
-    for (const it of JSON.parse(readFileSync(join(dist, 'models', model.path, 'suite.json'), 'utf8')).items) if (!seen.has(`${it.kind}|${it.split}`)) seen.set(`${it.kind}|${it.split}`, it.id);
+    const items = JSON.parse(readFileSync(join(dist, 'models', model.path, 'suite.json'), 'utf8')).items;
+    for (const it of items) if (!seen.has(`${it.kind}|${it.split}`)) seen.set(`${it.kind}|${it.split}`, it.id);
     for (const item of seen.values()) {
+      const suiteItem = items.find((it) => it.id === item);
       await page.goto('about:blank');
       await page.goto(`${server.url}#m=${model.id}&i=${item}`);
       await predictions(page);
@@ -159,6 +161,8 @@ for (const model of manifest.models) {
       const lens = await showChart(page, 'lens', 'lens-answer-rank');
       checkLens(lens);
       checkFoil(lens);
+      // A conflict item's foil is the memorised answer, named as such.
+      if (suiteItem.family === 'conflict') assert.match(lens.caption, new RegExp(`stated "${suiteItem.answer}" has .* and memorised "${suiteItem.meta.memory_answer}"`), lens.caption);
       checkAttribution(await showChart(page, 'attribution', 'attribution'));
       t.diagnostic(`${item}: captions agree`);
     }
