@@ -122,6 +122,25 @@ export async function predictions(page, selector = '#predictions table.predictio
   return rows.jsonValue();
 }
 
+// -> {caption, rows: [{column: text}]} of one chart.
+// A view draws its figures again when another analysis lands (the tuned lens,
+// or a late result of the view before), and a figure drawn again has its table
+// closed: the table is opened until it is open, and read in that same moment.
+export async function chartData(page, name) {
+  const fig = `main figure.chart[data-chart^="${name}"]`;
+  const handle = await page.waitForFunction((sel) => {
+    const f = document.querySelector(sel);
+    const toggle = f?.querySelector('button.table-toggle');
+    if (toggle && toggle.getAttribute('aria-expanded') !== 'true') toggle.click();
+    const table = f?.querySelector('table.data-table');
+    if (!table || !table.getClientRects().length) return null;
+    const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+    const rows = [...table.querySelectorAll('tbody tr')].map((tr) => Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.textContent])));
+    return { caption: f.querySelector('figcaption')?.textContent ?? '', rows, more: f.querySelector('.chart-table p.note')?.textContent ?? '' };
+  }, fig, { polling: 250 });
+  return handle.jsonValue();
+}
+
 export async function firstPredictionTime(page) {
   return page.evaluate(() => performance.getEntriesByName('strata:first-prediction')[0]?.startTime ?? null);
 }

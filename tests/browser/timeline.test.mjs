@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dist, openBrowser, predictions, requireSite, startServer } from './helpers.mjs';
+import { chartData, dist, openBrowser, predictions, requireSite, startServer } from './helpers.mjs';
 
 const manifest = requireSite();
 const withTimeline = manifest.models.filter((m) => typeof m.timeline === 'string');
@@ -26,20 +26,7 @@ after(async () => {
   await server?.close();
 });
 
-async function tableRows(page, name) {
-  const handle = await page.waitForFunction((sel) => {
-    const f = document.querySelector(sel);
-    const toggle = f?.querySelector('button.table-toggle');
-    if (toggle && toggle.getAttribute('aria-expanded') !== 'true') toggle.click();
-    const table = f?.querySelector('table.data-table');
-    if (!table) return null;
-    const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
-    return [...table.querySelectorAll('tbody tr')].map((tr) => Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.textContent])));
-  }, `figure.chart[data-chart="${name}"]`, { timeout: 60_000 });
-  return handle.jsonValue();
-}
-
-const modelName = (page) => page.$eval('#model-name', (e) => e.textContent);
+const tableRows = async (page, name) => (await chartData(page, name)).rows;
 const hashStep = (page) => page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('ck'));
 
 async function waitForName(page, text) {
