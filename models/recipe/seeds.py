@@ -25,6 +25,7 @@ from evaluate import evaluate  # noqa: E402
 from export import export_hf  # noqa: E402
 
 HEADING = "## Seeds (the same recipe, other seeds)"
+BAR = 0.95  # the accuracy every required kind must reach (the recipe README's bar)
 
 
 def seed_recipe(recipe, seed):
@@ -45,7 +46,8 @@ def summary(model_dir, seed, steps):
     accuracy = {}
     for name, k in ev["by_kind"].items():
         s = k["splits"][scored_split(k)]
-        accuracy[name] = {"split": scored_split(k), **{x: s[x] for x in ("n", "correct", "accuracy", "memory") if x in s}}
+        accuracy[name] = {"split": scored_split(k), "optional": k["optional"],
+                          **{x: s[x] for x in ("n", "correct", "accuracy", "memory") if x in s}}
     c = run_circuits(model_dir, {})
 
     def circuit(family, other):
@@ -91,6 +93,8 @@ def seeds_section(recipe, shipped, others):
                 f'other {points(c["other_effect"])} {interval(c["other_effect_ci"])}')
 
     held = sum(r["separated"] for r in rows)
+    required = [k for k in kinds if not shipped["accuracy"][k]["optional"]]
+    learned = [r["seed"] for r in rows if all(r["accuracy"][k]["accuracy"] >= BAR for k in required)]
     lines = [HEADING, "",
              f'The recipe trained with {len(rows)} seeds (only the seed changes: the world\'s facts, the suite\'s items and '
              "the initialisation; each seed is scored on its own suite). Accuracy on the scored split (memorised facts for "
@@ -104,7 +108,11 @@ def seeds_section(recipe, shipped, others):
         lines.append(f'| {name} | {r["steps"]} | ' + " | ".join(acc(r["accuracy"][k]) for k in kinds)
                      + f' | {"yes" if r["separated"] else "no"} | {fig(r["recall"])} | {fig(r["reasoning"])} | '
                      f'{points(r["contrast"])} {interval(r["contrast_ci"])} |')
-    lines += ["", f"The circuits analysis separates recall from reasoning in {held} of {len(rows)} seeds.", ""]
+    lines += ["", f"Every required kind ({', '.join(required)}) reaches {BAR:.0%} on its scored split in {len(learned)} of "
+              f"{len(rows)} seeds{' (' + ', '.join(map(str, learned)) + ')' if learned else ''}. The circuits analysis "
+              f"separates recall from reasoning in {held} of {len(rows)} seeds."
+              + (f' Not trained yet: seed{"s" if len(recipe["not_run"]) > 1 else ""} {", ".join(map(str, recipe["not_run"]))}.'
+                 if recipe.get("not_run") else ""), ""]
     return "\n".join(lines)
 
 
@@ -122,6 +130,7 @@ def main():
         unknown = sorted(set(chosen) - set(recipe["seeds"]))
         if unknown:
             raise SystemExit(f'recipes.json: {args.model} has no seeds {unknown}; its seeds are {recipe["seeds"]}')
+        recipe["not_run"] = [x for x in recipe["seeds"] if x not in chosen]
         recipe["seeds"] = chosen
     model_dir = os.path.join(MODELS, args.model)
     with open(os.path.join(T.work_dir(args.model), "train-log.json")) as f:
