@@ -39,8 +39,8 @@ def scored_split(kind):
     return "heldout" if kind["family"] == "reasoning" else "trained"
 
 
-def summary(model_dir, seed, steps):
-    """What the card says of one seed, from its eval-torch.json and a circuits run."""
+def scored_accuracy(model_dir):
+    """{kind: {split, optional, n, correct, accuracy[, memory]}} on each kind's scored split, from eval-torch.json."""
     with open(os.path.join(model_dir, "eval-torch.json")) as f:
         ev = json.load(f)
     accuracy = {}
@@ -48,6 +48,12 @@ def summary(model_dir, seed, steps):
         s = k["splits"][scored_split(k)]
         accuracy[name] = {"split": scored_split(k), "optional": k["optional"],
                           **{x: s[x] for x in ("n", "correct", "accuracy", "memory") if x in s}}
+    return accuracy
+
+
+def summary(model_dir, seed, steps):
+    """What the card says of one seed, from its eval-torch.json and a circuits run."""
+    accuracy = scored_accuracy(model_dir)
     c = run_circuits(model_dir, {})
 
     def circuit(family, other):

@@ -20,7 +20,6 @@ kind; circuits are the engine's circuits analysis with its default settings
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -36,7 +35,7 @@ from card_sections import MODELS  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from export import export_hf, write_json  # noqa: E402
 from model import Decoder  # noqa: E402
-from seeds import summary  # noqa: E402
+from seeds import scored_accuracy, summary  # noqa: E402
 
 CHECKPOINT_FILES = ["config.json", "model.safetensors"]
 
@@ -62,10 +61,7 @@ def checkpoint_entry(model_dir, work, step, seed):
             entry["accuracy"] = s["accuracy"]
             entry["circuits"] = {k: s[k] for k in ("separated", "contrast", "contrast_ci", "recall", "reasoning")}
         except subprocess.CalledProcessError as e:
-            with open(os.path.join(tmp, "eval-torch.json")) as f:
-                ev = json.load(f)
-            entry["accuracy"] = {k: {"split": sp, **v["splits"][sp]} for k, v in ev["by_kind"].items()
-                                 for sp in ["heldout" if v["family"] == "reasoning" else "trained"]}
+            entry["accuracy"] = scored_accuracy(tmp)
             entry["circuits"] = None
             entry["circuits_error"] = f"the circuits analysis failed (exit {e.returncode})"
     print(f'step {step}: ' + ", ".join(f'{k} {a["accuracy"]:.1%}' for k, a in entry["accuracy"].items()), flush=True)
