@@ -46,6 +46,17 @@ function firstTop1(lens) {
   return lens.lens.boundaries.map((b) => b.cells[last].target_rank).indexOf(1);
 }
 
+// At the last token: does the answer (stated) or the foil (memorised) lead at the output, and from which boundary on.
+function foilLead(lens) {
+  const last = lens.case.tokens.length - 1;
+  const cells = lens.lens.boundaries.map((b) => b.cells[last]);
+  const out = cells[cells.length - 1];
+  const answerWins = out.target_prob >= out.foil_prob;
+  let from = cells.length;
+  while (from > 0 && (answerWins ? cells[from - 1].target_prob >= cells[from - 1].foil_prob : cells[from - 1].foil_prob > cells[from - 1].target_prob)) from--;
+  return { answer_wins: answerWins, from };
+}
+
 function studyCounts(labels) {
   return { layers: labels.totals.layers.specialised, heads: labels.totals.heads.specialised };
 }
@@ -58,6 +69,21 @@ function checkClaim(model, claim, text, where) {
       assert.equal(claim.boundary, firstTop1(lens), `${where}: the logit lens's first top-1 boundary`);
       if (claim.boundary < 0) assert.match(text, /never makes/, `${where}: "${text}"`);
       else assert.ok(text.includes(boundaryWords(claim.boundary)), `${where}: "${text}" should say ${boundaryWords(claim.boundary)}`);
+      return;
+    }
+    case 'lens-foil': {
+      // The memory lesson: which of the stated and memorised answers leads at the output, and from where.
+      const lens = analyze(model, 'logit-lens', { item: claim.item, top_k: 3 });
+      const lead = foilLead(lens);
+      assert.deepEqual({ answer_wins: claim.answer_wins, from: claim.from }, lead, `${where}: the stated against the memorised answer`);
+      const winner = lead.answer_wins ? 'the stated' : 'the memorised';
+      assert.ok(text.includes(`puts ${winner} "`), `${where}: "${text}" should put ${winner} answer ahead`);
+      assert.ok(text.includes(lead.from === 0 ? 'from the embeddings on' : `from ${boundaryWords(lead.from)} on`), `${where}: "${text}"`);
+      return;
+    }
+    case 'none': {
+      const suite = JSON.parse(readFileSync(join(root, 'models', model, 'suite.json'), 'utf8'));
+      assert.ok(!suite.items.some((it) => it.kind === 'conflict'), `${where}: the suite has conflict items but the lesson says it has none`);
       return;
     }
     case 'study-real': {
@@ -132,5 +158,5 @@ export async function walkLessons(page, url, model, t) {
     await page.waitForFunction(() => document.getElementById('lesson').hidden);
   }
   t.diagnostic(`${model.id}: ${claims} computed claims checked`);
-  assert.ok(claims >= 5, `${model.id}: only ${claims} computed claims (two lens steps and three study steps expected)`);
+  assert.ok(claims >= 6, `${model.id}: only ${claims} computed claims (three lens steps and three study steps expected)`);
 }

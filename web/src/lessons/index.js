@@ -12,6 +12,8 @@
 // view has run, when the step is shown, and returns {text, claim} (claim: the
 // figures the sentence states, which tests/browser/lessons.test.mjs checks
 // against the engine's command line) or {text, pending: true} while they run.
+import { percent } from '../ui/dom.js';
+import { foilLead } from '../views/lens.js';
 import { labelRows } from '../views/study.js';
 
 const clean = { interventions: [], layer: 0, head: 0, prompt: null };
@@ -52,6 +54,25 @@ export function answerEmerges(data) {
   }
   return { claim, text: `On this model and prompt, the logit lens first makes "${answer}" the top guess at the last token `
     + `${boundaryWords(first)} (the model has ${layers} layers).` };
+}
+
+// On a conflict item: which of the stated and the memorised answer the logit lens
+// puts ahead at the output, and from which boundary on (the lens view's caption).
+export function memoryAgainstPrompt(data) {
+  const r = done(data, 'logit-lens');
+  if (r?.mode !== 'prompt') return pending('logit lens');
+  const item = data.prompt?.item;
+  if (item?.family !== 'conflict' || r.lens.foil === null || r.lens.foil === undefined) {
+    return { claim: { kind: 'none' }, text: 'This model\'s suite has no conflict items, so there is no memorised answer to set against the prompt.' };
+  }
+  const { answerWins, from, out } = foilLead(r, r.case.tokens.length - 1);
+  const stated = `the stated "${data.tokenOf(r.case.answer)}"`;
+  const memorised = `the memorised "${data.tokenOf(r.lens.foil)}"`;
+  const [winner, loser] = answerWins ? [stated, memorised] : [memorised, stated];
+  return { claim: { kind: 'lens-foil', item: r.case.item, answer_wins: answerWins, from },
+    text: `On this model and prompt the logit lens puts ${winner} ahead of ${loser} at the output `
+      + `(${percent(answerWins ? out.target_prob : out.foil_prob)} against ${percent(answerWins ? out.foil_prob : out.target_prob)}), `
+      + `and ahead from ${from === 0 ? 'the embeddings' : boundaryWords(from)} on.` };
 }
 
 export function counted(n, word) {
@@ -163,7 +184,7 @@ export const LESSONS = [
     steps: [
       {
         title: 'An answer that is only in the prompt',
-        text: 'This prompt gives an order between letters and asks which of two is bigger. The order is new: the answer must be worked out from the prompt.',
+        text: 'This prompt says three times which of two cities is bigger, in an order made up for this prompt, then asks which of two cities is the bigger. The model never saw this order in training: the answer must be worked out from the statements, by chaining them when the two cities asked about are not stated together.',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'model' }),
       },
       {
@@ -173,8 +194,9 @@ export const LESSONS = [
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'attention', layer: Math.max(0, (ctx.model?.info.n_layers ?? 1) - 1) }),
       },
       {
-        title: 'Patching the evidence',
-        text: 'The corrupted prompt reverses the order. Patching shows which positions carry the evidence forward, and in which layers.',
+        title: 'Patching the question',
+        text: 'The corrupted prompt asks about another city in place of one of the two, which changes the answer; every other token is the same. Patching copies one activation at a time from this prompt into the corrupted run: where that brings the answer back, that position and layer carry what decides it.',
+        ask: 'Is it carried at the swapped city, at the statements, or at the last token? From which layer on?',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'patching' }),
       },
       {
@@ -183,6 +205,44 @@ export const LESSONS = [
         say: answerEmerges,
         ask: 'Is that earlier or later than for the recalled city? Go back to that step of the recall lesson to compare.',
         state: (ctx) => onItem(ctx, 'compare', 'heldout', { view: 'lens' }),
+      },
+    ],
+  },
+  {
+    id: 'memory',
+    title: 'Memory against the prompt',
+    summary: 'The same question answered from memory or from the prompt, and what happens when the two disagree.',
+    steps: [
+      {
+        title: 'The same question, answered from the prompt',
+        text: 'This person was never in training. The prompt states their city or job, and the question is worded exactly as a recall question: the answer can only be read from the prompt, among facts about other people (about half the time one of them shares a first or last name with this person).',
+        ask: 'Is the expected answer (marked ✓) the model\'s first choice? Does another person in the prompt share a name with this one?',
+        state: (ctx) => onItem(ctx, 'lookup', 'heldout', { view: 'model' }),
+      },
+      {
+        title: 'When memory and prompt disagree',
+        text: 'Now the prompt states a fact about a person whose fact the model memorised in training, and the two differ. The model was never trained on such prompts: which source wins is up to what it learned.',
+        ask: 'Which does the model prefer here, the stated answer or the memorised one? Would you have guessed?',
+        state: (ctx) => onItem(ctx, 'conflict', 'trained', { view: 'model' }),
+      },
+      {
+        title: 'Where each answer rises',
+        text: 'The logit lens follows both answers through the layers at the last token: the stated one and the memorised one.',
+        say: memoryAgainstPrompt,
+        ask: 'Does one answer lead early and the other take over later? In which layer does the lead change?',
+        state: (ctx) => onItem(ctx, 'conflict', 'trained', { view: 'lens' }),
+      },
+      {
+        title: 'Who pushes which answer?',
+        text: 'Direct logit attribution splits the difference between the stated and the memorised answer\'s scores into what each head and MLP adds: a positive bar pushes the stated answer, a negative one the memorised answer.',
+        ask: 'Do the MLPs, where facts are often stored, push the memorised answer? Which heads push the stated one?',
+        state: (ctx) => onItem(ctx, 'conflict', 'trained', { view: 'attribution' }),
+      },
+      {
+        title: 'Where the statement is carried',
+        text: 'The corrupted prompt states the memorised answer instead, so there memory and prompt agree. Patching copies one activation at a time from this prompt into that run: where that brings back the stated answer, the statement is carried there.',
+        ask: 'Is the statement carried at the stated word itself, at the person\'s name, or at the last token? From which layer on?',
+        state: (ctx) => onItem(ctx, 'conflict', 'trained', { view: 'patching' }),
       },
     ],
   },

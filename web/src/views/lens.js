@@ -126,15 +126,20 @@ function answerNames(item, answer, foil) {
 }
 
 // Which of answer and foil is the more probable at the output, and from which
-// boundary on it stays ahead, read from the same cells the chart draws.
-export function foilCaption(logit, last, names) {
+// boundary on it stays ahead: {answerWins, from, out}, read from the lens's cells
+// at the last token (the lens caption and the memory lesson both say it).
+export function foilLead(logit, last) {
   const cells = logit.lens.boundaries.map((b) => b.cells[last]);
-  const n = cells.length;
-  const out = cells[n - 1];
+  const out = cells[cells.length - 1];
   const answerWins = out.target_prob >= out.foil_prob;
   const ahead = (c) => (answerWins ? c.target_prob >= c.foil_prob : c.foil_prob > c.target_prob);
-  let from = n;
+  let from = cells.length;
   while (from > 0 && ahead(cells[from - 1])) from--;
+  return { answerWins, from, out };
+}
+
+export function foilCaption(logit, last, names) {
+  const { answerWins, from, out } = foilLead(logit, last);
   const [winner, loser] = answerWins ? [names.answer, names.foil] : [names.foil, names.answer];
   return `At the output, ${names.answer} has ${percent(out.target_prob)} and ${names.foil} ${percent(out.foil_prob)}: `
     + `${winner} is ahead of ${loser} from ${boundaryLabel(from)} on.`;
