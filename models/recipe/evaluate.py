@@ -1,6 +1,6 @@
 """PyTorch evaluation of a shipped model on its suite, item by item.
 
-    /usr/bin/python3 models/recipe/evaluate.py models/tiny-gpt2-world
+    /usr/bin/python3 models/recipe/evaluate.py models/tiny-gpt2-world2
 
 Loads what is shipped (config.json, model.safetensors, tokenizer.json,
 suite.json), predicts the greedy next token after every prompt and its

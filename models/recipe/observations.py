@@ -4,7 +4,7 @@ probes beside their control task and random model, from the engine's own
 analyses of the shipped files with their default settings (never tuned per
 model; seed 0).
 
-    /usr/bin/python3 models/recipe/observations.py --model tiny-gpt2-world
+    /usr/bin/python3 models/recipe/observations.py --model tiny-gpt2-world2
 
 Needs build/native/strata (bash scripts/build.sh builds it). build.py calls
 write_observations_section after the circuits section.

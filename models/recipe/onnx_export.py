@@ -7,7 +7,7 @@ Outputs: logits [1, seq, vocab], attentions [n_layers, n_heads, seq, seq],
          hidden_states [n_layers + 1, seq, d_model] (residual stream entering
          each block, then the last block's output before the final norm).
 
-    /usr/bin/python3 models/recipe/onnx_export.py models/tiny-gpt2-world
+    /usr/bin/python3 models/recipe/onnx_export.py models/tiny-gpt2-world2
 
 Not responsible for the HF files (export.py).
 """

@@ -1,6 +1,6 @@
 """Training of one shipped model on the synthetic world (CPU, one thread).
 
-    /usr/bin/python3 models/recipe/train.py --model tiny-gpt2-world [--out DIR]
+    /usr/bin/python3 models/recipe/train.py --model tiny-gpt2-world2 [--out DIR]
 
 Reads the recipe from recipes.json, trains with a loss on the answer token
 only, stops after max_steps or when every kind is at or above stop_accuracy

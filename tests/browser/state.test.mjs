@@ -11,7 +11,7 @@ import { formatHash, parseHash } from '../../web/src/state/url-state.js';
 
 test('a state survives formatting and parsing unchanged', () => {
   const { state } = parseHash('');
-  Object.assign(state, { model: 'tiny-gpt2-world', prompt: 'a b, c & d = e ? #x', view: 'ablation', layer: 3, head: 1, seed: 7, step: 2,
+  Object.assign(state, { model: 'tiny-gpt2-world2', prompt: 'a b, c & d = e ? #x', view: 'ablation', layer: 3, head: 1, seed: 7, step: 2,
     interventions: [{ kind: 'head', layer: 1, head: 2 }, { kind: 'mlp', layer: 0 }, { kind: 'layer', layer: 3 }] });
   const hash = formatHash(state);
   assert.match(hash, /x=h1\.2,m0,L3/);

@@ -68,7 +68,7 @@ function withEngine(model, body) {
 // The p-values of the study's Mann–Whitney tests. Their tie correction counts
 // features that are exactly equal, and two items' features that tie in one
 // build can differ in the last bit in the other: U (the ranks) agrees, the
-// p-value moves by the tie term (2e-5 seen on tiny-llama-world).
+// p-value moves by the tie term (2e-5 seen on the first world's LLaMA model).
 const rankTestP = /^\/results\/(study|neurons)\/.*\/(p|p_bh|p_bonferroni)$/;
 // The circuits' effects, drops and contrast are in points (100 × a fraction):
 // 1e-5 of their 0-100 scale is the 1e-5 every fraction gets.
@@ -99,7 +99,7 @@ function assertClose(a, b, path = '') {
   return max;
 }
 
-for (const model of ['tiny-gpt2-world', 'tiny-llama-world']) {
+for (const model of ['tiny-gpt2-world2', 'tiny-llama-world2']) {
   test(`${model}: the wasm engine's report is the native command line's report`, () => {
     const native = analyze(model, ['--analysis', analyses.join(','), '--settings', writeJson('settings.json', settings),
       '--seed', '11']);
@@ -120,7 +120,7 @@ for (const model of ['tiny-gpt2-world', 'tiny-llama-world']) {
 }
 
 test('engine.analyze gives the result a report stores, with progress', () => {
-  withEngine('tiny-gpt2-world', (engine) => {
+  withEngine('tiny-gpt2-world2', (engine) => {
     const request = JSON.stringify({ settings: settings['logit-lens'], seed: 3 });
     const fractions = [];
     const r = engine.analyze('logit-lens', request, (fraction, stage) => {
@@ -186,7 +186,7 @@ test('every declared default, given explicitly, gives the results the defaults g
       if (row.default !== null && row.applies !== 'prompt or item') explicit[name][row.name] = row.default;
     Object.assign(explicit[name], settings[name]);
   }
-  withEngine('tiny-gpt2-world', (engine) => {
+  withEngine('tiny-gpt2-world2', (engine) => {
     const results = (given) => {
       const r = engine.report(JSON.stringify({ analyses, settings: given, seed: 5 }));
       assert.ok(r.ok, r.error);
@@ -203,10 +203,10 @@ test('"reads_items" in the list says which analyses take the item settings', () 
   assert.ok(list.every((a) => !a.needs_suite || a.reads_items), 'an analysis that needs the suite must read its items');
   assert.equal(entry('logit-lens').reads_items, true);
   assert.equal(entry('head-scores').reads_items, false);
-  const lens = analyze('tiny-gpt2-world', ['--analysis', 'logit-lens', '--settings',
+  const lens = analyze('tiny-gpt2-world2', ['--analysis', 'logit-lens', '--settings',
     writeJson('lens-answered.json', { 'logit-lens': { answered: 'all', items_per_kind: 1 } })]);
   assert.equal(lens.status, 0, lens.stderr);
-  const scores = analyze('tiny-gpt2-world', ['--analysis', 'head-scores', '--settings',
+  const scores = analyze('tiny-gpt2-world2', ['--analysis', 'head-scores', '--settings',
     writeJson('scores-answered.json', { 'head-scores': { answered: 'all', n_sequences: 1 } })]);
   assert.notEqual(scores.status, 0);
   assert.match(scores.stderr, /answered/);
@@ -215,9 +215,9 @@ test('"reads_items" in the list says which analyses take the item settings', () 
 test('the same seed gives the same bytes; another seed other bytes', () => {
   const args = ['--analysis', 'head-scores,attribution', '--settings',
     writeJson('small.json', { 'head-scores': { n_sequences: 2 }, attribution: { items_per_kind: 1 } })];
-  const a = analyze('tiny-gpt2-world', [...args, '--seed', '5']);
-  const b = analyze('tiny-gpt2-world', [...args, '--seed', '5']);
-  const c = analyze('tiny-gpt2-world', [...args, '--seed', '6']);
+  const a = analyze('tiny-gpt2-world2', [...args, '--seed', '5']);
+  const b = analyze('tiny-gpt2-world2', [...args, '--seed', '5']);
+  const c = analyze('tiny-gpt2-world2', [...args, '--seed', '6']);
   for (const r of [a, b, c]) assert.equal(r.status, 0, r.stderr);
   assert.equal(a.text, b.text);
   assert.notEqual(a.text, c.text);
@@ -225,11 +225,11 @@ test('the same seed gives the same bytes; another seed other bytes', () => {
   assert.equal(report.format, 'strata-report');
   assert.equal(report.seed, 5);
   assert.match(report.model.weights_sha256, /^[0-9a-f]{64}$/);
-  assert.equal(report.model.id, 'tiny-gpt2-world');
+  assert.equal(report.model.id, 'tiny-gpt2-world2');
 });
 
 test('the engine reopens a native report and refuses a broken one', () => {
-  const native = analyze('tiny-gpt2-world', ['--analysis', 'head-scores', '--seed', '1']);
+  const native = analyze('tiny-gpt2-world2', ['--analysis', 'head-scores', '--seed', '1']);
   assert.equal(native.status, 0, native.stderr);
   const engine = new Module.Engine();
   try {
@@ -250,7 +250,7 @@ test('the engine reopens a native report and refuses a broken one', () => {
 });
 
 test('the engine names a bad request, analysis or setting', () => {
-  withEngine('tiny-gpt2-world', (engine) => {
+  withEngine('tiny-gpt2-world2', (engine) => {
     const cases = [
       [engine.analyze('mind-reading', '{}', null), /^analyze: unknown analysis "mind-reading"/],
       [engine.analyze('head-scores', '{"settings": {"period": 99}}', null), /^head-scores\.period: expected an integer/],
@@ -272,7 +272,7 @@ test('the engine names a bad request, analysis or setting', () => {
 });
 
 test('strata analyze: exit status 2 and one line naming the bad option or setting', () => {
-  const dir = join(root, 'models', 'tiny-gpt2-world');
+  const dir = join(root, 'models', 'tiny-gpt2-world2');
   const out = join(tmp, 'never.json');
   const cases = [
     [['--analysis', 'telepathy'], /^strata analyze: --analysis: unknown analysis "telepathy" \(known: logit-lens,/],

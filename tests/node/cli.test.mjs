@@ -98,7 +98,7 @@ test('bad input exits with status 2 and one line naming the problem', () => {
 
 test('text that is not UTF-8 is refused naming the option that gave it, not the tokenizer', () => {
   // Node passes arguments as UTF-8 strings, so the shell makes the byte 0xFF.
-  const shipped = join(root, 'models/tiny-gpt2-world');
+  const shipped = join(root, 'models/tiny-gpt2-world2');
   const withBadText = (...args) => spawnSync('bash', ['-c', '"$@" "$(printf \'abc\\377\')"', 'bash', strataBin, ...args], { encoding: 'utf8' });
   for (const [args, message] of [
     [['tokenize', '--tokenizer', join(shipped, 'tokenizer.json'), '--text'], 'strata tokenize: --text: invalid UTF-8 at byte 3'],
@@ -112,7 +112,7 @@ test('text that is not UTF-8 is refused naming the option that gave it, not the 
 
 // --- nothing silent: non-finite numbers, unreadable files, one-line messages ---
 
-const shipped = join(root, 'models/tiny-gpt2-world');
+const shipped = join(root, 'models/tiny-gpt2-world2');
 
 // A copy of a model folder whose model.safetensors has one NaN in the embedding row of token `row`.
 function modelWithNaN(row, column) {
@@ -265,13 +265,13 @@ test('eval and analyze errors name the item and the suite file', () => {
 
 test('eval counts, for conflict items, answers that follow the prompt and answers that follow memory', () => {
   // Conflict items from the shipped recall items: the first clause now states
-  // another city for the asked person.
+  // another city for the asked person (the name at the item's subject_positions).
   const suite = JSON.parse(readFileSync(join(shipped, 'suite.json'), 'utf8'));
   const cities = [...new Set(suite.items.filter((it) => it.kind === 'city').map((it) => it.answer))];
   const items = suite.items.filter((it) => it.kind === 'city' && it.split === 'trained').slice(0, 40).map((it) => {
     const words = it.prompt.split(' ');
     const stated = cities.find((c) => c !== it.answer && !words.includes(c));
-    const prompt = [...words.slice(13, 15), stated, ...words.slice(3)];
+    const prompt = [...it.meta.subject_positions.map((i) => words[i]), stated, ...words.slice(3)];
     const corrupt = [...prompt.slice(0, 2), it.answer, ...prompt.slice(3)];
     return { id: `conflict-${it.id}`, kind: 'conflict', family: 'conflict', split: 'trained', prompt: prompt.join(' '),
       answer: stated, corrupt_prompt: corrupt.join(' '), corrupt_answer: it.answer, meta: { memory_answer: it.answer } };

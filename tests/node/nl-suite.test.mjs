@@ -137,7 +137,7 @@ test('the same seed writes the same bytes; another seed another suite', () => {
 });
 
 test('a WordLevel tokenizer, a missing bank and a bad seed are refused in one line', () => {
-  const wordLevel = join(root, 'models/tiny-gpt2-world/tokenizer.json');
+  const wordLevel = join(root, 'models/tiny-gpt2-world2/tokenizer.json');
   let r = strata('suite', '--tokenizer', wordLevel, '--out', join(work, 'x.json'), '--bank', bankPath);
   assert.equal(r.status, 2);
   assert.equal(r.stderr, `strata suite: ${wordLevel}: not a byte-level BPE tokenizer (natural-language suites are built for GPT-2 or Qwen2 style tokenizers)\n`);

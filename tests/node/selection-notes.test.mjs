@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { selectionNotes } from '../../web/src/views/common.js';
 import { root, strata } from './helpers.mjs';
 
-const model = join(root, 'models/tiny-gpt2-world');
+const model = join(root, 'models/tiny-gpt2-world2');
 const work = mkdtempSync(join(tmpdir(), 'strata-notes-'));
 
 function analyze(suite, settings) {
@@ -55,13 +55,13 @@ test('circuits cut to their budget say which sets shrank, to what, and why', () 
 test('the items a model answers wrong are counted where a result leaves them out', () => {
   const suite = JSON.parse(readFileSync(join(model, 'suite.json'), 'utf8'));
   const sha = strata('info', '--model', model, '--json').json.weights_sha256;
-  const wrong = suite.items.filter((it) => (it.kind === 'over' && it.split === 'heldout')).map((it) => it.id);
+  const wrong = suite.items.filter((it) => (it.kind === 'compare' && it.split === 'heldout')).map((it) => it.id);
   wrong.push(suite.items.find((it) => it.kind === 'city').id);
   suite.answered_wrong = { weights_sha256: sha, items: wrong };
   const marked = join(work, 'marked.json');
   writeFileSync(marked, JSON.stringify(suite));
   const results = analyze(marked, { ablation: { items_per_kind: 2, levels: ['layer'] }, 'logit-lens': { split: 'heldout', items_per_kind: 1 } });
   assert.deepEqual(selectionNotes(results.ablation),
-    ['1 item the model answers wrong is left out, as the study does; over left out, the model answering none of its items right.']);
+    ['1 item the model answers wrong is left out, as the study does; compare left out, the model answering none of its items right.']);
   assert.deepEqual(selectionNotes(results['logit-lens']), ['200 items the model answers wrong are left out, as the study does.']);
 });

@@ -1,7 +1,7 @@
 // Items a model answers wrong (io/suite.h "answered_wrong"): marking them from
 // an evaluation, and every item selection leaving them out and counting them
 // (the sweeps' select_items, the observation analyses' suite cases, the study's
-// items), on the shipped tiny-gpt2-world with marks set by hand.
+// items), on the shipped tiny-gpt2-world2 with marks set by hand.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -19,7 +19,15 @@ using nlohmann::json;
 
 namespace {
 
-// The first three trained city items and every held-out "over" item marked wrong.
+// How many items of `kind` in `split` the shipped suite holds.
+int suite_count(const std::string& kind, const std::string& split) {
+  const json suite = shipped_suite_json();
+  return static_cast<int>(std::count_if(suite["items"].begin(), suite["items"].end(), [&](const json& item) {
+    return item["kind"] == kind && item["split"] == split;
+  }));
+}
+
+// The first three trained city items and every held-out "compare" item marked wrong.
 json marked_suite_json(const std::string& weights_sha256) {
   json suite = shipped_suite_json();
   json ids = json::array();
@@ -29,7 +37,7 @@ json marked_suite_json(const std::string& weights_sha256) {
       ids.push_back(item["id"]);
       ++cities;
     }
-    if (item["kind"] == "over" && item["split"] == "heldout") ids.push_back(item["id"]);
+    if (item["kind"] == "compare" && item["split"] == "heldout") ids.push_back(item["id"]);
   }
   suite["answered_wrong"] = {{"weights_sha256", weights_sha256}, {"items", ids}};
   return suite;
@@ -41,37 +49,41 @@ TEST_CASE("the sweeps leave out the items marked wrong, count them, and drop a k
           "[answered-wrong]") {
   const Session& session = shipped_session();
   const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
-  REQUIRE(suite.answered_wrong.ids.size() == 3 + 200);
+  const int compares = suite_count("compare", "heldout");
+  REQUIRE(compares > 0);
+  REQUIRE(suite.answered_wrong.ids.size() == size_t(3 + compares));
 
   ItemSelection selection;
   selection.items_per_kind = 8;
   const ItemSet items = select_items(session, suite, selection, 1, "ablation");
   std::vector<std::string> kinds;
   for (const KindGroup& k : items.kinds) kinds.push_back(k.name);
-  CHECK(kinds == std::vector<std::string>{"city", "compare", "job"});
-  CHECK(items.all_wrong_kinds == std::vector<std::string>{"over"});
+  CHECK(kinds == std::vector<std::string>{"city", "job", "lookup"});
+  CHECK(items.all_wrong_kinds == std::vector<std::string>{"compare"});
   for (const SweepItem& item : items.items) CHECK_FALSE(suite.answered_wrong.ids.count(item.item->id));
   const json echo = items_json(items);
-  CHECK(echo["all_wrong_kinds"] == json::array({"over"}));
+  CHECK(echo["all_wrong_kinds"] == json::array({"compare"}));
   CHECK(echo["kinds"][0]["kind"] == "city");
   CHECK(echo["kinds"][0]["n"] == 8);
   CHECK(echo["kinds"][0]["answered_wrong"] == 3);
   CHECK(echo["kinds"][1]["answered_wrong"] == 0);
 
-  selection.kinds = {"over"};
+  selection.kinds = {"compare"};
   CHECK_THROWS_WITH(select_items(session, suite, selection, 1, "ablation"),
-                    Catch::Contains("kind \"over\" has no heldout items the model answers right (200 answered wrong"));
+                    Catch::Contains("kind \"compare\" has no heldout items the model answers right (" +
+                                    std::to_string(compares) + " answered wrong"));
 }
 
 TEST_CASE("the observation analyses and the study leave out the items marked wrong", "[answered-wrong]") {
   const Session& session = shipped_session();
   const Suite suite = parse_suite(marked_suite_json(session.model().weights_sha256).dump(), "suite.json");
+  const int compares = suite_count("compare", "heldout");
 
   const json lens = run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"items_per_kind", 2}}, {}});
-  CHECK(lens["answered_wrong"]["over"] == 200);
+  CHECK(lens["answered_wrong"]["compare"] == compares);
   CHECK(lens["answered_wrong"]["city"] == 0);
-  CHECK_FALSE(lens["by_kind"].contains("over"));
-  CHECK(lens["by_kind"]["compare"]["n"] == 2);
+  CHECK_FALSE(lens["by_kind"].contains("compare"));
+  CHECK(lens["by_kind"]["lookup"]["n"] == 2);
 
   ItemSelection every;
   every.items_per_kind = 0;
@@ -79,9 +91,9 @@ TEST_CASE("the observation analyses and the study leave out the items marked wro
   for (const SuiteItem* item : study.items) CHECK_FALSE(suite.answered_wrong.ids.count(item->id));
   const json described = describe_items(study, every);
   CHECK(described["answered_wrong"]["city"] == 3);
-  CHECK(described["answered_wrong"]["over"] == 200);
-  CHECK(described["by_kind"]["city"] == 256 - 3);
-  CHECK_FALSE(described["by_kind"].contains("over"));
+  CHECK(described["answered_wrong"]["compare"] == compares);
+  CHECK(described["by_kind"]["city"] == suite_count("city", "trained") - 3);
+  CHECK_FALSE(described["by_kind"].contains("compare"));
 }
 
 TEST_CASE("marks made for another model are refused, naming both", "[answered-wrong]") {
@@ -99,12 +111,13 @@ TEST_CASE("marking lists exactly the items the evaluation found wrong, bound to 
   const Session& session = shipped_session();
   json suite_json = shipped_suite_json();
   json some = json::array();
-  for (const json& item : suite_json["items"])  // a few items of every kind: the tiny model gets some wrong
+  // A few items of every kind: the model gets some wrong (most conflict items it answers from memory).
+  for (const json& item : suite_json["items"])
     if (std::count_if(some.begin(), some.end(), [&](const json& s) { return s["kind"] == item["kind"]; }) < 12)
       some.push_back(item);
   suite_json["items"] = some;
   const Suite suite = parse_suite(suite_json.dump(), "suite.json");
-  const Evaluation eval = evaluate_suite(session, suite, "tiny-gpt2-world");
+  const Evaluation eval = evaluate_suite(session, suite, kShippedId);
   const json marked = mark_answered_wrong(suite_json, eval, session);
 
   std::set<std::string> expected;
@@ -125,7 +138,7 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
   selection.keep_answered_wrong = true;
   const ItemSet items = select_items(session, suite, selection, 1, "ablation");
   CHECK(items.all_wrong_kinds.empty());
-  CHECK(items.kinds.size() == 4);  // city, compare, job, over
+  CHECK(items.kinds.size() == 4);  // city, compare, job, lookup
   CHECK(items.items.front().item->id == suite.items.front().id);  // the first city item, marked wrong
   const json echo = items_json(items);
   CHECK_FALSE(echo["kinds"][0].contains("answered_wrong"));
@@ -134,7 +147,7 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
   const json lens =
       run_logit_lens({session, &suite, 1, {{"split", "heldout"}, {"items_per_kind", 2}, {"answered", "all"}}, {}});
   CHECK_FALSE(lens.contains("answered_wrong"));
-  CHECK(lens["by_kind"]["over"]["n"] == 2);
+  CHECK(lens["by_kind"]["compare"]["n"] == 2);
   CHECK_THROWS_WITH(run_logit_lens({session, &suite, 1, {{"item", "city-trained-000"}, {"answered", "all"}}, {}}),
                     Catch::Contains("logit-lens.answered: applies to the suite, not to one prompt or item"));
   CHECK_THROWS_WITH(run_logit_lens({session, &suite, 1, {{"answered", "some"}}, {}}),
@@ -145,7 +158,7 @@ TEST_CASE("\"answered\": \"all\" keeps the items marked wrong, and says so", "[a
   all.keep_answered_wrong = true;
   const StudyItems study = select_study_items(session, suite, all, 1, "study");
   const json described = describe_items(study, all);
-  CHECK(described["by_kind"]["over"] == 200);
+  CHECK(described["by_kind"]["compare"] == suite_count("compare", "heldout"));
   CHECK(described["answered"] == "all");
   CHECK_FALSE(described.contains("answered_wrong"));
 

@@ -176,7 +176,7 @@ TEST_CASE("the control task reads the type of the probed token", "[probes]") {
 }
 
 TEST_CASE("probes on the shipped models", "[.shipped]") {
-  for (const std::string name : {"tiny-gpt2-world", "tiny-llama-world"}) {
+  for (const std::string name : {"tiny-gpt2-world2", "tiny-llama-world2"}) {
     const std::string dir = std::string(STRATA_SOURCE_DIR) + "/models/" + name;
     const Session session(load_model_dir(dir));
     const Suite suite = parse_suite(read_file_text(dir + "/suite.json"), dir + "/suite.json");

@@ -6,6 +6,7 @@
 // and each mutation is made in place and undone, the result checked as
 // parse_report checks it (its own ReportShape), so the test stays fast under
 // the sanitizers too.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
@@ -34,7 +35,7 @@ const json kSettings = {
     {"attention-flow", {{"items_per_kind", 1}}},
     {"attribution", {{"items_per_kind", 1}}},
     {"head-scores", {{"n_sequences", 1}}},
-    // Units 0-15 are heads, 16 on neurons: a shard of 64 holds one head and 32 neurons.
+    // Units 0-11 are heads, 12 on neurons: a shard of 64 holds one head and 12 neurons.
     {"ablation",
      {{"kinds", {"city", "compare"}}, {"method", "zero"}, {"items_per_kind", 1}, {"levels", {"head", "neuron"}},
       {"shard", {0, 64}}}},
@@ -85,11 +86,11 @@ const json& suite_report(const std::string& id) {
 
 const json& prompt_mode_report() {
   static const json report = make_report(
-      "tiny-gpt2-world", {"logit-lens", "tuned-lens", "attention-flow", "attribution"},
+      "tiny-gpt2-world2", {"logit-lens", "tuned-lens", "attention-flow", "attribution"},
       {{"logit-lens", {{"item", "city-trained-000"}}},
        {"tuned-lens", {{"item", "city-trained-000"}, {"items_per_kind", 2}, {"steps", 0}}},
-       {"attention-flow", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}}},
-       {"attribution", {{"prompt", "emil blake accra . city emil blake ?"}, {"answer", "accra"}, {"foil", "rome"}}}});
+       {"attention-flow", {{"prompt", "emil blake accra . city of emil blake"}, {"answer", "accra"}}},
+       {"attribution", {{"prompt", "emil blake accra . city of emil blake"}, {"answer", "accra"}, {"foil", "rome"}}}});
   return report;
 }
 
@@ -191,10 +192,10 @@ void check_every_mutation_refused(const json& report, const std::string& analysi
 }  // namespace
 
 TEST_CASE("real reports of both architectures pass the schema", "[report][schema]") {
-  for (const std::string id : {"tiny-gpt2-world", "tiny-llama-world"})
+  for (const std::string id : {"tiny-gpt2-world2", "tiny-llama-world2"})
     CHECK_NOTHROW(parse_report(suite_report(id).dump(), id));
   // The sharded sweeps still hold a unit of every level, so that each level's checks meet a mutation.
-  const json& results = suite_report("tiny-gpt2-world").at("results");
+  const json& results = suite_report("tiny-gpt2-world2").at("results");
   const std::map<std::string, std::set<std::string>> levels = {{"ablation", {"head", "neuron"}},
                                                                {"patching", {"resid", "head", "head_pos"}},
                                                                {"causal-tracing", {"resid", "mlp", "attn"}}};
@@ -207,18 +208,19 @@ TEST_CASE("real reports of both architectures pass the schema", "[report][schema
 }
 
 // A report over the shipped suite with the first three trained city items and
-// every held-out "over" item marked answered wrong: the results then carry the
-// counts of what they left out ("answered_wrong", "all_wrong_kinds"); the
-// ablation, the tuned lens and the circuits, over their time budgets, also say
-// what they cut ("budget").
+// every held-out "lookup" item (the reasoning kind that the circuits' settings
+// do not name) marked answered wrong: the results then carry the counts of what
+// they left out ("answered_wrong", "all_wrong_kinds"); the ablation, the tuned
+// lens and the circuits, over their time budgets, also say what they cut
+// ("budget").
 const json& marked_report() {
   static const json report = [] {
-    const Shipped& s = shipped("tiny-gpt2-world");
-    json suite = json::parse(read_file_text(std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world/suite.json"));
+    const Shipped& s = shipped("tiny-gpt2-world2");
+    json suite = json::parse(read_file_text(std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world2/suite.json"));
     json ids = json::array();
     for (const json& item : suite["items"])
       if ((item["kind"] == "city" && item["split"] == "trained" && ids.size() < 3) ||
-          (item["kind"] == "over" && item["split"] == "heldout"))
+          (item["kind"] == "lookup" && item["split"] == "heldout"))
         ids.push_back(item["id"]);
     suite["answered_wrong"] = {{"weights_sha256", s.session.model().weights_sha256}, {"items", ids}};
     static const Suite marked = parse_suite(suite.dump(), "suite.json");
@@ -226,7 +228,7 @@ const json& marked_report() {
                                                "ablation",    "study",      "circuits"};
     json own = json::object();
     for (const std::string& a : analyses) own[a] = kSettings.at(a);
-    own["ablation"].erase("kinds");  // the default kinds, so that "over" is left out and named
+    own["ablation"].erase("kinds");  // the default kinds, so that "lookup" is left out and named
     own["ablation"]["items_per_kind"] = 8;
     own["ablation"]["budget_seconds"] = 1e-9;  // cut to the fewest items: the result says so in "budget"
     own["tuned-lens"]["items_per_kind"] = 6;
@@ -234,7 +236,7 @@ const json& marked_report() {
     own["circuits"]["selection_items_per_kind"] = 3;
     own["circuits"]["budget_seconds"] = 1e-9;  // and the circuits to whole layers, 2 items per kind
     for (const std::string& a : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) own[a]["split"] = "heldout";
-    return build_report({s.session, "tiny-gpt2-world", &marked, std::string(64, 'a'), {analyses, own, 3}, {}});
+    return build_report({s.session, "tiny-gpt2-world2", &marked, std::string(64, 'a'), {analyses, own, 3}, {}});
   }();
   return report;
 }
@@ -243,18 +245,23 @@ TEST_CASE("the counts of items left out as answered wrong and a budget's cut pas
           "[report][schema]") {
   const json& report = marked_report();
   CHECK_NOTHROW(parse_report(report.dump(), "marked"));
+  const Suite& suite = shipped("tiny-gpt2-world2").suite;
+  const auto lookups = std::count_if(suite.items.begin(), suite.items.end(), [](const SuiteItem& item) {
+    return item.kind == "lookup" && item.split == "heldout";
+  });
+  REQUIRE(lookups > 0);
   const json& results = report.at("results");
-  CHECK(results.at("ablation").at("items").at("all_wrong_kinds") == json::array({"over"}));
+  CHECK(results.at("ablation").at("items").at("all_wrong_kinds") == json::array({"lookup"}));
   CHECK(results.at("ablation").at("items").at("kinds").at(0).at("answered_wrong") == 3);
   CHECK(results.at("ablation").at("budget").at("items_per_kind") == 4);
   CHECK(results.at("tuned-lens").at("budget").at("items_per_kind") == 4);
   CHECK(results.at("tuned-lens").at("budget").at("objective") == "least-squares");
   CHECK(results.at("circuits").at("budget").at("items_per_kind").at("selection") == 2);
   CHECK(results.at("circuits").at("budget").at("candidates") == "attn_mlps");
-  CHECK(results.at("study").at("items").at("answered_wrong").at("over") == 200);
+  CHECK(results.at("study").at("items").at("answered_wrong").at("lookup") == lookups);
   for (const std::string& analysis : {"logit-lens", "tuned-lens", "attention-flow", "attribution"}) {
     INFO(analysis);
-    CHECK(results.at(analysis).at("answered_wrong").at("over") == 200);
+    CHECK(results.at(analysis).at("answered_wrong").at("lookup") == lookups);
   }
   for (const std::string& analysis :
        {"logit-lens", "tuned-lens", "attention-flow", "attribution", "ablation", "study", "circuits"}) {
@@ -264,7 +271,7 @@ TEST_CASE("the counts of items left out as answered wrong and a budget's cut pas
 
 TEST_CASE("every mutated field of a result is refused, naming its path", "[report][schema]") {
   for (const std::string& analysis : every_analysis()) {
-    SECTION(analysis) { check_every_mutation_refused(suite_report("tiny-gpt2-world"), analysis); }
+    SECTION(analysis) { check_every_mutation_refused(suite_report("tiny-gpt2-world2"), analysis); }
   }
   // The tuned lens's prompt mode adds the logit lens's "case" and "lens", checked by the same code.
   for (const std::string& analysis : {"logit-lens", "attention-flow", "attribution"}) {
@@ -273,17 +280,19 @@ TEST_CASE("every mutated field of a result is refused, naming its path", "[repor
 }
 
 TEST_CASE("a patching result claiming 3000 positions and a unit at boundary 999 is refused", "[report][schema]") {
-  json report = suite_report("tiny-gpt2-world");
+  json report = suite_report("tiny-gpt2-world2");
   json& patching = report["results"]["patching"];
   patching["items"]["n_pos"] = 3000;
   CHECK(refusal(report) == "r: results: patching: items: n_pos: expected an integer in [1, 32], found 3000");
-  report = suite_report("tiny-gpt2-world");
+  report = suite_report("tiny-gpt2-world2");
   report["results"]["patching"]["units"][0]["boundary"] = 999;
-  CHECK(refusal(report) == "r: results: patching: units[0]: boundary: expected an integer in [0, 4], found 999");
+  const int n_layers = report["model"]["config"]["n_layers"];  // boundaries 0 to n_layers
+  CHECK(refusal(report) == "r: results: patching: units[0]: boundary: expected an integer in [0, " +
+                               std::to_string(n_layers) + "], found 999");
 }
 
 TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused", "[report][schema]") {
-  const json valid = suite_report("tiny-gpt2-world");
+  const json valid = suite_report("tiny-gpt2-world2");
   for (const std::string& analysis : every_analysis()) {
     json report = valid;
     report["results"][analysis] = json::object();
@@ -307,13 +316,15 @@ TEST_CASE("empty results, unknown kinds and counts beyond the suite are refused"
   head_unit["sites"] = json::array();
   CHECK_THAT(refusal(report), Catch::EndsWith(": sites: expected 1 to 4 elements, found 0"));
   report = valid;
-  report["model"]["config"]["n_layers"] = 3;  // the results have 4 layers
+  const int n_layers = valid["model"]["config"]["n_layers"];
+  report["model"]["config"]["n_layers"] = n_layers - 1;  // the results have one layer more
   CHECK_THAT(refusal(report), Catch::StartsWith("r: results: ablation: units[") &&
-                                  Catch::EndsWith(": layer: expected an integer in [0, 2], found 3"));
+                                  Catch::EndsWith(": layer: expected an integer in [0, " + std::to_string(n_layers - 2) +
+                                                  "], found " + std::to_string(n_layers - 1)));
 }
 
 TEST_CASE("the model config a report names is range-checked before the results are read against it", "[report][schema]") {
-  const json valid = suite_report("tiny-gpt2-world");
+  const json valid = suite_report("tiny-gpt2-world2");
   const std::vector<std::pair<std::string, json>> cases = {
       {"n_layers", 0}, {"n_layers", 100000}, {"n_heads", "4"}, {"d_vocab", nullptr}, {"n_kv_heads", 3}, {"family", "rwkv"}};
   for (const auto& [key, value] : cases) {
@@ -337,7 +348,7 @@ TEST_CASE("every analysis has a validator", "[report][schema]") {
 }
 
 TEST_CASE("counts and orders that must agree across a result are checked", "[report][schema]") {
-  const json valid = suite_report("tiny-gpt2-world");
+  const json valid = suite_report("tiny-gpt2-world2");
   auto refused = [&](const std::function<void(json&)>& mutate) {
     json report = valid;
     mutate(report["results"]);

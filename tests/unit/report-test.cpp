@@ -61,7 +61,7 @@ json run(const std::string& name, const json& settings, uint64_t seed = 0) {
 
 ReportInputs inputs(const std::vector<std::string>& analyses, const json& settings, uint64_t seed) {
   ReportRequest request{analyses, settings, seed};
-  return ReportInputs{shipped_session(), "tiny-gpt2-world", &small_suite(), std::string(64, 'a'), request, {}};
+  return ReportInputs{shipped_session(), kShippedId, &small_suite(), std::string(64, 'a'), request, {}};
 }
 
 std::vector<double> numbers(const json& j) { return j.get<std::vector<double>>(); }
@@ -273,10 +273,10 @@ TEST_CASE("bad settings are refused with one line naming the setting", "[runners
       {{"logit-lens", {{"top_kk", 3}}}, "logit-lens.top_kk: unknown setting"},
       {{"logit-lens", {{"split", "test"}}}, "logit-lens.split: expected one of \"all\" \"auto\" \"heldout\" \"trained\", found \"test\""},
       {{"logit-lens", {{"item", "no-such-item"}}}, "logit-lens.item: expected the id of an item of the suite, found \"no-such-item\""},
-      {{"logit-lens", {{"prompt", "city cyril nash ?"}}}, "logit-lens.answer: missing"},
+      {{"logit-lens", {{"prompt", "city of cyril nash"}}}, "logit-lens.answer: missing"},
       {{"logit-lens", {{"prompt", 5}, {"answer", "rome"}}}, "logit-lens.prompt: expected a string, found 5"},
       {{"logit-lens", {{"item", "city-trained-000"}, {"split", "all"}}}, "logit-lens.split: applies to the suite"},
-      {{"attribution", {{"prompt", "city cyril nash ?"}, {"answer", "rome quito"}}}, "attribution.answer: expected a single token, found 2 tokens"},
+      {{"attribution", {{"prompt", "city of cyril nash"}, {"answer", "rome quito"}}}, "attribution.answer: expected a single token, found 2 tokens"},
       {{"attention-flow", {{"foil", "rome"}}}, "attention-flow.foil: unknown setting"},
       {{"head-scores", {{"period", 40}}}, "head-scores.period: expected an integer in [2, 16], found 40"},
       {{"head-scores", {{"token_min", 50}, {"token_max", 20}}}, "head-scores.token_min: expected below token_max = 20, found 50"},
@@ -300,9 +300,9 @@ TEST_CASE("a report holds the model, suite, seed, settings and results, and read
   CHECK(report["format"] == "strata-report");
   CHECK(report["version"] == kReportVersion);
   CHECK(report["engine_version"] == STRATA_VERSION);
-  CHECK(report["model"]["id"] == "tiny-gpt2-world");
+  CHECK(report["model"]["id"] == kShippedId);
   CHECK(report["model"]["weights_sha256"] == shipped_session().model().weights_sha256);
-  CHECK(report["model"]["config"]["n_layers"] == 4);
+  CHECK(report["model"]["config"]["n_layers"] == json::parse(read_file_text(kShippedDir + "/config.json"))["n_layer"]);
   CHECK(report["suite"] == json{{"model", small_suite().model}, {"sha256", std::string(64, 'a')},
                                 {"n_items", small_suite().items.size()}});
   CHECK(report["seed"] == 42);

@@ -1,5 +1,5 @@
-// The shipped tiny-gpt2-world, loaded once per test program: its folder, its
-// session and its suite (the file as JSON, and parsed).
+// The shipped tiny-gpt2-world2, loaded once per test program: its id, its
+// folder, its session and its suite (the file as JSON, and parsed).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,7 +12,8 @@
 
 namespace strata::testing {
 
-inline const std::string kShippedDir = std::string(STRATA_SOURCE_DIR) + "/models/tiny-gpt2-world";
+inline const std::string kShippedId = "tiny-gpt2-world2";
+inline const std::string kShippedDir = std::string(STRATA_SOURCE_DIR) + "/models/" + kShippedId;
 
 inline const Session& shipped_session() {
   static const Session session(load_model_dir(kShippedDir));

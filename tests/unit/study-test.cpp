@@ -303,7 +303,7 @@ TEST_CASE("gated MLPs: the gate activation is silu(hook_pre); post is hook_post"
 // --- the shipped models (hidden: run with [.shipped]) ------------------------------
 
 TEST_CASE("study and neurons on the shipped models", "[.shipped]") {
-  for (const std::string name : {"tiny-gpt2-world", "tiny-llama-world"}) {
+  for (const std::string name : {"tiny-gpt2-world2", "tiny-llama-world2"}) {
     const std::string dir = std::string(STRATA_SOURCE_DIR) + "/models/" + name;
     const Session session(load_model_dir(dir));
     const Suite suite = parse_suite(read_file_text(dir + "/suite.json"), dir + "/suite.json");

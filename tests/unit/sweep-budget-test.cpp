@@ -1,5 +1,5 @@
 // The time budget of the sweeps (analysis/sweeps/sweep-budget.h) and of the tuned lens
-// (observation-runners.h) on the shipped tiny-gpt2-world: the FLOP count, the
+// (observation-runners.h) on the shipped tiny-gpt2-world2: the FLOP count, the
 // cut and what the result says of it.
 #include <catch2/catch.hpp>
 

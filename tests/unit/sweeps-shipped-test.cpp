@@ -67,7 +67,7 @@ double forward_ms(const Session& session, const Suite& suite) {
 }  // namespace
 
 TEST_CASE("the sweeps on the shipped models", "[.shipped]") {
-  for (const std::string id : {"tiny-gpt2-world", "tiny-llama-world"}) {
+  for (const std::string id : {"tiny-gpt2-world2", "tiny-llama-world2"}) {
     const std::string dir = std::string(STRATA_SOURCE_DIR) + "/models/" + id;
     const Session session(load_model_dir(dir));
     const Suite suite = parse_suite(read_file_text(dir + "/suite.json"), id + "/suite.json");

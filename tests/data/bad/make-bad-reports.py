@@ -4,7 +4,9 @@ error class of parse_report (src/report/report.h), each a valid report with
 one thing broken.
 
 tests/unit/report-test.cpp expects each file to fail with a message naming
-the field; the report fuzz target uses the folder as seeds.
+the field; the report fuzz target uses the folder as seeds. The model they
+describe is the shipped tiny-gpt2-world2: its id, layers, width and number of
+suite items are read from models/tiny-gpt2-world2.
 Run from anywhere: /usr/bin/python3 tests/data/bad/make-bad-reports.py
 The output is deterministic; commit it together with this script.
 """
@@ -14,14 +16,25 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHA = "0123456789abcdef" * 4
+MODEL = "tiny-gpt2-world2"
+
+
+def shipped(name):
+    """A JSON file of the shipped model MODEL."""
+    with open(os.path.join(HERE, "..", "..", "..", "models", MODEL, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+CONFIG = shipped("config.json")
+N_ITEMS = len(shipped("suite.json")["items"])
 
 VALID = {
     "format": "strata-report",
     "version": 2,
     "engine_version": "0.1.0",
-    "model": {"id": "tiny-gpt2-world", "weights_sha256": SHA,
-              "config": {"model_type": "gpt2", "n_layers": 4, "d_model": 128}},
-    "suite": {"model": "tiny-gpt2-world", "sha256": SHA, "n_items": 2240},
+    "model": {"id": MODEL, "weights_sha256": SHA,
+              "config": {"model_type": "gpt2", "n_layers": CONFIG["n_layer"], "d_model": CONFIG["n_embd"]}},
+    "suite": {"model": MODEL, "sha256": SHA, "n_items": N_ITEMS},
     "seed": 7,
     "analyses": ["logit-lens", "head-scores"],
     "settings": {"logit-lens": {"items_per_kind": 2}, "head-scores": {}},
@@ -65,7 +78,7 @@ def files():
         "model-id-too-long": changed(["model", "id"], "m" * 300),
         "model-sha-short": changed(["model", "weights_sha256"], "abc123"),
         "model-sha-uppercase": changed(["model", "weights_sha256"], SHA.upper()),
-        "model-config-not-object": changed(["model", "config"], [4, 128]),
+        "model-config-not-object": changed(["model", "config"], [CONFIG["n_layer"], CONFIG["n_embd"]]),
         "model-unknown-field": changed(["model", "path"], "/home/someone/model"),
         "suite-not-object": changed(["suite"], "suite.json"),
         "suite-n-items-negative": changed(["suite", "n_items"], -1),
