@@ -33,8 +33,9 @@ const MIME = {
 };
 
 // headers: added to every answer (a CORS header when the server stands in for a CDN);
-// missing: paths answered 404 as if the files were not there.
-export function startServer(dir = dist, headers = {}, missing = []) {
+// missing: paths answered 404 as if the files were not there; rewrite: {path: (bytes) => body},
+// a file served changed (a manifest without one of its fields, say).
+export function startServer(dir = dist, headers = {}, missing = [], rewrite = {}) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (missing.includes(path)) {
@@ -52,7 +53,7 @@ export function startServer(dir = dist, headers = {}, missing = []) {
       return;
     }
     res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
+    res.end(rewrite[path] ? rewrite[path](readFileSync(file)) : readFileSync(file));
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
