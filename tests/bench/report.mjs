@@ -193,7 +193,7 @@ md.push('**Engine vs PyTorch, the TransformerLens way** (torch one thread, nativ
 table(['model', 'torch forward', 'engine forward (wasm, node)', 'speed-up', 'CPU: torch / native', 'speed-up'],
   torchRows.map((r) => [r.model, f1(r.torch_forward_ms), f1(r.wasm_forward_ms), spread(r.forward_speedup_wasm),
     `${f1(r.torch_forward_cpu_ms)} / ${f1(r.native_forward_cpu_ms)}`, spread(r.forward_speedup_native_cpu)]));
-if (gpt2Path) md.push(`The GPT-2 path against the LLaMA path (wasm forward with every hook, same widths and depth): ${spread(gpt2Path)}.`, '');
+if (gpt2Path) md.push(`The GPT-2 path against the LLaMA path (wasm forward with every hook, time per multiply-add): ${spread(gpt2Path)}.`, '');
 table(['model', 'pairs × patches', 'torch sweep', 'browser sweep', 'speed-up', 'browser, one run per patch', 'wasm (node)',
   'wasm, no reuse', 'CPU: torch / native', 'speed-up', 'max |Δ recovery| vs torch'],
   torchRows.map((r) => [r.model, `${r.pairs} × ${r.patches / r.pairs}`, f1(r.torch_sweep_s),
