@@ -57,6 +57,22 @@ function foilLead(lens) {
   return { answer_wins: answerWins, from };
 }
 
+function timelineOf(model) {
+  return JSON.parse(readFileSync(join(root, 'models', model, 'timeline.json'), 'utf8'));
+}
+
+// Each kind but conflicts: the first saved step from which its accuracy stays at 90% or above (null: never).
+function formedSteps(timeline) {
+  const { checkpoints } = timeline;
+  const kinds = [...new Set(checkpoints.flatMap((c) => Object.keys(c.accuracy)))]
+    .filter((k) => !checkpoints.some((c) => c.accuracy[k]?.memory !== undefined));
+  return Object.fromEntries(kinds.map((k) => {
+    let from = checkpoints.length;
+    while (from > 0 && (checkpoints[from - 1].accuracy[k]?.accuracy ?? 0) >= 0.9) from--;
+    return [k, from === checkpoints.length ? null : checkpoints[from].step];
+  }));
+}
+
 function studyCounts(labels) {
   return { layers: labels.totals.layers.specialised, heads: labels.totals.heads.specialised };
 }
@@ -81,6 +97,31 @@ function checkClaim(model, claim, text, where) {
       assert.ok(text.includes(lead.from === 0 ? 'from the embeddings on' : `from ${boundaryWords(lead.from)} on`), `${where}: "${text}"`);
       return;
     }
+    case 'timeline-step': {
+      // The training lesson's first step: accuracy per kind at the checkpoint it opened, from timeline.json.
+      const at = timelineOf(model).checkpoints.find((c) => c.step === claim.step);
+      assert.ok(at, `${where}: no checkpoint at step ${claim.step} in timeline.json`);
+      const kinds = Object.entries(at.accuracy).filter(([, a]) => a.memory === undefined);
+      assert.deepEqual(claim.accuracy, Object.fromEntries(kinds.map(([k, a]) => [k, a.accuracy])), `${where}: accuracy at step ${claim.step}`);
+      assert.ok(text.includes(`At training step ${claim.step} `), `${where}: "${text}"`);
+      for (const [k] of kinds) assert.ok(text.includes(` of ${k}`), `${where}: "${text}" leaves out ${k}`);
+      return;
+    }
+    case 'timeline-formed': {
+      const formed = formedSteps(timelineOf(model));
+      assert.deepEqual(claim.formed, formed, `${where}: the steps at which each kind formed`);
+      for (const [k, step] of Object.entries(formed)) {
+        if (step !== null) assert.ok(text.includes(`${k} at step ${step}`), `${where}: "${text}"`);
+        else assert.match(text, new RegExp(`below 90% at the last saved step: [^.]*\\b${k}\\b`), `${where}: "${text}"`);
+      }
+      return;
+    }
+    case 'no-timeline':
+      assert.fail(`${where}: the lesson says ${model} has no timeline, but the manifest lists one`);
+      return;
+    case 'no-step':
+      assert.fail(`${where}: the step was to open a training checkpoint, and the final weights are on screen`);
+      return;
     case 'none': {
       const suite = JSON.parse(readFileSync(join(root, 'models', model, 'suite.json'), 'utf8'));
       assert.ok(!suite.items.some((it) => it.kind === 'conflict'), `${where}: the suite has conflict items but the lesson says it has none`);
@@ -158,5 +199,5 @@ export async function walkLessons(page, url, model, t) {
     await page.waitForFunction(() => document.getElementById('lesson').hidden);
   }
   t.diagnostic(`${model.id}: ${claims} computed claims checked`);
-  assert.ok(claims >= 6, `${model.id}: only ${claims} computed claims (three lens steps and three study steps expected)`);
+  assert.ok(claims >= 8, `${model.id}: only ${claims} computed claims (three lens steps, three study steps and two timeline steps expected)`);
 }

@@ -37,12 +37,12 @@ export class App {
     this.marked = false;
     this.ort = new OrtBackend();
     this.renderQueued = false;
-    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {} };
+    this.data = { model: null, loading: null, modelError: null, prompt: null, clean: null, ablated: null, runError: null, parity: null, analyses: {}, previews: {}, timelines: {} };
     this.actions = {
       set: (patch) => this.update(patch),
       selectModel: (id) => this.models.choose(id),
       selectCheckpoint: (step) => this.models.chooseCheckpoint(step),
-      timeline: (id) => this.registry.timeline(this.registry.entry(id)),
+      timeline: (id) => this.timelineOf(id),
       setPrompt: (text) => this.update({ prompt: text.slice(0, 2000), item: null }),
       selectItem: (id) => this.update({ item: id, prompt: null }),
       toggleAblation: (a) => this.update({ interventions: toggleAblation(this.state.interventions, a) }),
@@ -271,10 +271,12 @@ export class App {
 
   // --- lessons -------------------------------------------------------------------
 
-  goToStep(id, step) {
+  // A step that opens a training checkpoint needs the model's timeline first.
+  async goToStep(id, step) {
     const lesson = lessonById(id);
     if (!lesson) return undefined;
     const k = Math.max(0, Math.min(step, lesson.steps.length - 1));
+    if (lesson.timeline && this.data.model) await this.timelineOf(this.data.model.id).catch(() => null);
     const patch = { lesson: id, step: k, ...lesson.steps[k].state(this.lessonContext()) };
     if (patch.view === undefined) patch.view = this.state.view;
     return this.update(patch);
@@ -284,8 +286,19 @@ export class App {
     const items = this.data.model?.suite?.items ?? [];
     return {
       model: this.data.model,
+      timeline: this.data.timelines[this.data.model?.id] ?? null,
       item: (kind, split) => items.find((it) => it.kind === kind && (!split || it.split === split))?.id ?? null,
     };
+  }
+
+  // A shipped model's training timeline (null: it has none), kept in data.timelines once read.
+  async timelineOf(id) {
+    const timeline = await this.registry.timeline(this.registry.entry(id));
+    if (timeline && this.data.timelines[id] !== timeline) {
+      this.data.timelines[id] = timeline;
+      this.scheduleRender();
+    }
+    return timeline;
   }
 
   // --- rendering -----------------------------------------------------------------

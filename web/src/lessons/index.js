@@ -13,10 +13,12 @@
 // figures the sentence states, which tests/browser/lessons.test.mjs checks
 // against the engine's command line) or {text, pending: true} while they run.
 import { percent } from '../ui/dom.js';
+import { formedSentence, formedSteps } from '../ui/timeline.js';
 import { foilLead } from '../views/lens.js';
 import { labelRows } from '../views/study.js';
 
-const clean = { interventions: [], layer: 0, head: 0, prompt: null };
+// A step opens the final weights unless it names a training checkpoint.
+const clean = { interventions: [], layer: 0, head: 0, prompt: null, checkpoint: null };
 
 function onItem(ctx, kind, split, patch) {
   const item = ctx.item(kind, split);
@@ -73,6 +75,40 @@ export function memoryAgainstPrompt(data) {
     text: `On this model and prompt the logit lens puts ${winner} ahead of ${loser} at the output `
       + `(${percent(answerWins ? out.target_prob : out.foil_prob)} against ${percent(answerWins ? out.foil_prob : out.target_prob)}), `
       + `and ahead from ${from === 0 ? 'the embeddings' : boundaryWords(from)} on.` };
+}
+
+// The training timeline of the model on screen: null while it is read, or
+// {none: true} for a model that has none (one opened from files or the Hub).
+function timelineOf(data) {
+  const entry = data.manifest?.find((m) => m.id === data.model?.id);
+  if (data.model?.source !== 'shipped' || typeof entry?.timeline !== 'string') return { none: true };
+  return data.timelines?.[entry.id] ?? null;
+}
+
+const NO_TIMELINE = { claim: { kind: 'no-timeline' },
+  text: 'This model has no saved training checkpoints: the shipped models of the second world have them.' };
+
+// Accuracy per kind at the saved checkpoint on screen, from the model's timeline.
+export function accuracyAtStep(data) {
+  const timeline = timelineOf(data);
+  if (timeline?.none) return NO_TIMELINE;
+  if (!timeline) return pending('training timeline');
+  const at = timeline.checkpoints.find((c) => c.step === data.state.checkpoint);
+  if (!at) return { claim: { kind: 'no-step' }, text: 'The model on screen has its final weights: pick a saved step in the training timeline.' };
+  const kinds = Object.entries(at.accuracy).filter(([, a]) => a.memory === undefined);
+  const list = kinds.map(([k, a]) => `${percent(a.accuracy)} of ${k}`);
+  return { claim: { kind: 'timeline-step', step: at.step, accuracy: Object.fromEntries(kinds.map(([k, a]) => [k, a.accuracy])) },
+    text: `At training step ${at.step} this model answers ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]} `
+      + 'prompts right (each kind on the split it is scored on).' };
+}
+
+// When each kind reached the timeline's bar and stayed there.
+export function kindsFormed(data) {
+  const timeline = timelineOf(data);
+  if (timeline?.none) return NO_TIMELINE;
+  if (!timeline) return pending('training timeline');
+  return { claim: { kind: 'timeline-formed', formed: formedSteps(timeline) },
+    text: `This model was saved at ${timeline.checkpoints.length} steps of its training. ${formedSentence(timeline)}` };
 }
 
 export function counted(n, word) {
@@ -243,6 +279,34 @@ export const LESSONS = [
         text: 'The corrupted prompt states the memorised answer instead, so there memory and prompt agree. Patching copies one activation at a time from this prompt into that run: where that brings back the stated answer, the statement is carried there.',
         ask: 'Is the statement carried at the stated word itself, at the person\'s name, or at the last token? From which layer on?',
         state: (ctx) => onItem(ctx, 'conflict', 'trained', { view: 'patching' }),
+      },
+    ],
+  },
+  {
+    id: 'training',
+    title: 'Watching recall and reasoning form',
+    summary: 'Open the model as it was at checkpoints saved during training, and see which kinds of prompt it learns first.',
+    timeline: true,
+    steps: [
+      {
+        title: 'Early in training',
+        text: 'These are the model\'s weights at its first saved checkpoint, early in training. The training timeline under the prediction charts how often the model answered each kind of prompt right at every saved step; its menu and buttons open any of them.',
+        say: accuracyAtStep,
+        ask: 'Is the memorised city already the model\'s first choice here?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'model', checkpoint: ctx.timeline?.checkpoints[0]?.step ?? null }),
+      },
+      {
+        title: 'A question from the prompt, at the same step',
+        text: 'The same checkpoint on a prompt whose answer can only be read from the prompt itself.',
+        ask: 'Does the model read the stated answer yet? Press "Later" in the timeline to step forward: at which step does it start to?',
+        state: (ctx) => onItem(ctx, 'lookup', 'heldout', { view: 'model', checkpoint: ctx.timeline?.checkpoints[0]?.step ?? null }),
+      },
+      {
+        title: 'Which kind forms first?',
+        text: 'Back at the final weights. The accuracy chart of the timeline shows, kind by kind, from which saved step on the model keeps answering right.',
+        say: kindsFormed,
+        ask: 'Are facts recalled from memory learned before answers read from the prompt? Does the circuits chart change at the same steps?',
+        state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'model' }),
       },
     ],
   },

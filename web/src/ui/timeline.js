@@ -87,29 +87,46 @@ function accuracyFigure(timeline, actions) {
   return figure({ title: 'Accuracy during training', name: 'timeline-accuracy', chart, onError: actions.notify, caption: formedCaption(timeline) });
 }
 
-// "Reached 90% and stayed there: city at step 4500, …; below 90% at the last saved
-// step: …", and for a conflict kind (one with memorised-answer counts) which source
-// wins at the last step.
-export function formedCaption(timeline) {
+// The kinds scored by how often the prompt's answer wins against the memorised one (conflict kinds).
+function conflictKinds(timeline, kinds) {
+  return kinds.filter((k) => timeline.checkpoints.some((c) => c.accuracy[k]?.memory !== undefined));
+}
+
+// {kind: the first saved step from which its accuracy stays at FORMED or above, or null}, for every kind but conflicts.
+export function formedSteps(timeline) {
   const { checkpoints } = timeline;
-  const last = checkpoints[checkpoints.length - 1];
   const kinds = [...new Set(checkpoints.flatMap((c) => Object.keys(c.accuracy)))];
-  const conflicts = kinds.filter((k) => checkpoints.some((c) => c.accuracy[k]?.memory !== undefined));
-  const formed = [];
-  const never = [];
+  const conflicts = conflictKinds(timeline, kinds);
+  const formed = {};
   for (const kind of kinds.filter((k) => !conflicts.includes(k))) {
     const acc = checkpoints.map((c) => c.accuracy[kind]?.accuracy ?? 0);
     let from = acc.length;
     while (from > 0 && acc[from - 1] >= FORMED) from--;
-    if (from === acc.length) never.push(kind);
-    else formed.push(`${kind} at step ${checkpoints[from].step}`);
+    formed[kind] = from === acc.length ? null : checkpoints[from].step;
   }
+  return formed;
+}
+
+// "Reached 90% and stayed there: city at step 4500, …; below 90% at the last saved
+// step: …", and for a conflict kind (one with memorised-answer counts) which source
+// wins at the last step.
+export function formedSentence(timeline) {
+  const entries = Object.entries(formedSteps(timeline));
+  const formed = entries.filter(([, step]) => step !== null).map(([kind, step]) => `${kind} at step ${step}`);
+  const never = entries.filter(([, step]) => step === null).map(([kind]) => kind);
   const parts = [];
   if (formed.length) parts.push(`Reached ${pct(FORMED)} and stayed there: ${formed.join(', ')}`);
   if (never.length) parts.push(`below ${pct(FORMED)} at the last saved step: ${never.join(', ')}`);
+  return `${parts.join('; ')}.`;
+}
+
+export function formedCaption(timeline) {
+  const { checkpoints } = timeline;
+  const last = checkpoints[checkpoints.length - 1];
+  const conflicts = conflictKinds(timeline, [...new Set(checkpoints.flatMap((c) => Object.keys(c.accuracy)))]);
   const sources = conflicts.filter((k) => last.accuracy[k]).map((k) => `${k}: at step ${last.step} the prompt's answer wins `
     + `${pct(last.accuracy[k].accuracy)} of the time, the memorised one ${pct(last.accuracy[k].memory ?? 0)}.`);
-  return [`${parts.join('; ')}.`, ...sources, 'Each kind is scored on its own split (in brackets).'].join(' ');
+  return [formedSentence(timeline), ...sources, 'Each kind is scored on its own split (in brackets).'].join(' ');
 }
 
 function circuitsFigure(timeline, actions) {
