@@ -10,8 +10,8 @@
 // A step's text states no result as fact. A step that says what this model
 // does has say(data): it computes the sentence from the analyses the step's
 // view has run, when the step is shown, and returns {text, claim} (claim: the
-// figures the sentence states, which tests/browser/lessons.test.mjs checks
-// against the engine's command line) or {text, pending: true} while they run.
+// figures the sentence states, which tests/browser/lesson-checks.mjs checks
+// against the engine's command line or the model's files) or {text, pending: true} while they run.
 import { percent } from '../ui/dom.js';
 import { formedSentence, formedSteps } from '../ui/timeline.js';
 import { foilLead } from '../views/lens.js';
@@ -290,7 +290,7 @@ export const LESSONS = [
     steps: [
       {
         title: 'Early in training',
-        text: 'These are the model\'s weights at its first saved checkpoint, early in training. The training timeline under the prediction charts how often the model answered each kind of prompt right at every saved step; its menu and buttons open any of them.',
+        text: 'These are the model\'s weights at its first saved checkpoint, early in training. The training timeline in this view charts how often the model answered each kind of prompt right at every saved step; its menu and buttons open any of them.',
         say: accuracyAtStep,
         ask: 'Is the memorised city already the model\'s first choice here?',
         state: (ctx) => onItem(ctx, 'city', 'trained', { view: 'model', checkpoint: ctx.timeline?.checkpoints[0]?.step ?? null }),
