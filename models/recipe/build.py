@@ -58,6 +58,19 @@ def load_checkpoint(path):
     return model
 
 
+def train_and_score(recipe, work, do_train, label):
+    """A run of the recipe outside models/ (another seed, a rerun): trains into
+    work/ (or reuses work/checkpoint.pt), exports it with its own suite to
+    work/model/ and scores it with evaluate.py. Returns work/model."""
+    out = os.path.join(work, "model")
+    write_suite(recipe, out)
+    if do_train:
+        T.train(recipe, work, log=lambda s: print(f"{label}: {s}", flush=True))
+    export_hf(load_checkpoint(os.path.join(work, "checkpoint.pt")), out, T.world_module(recipe).vocabulary())
+    evaluate(out)
+    return out
+
+
 # --- model card -----------------------------------------------------------------
 
 def _examples(suite):

@@ -20,10 +20,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train as T  # noqa: E402
-from build import load_checkpoint, sha256, write_suite  # noqa: E402
+from build import sha256, train_and_score  # noqa: E402
 from card_sections import MODELS, write_section  # noqa: E402
-from evaluate import evaluate  # noqa: E402
-from export import export_hf  # noqa: E402
 from seeds import scored_accuracy  # noqa: E402
 
 TOLERANCE = 0.01  # one point of accuracy, the recipe README's reproduction bar
@@ -41,8 +39,11 @@ def compare(shipped_dir, rerun_dir):
             "within_one_point": all(abs(k["difference"]) <= TOLERANCE for k in kinds.values())}
 
 
+def yes(x):
+    return "yes" if x else "no"
+
+
 def rerun_section(model_id, result, log):
-    yes = lambda x: "yes" if x else "no"  # noqa: E731
     lines = [HEADING, "",
              f"The recipe retrained from scratch with the shipped seed (`models/recipe/reproduce.py --model {model_id}`): "
              f'{log["steps"]} steps in {log["seconds"] / 60:.1f} minutes on one thread. Suite identical byte for byte: '
@@ -64,12 +65,7 @@ def main():
     if not os.path.exists(os.path.join(shipped_dir, "eval-torch.json")):
         raise SystemExit(f"reproduce.py: {shipped_dir}: not a shipped model (no eval-torch.json)")
     work = T.work_dir(f"{args.model}-rerun")
-    out = os.path.join(work, "model")
-    write_suite(recipe, out)
-    if not args.no_train:
-        T.train(recipe, work, log=lambda s: print(f"rerun: {s}", flush=True))
-    export_hf(load_checkpoint(os.path.join(work, "checkpoint.pt")), out, T.world_module(recipe).vocabulary())
-    evaluate(out)
+    out = train_and_score(recipe, work, not args.no_train, "rerun")
     result = compare(shipped_dir, out)
     with open(os.path.join(work, "reproduce.json"), "w") as f:
         json.dump(result, f, indent=1)

@@ -19,10 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train as T  # noqa: E402
-from build import interval, load_checkpoint, points, run_circuits, write_suite  # noqa: E402
+from build import interval, points, run_circuits, train_and_score  # noqa: E402
 from card_sections import MODELS, write_section  # noqa: E402
-from evaluate import evaluate  # noqa: E402
-from export import export_hf  # noqa: E402
 
 HEADING = "## Seeds (the same recipe, other seeds)"
 BAR = 0.95  # the accuracy every required kind must reach (the recipe README's bar)
@@ -71,12 +69,7 @@ def summary(model_dir, seed, steps):
 def build_seed(recipe, seed, do_train):
     r = seed_recipe(recipe, seed)
     work = T.work_dir(r["id"])
-    out = os.path.join(work, "model")
-    write_suite(r, out)
-    if do_train:
-        T.train(r, work, log=lambda s: print(f"seed {seed}: {s}", flush=True))
-    export_hf(load_checkpoint(os.path.join(work, "checkpoint.pt")), out, T.world_module(r).vocabulary())
-    evaluate(out)
+    out = train_and_score(r, work, do_train, f"seed {seed}")
     with open(os.path.join(work, "train-log.json")) as f:
         steps = json.load(f)["steps"]
     result = summary(out, seed, steps)

@@ -79,7 +79,7 @@ export function memoryAgainstPrompt(data) {
 
 // The training timeline of the model on screen: null while it is read, or
 // {none: true} for a model that has none (one opened from files or the Hub).
-function timelineOf(data) {
+function shownTimeline(data) {
   const entry = data.manifest?.find((m) => m.id === data.model?.id);
   if (data.model?.source !== 'shipped' || typeof entry?.timeline !== 'string') return { none: true };
   return data.timelines?.[entry.id] ?? null;
@@ -90,7 +90,7 @@ const NO_TIMELINE = { claim: { kind: 'no-timeline' },
 
 // Accuracy per kind at the saved checkpoint on screen, from the model's timeline.
 export function accuracyAtStep(data) {
-  const timeline = timelineOf(data);
+  const timeline = shownTimeline(data);
   if (timeline?.none) return NO_TIMELINE;
   if (!timeline) return pending('training timeline');
   const at = timeline.checkpoints.find((c) => c.step === data.state.checkpoint);
@@ -104,7 +104,7 @@ export function accuracyAtStep(data) {
 
 // When each kind reached the timeline's bar and stayed there.
 export function kindsFormed(data) {
-  const timeline = timelineOf(data);
+  const timeline = shownTimeline(data);
   if (timeline?.none) return NO_TIMELINE;
   if (!timeline) return pending('training timeline');
   return { claim: { kind: 'timeline-formed', formed: formedSteps(timeline) },
