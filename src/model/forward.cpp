@@ -62,6 +62,13 @@ class HookVisitor {
   }
   void visit(HookKind kind, int layer, Mat& m) { visit(kind, layer, m.data()); }
 
+  // Whether a capture or an intervention needs this hook's activation.
+  bool listens(HookKind kind, int layer) const {
+    const int i = hook_index({kind, layer}, config_);
+    return capture_[i] || !interventions_[i].empty();
+  }
+  bool intervenes(HookKind kind, int layer) const { return !interventions_[hook_index({kind, layer}, config_)].empty(); }
+
  private:
   const ModelConfig& config_;
   int64_t n_pos_;
@@ -93,6 +100,31 @@ Mat embed(const Model& model, const std::vector<int32_t>& tokens, HookVisitor& h
   return resid;
 }
 
+// The heads' outputs z. The fused kernel computes them unless a hook must see
+// the scores or change the pattern; the three steps then run apart, and the
+// hooks visit what lies between them:
+//   scores: (n_heads * n, n), head h in rows [h*n, (h+1)*n) = [head, query, key];
+//   q k^T / sqrt(d_head), -inf above the diagonal; the pattern is their softmax.
+// Both ways give the same z and pattern bit for bit.
+Mat attend(const ModelConfig& c, int layer, const Mat& q, const Mat& k, const Mat& v, HookVisitor& hooks) {
+  Mat z;
+  if (!hooks.listens(HookKind::AttnScores, layer) && !hooks.intervenes(HookKind::Pattern, layer)) {
+    const bool capture_pattern = hooks.listens(HookKind::Pattern, layer);
+    Mat pattern;
+    causal_attention(q, k, v, c.n_heads, c.n_kv_heads, c.d_head, z, capture_pattern ? &pattern : nullptr);
+    if (capture_pattern) hooks.visit(HookKind::Pattern, layer, pattern);  // only captures: z stands
+    return z;
+  }
+  Mat scores;
+  causal_attention_scores(q, k, c.n_heads, c.n_kv_heads, c.d_head, scores);
+  hooks.visit(HookKind::AttnScores, layer, scores);
+  causal_softmax_inplace(scores);
+  Mat& pattern = scores;
+  hooks.visit(HookKind::Pattern, layer, pattern);
+  causal_attention_mix(pattern, v, c.n_heads, c.n_kv_heads, c.d_head, z);
+  return z;
+}
+
 void attention(const ModelConfig& c, const LayerWeights& L, int layer, Mat& resid, HookVisitor& hooks) {
   const int dh = c.d_head;
   Mat x, q, k, v;
@@ -114,16 +146,7 @@ void attention(const ModelConfig& c, const LayerWeights& L, int layer, Mat& resi
     hooks.visit(HookKind::RotK, layer, k);
   }
 
-  // scores: (n_heads * n, n), head h in rows [h*n, (h+1)*n) = [head, query, key];
-  // q k^T / sqrt(d_head), -inf above the diagonal.
-  Mat scores, z;
-  causal_attention_scores(q, k, c.n_heads, c.n_kv_heads, dh, scores);
-  hooks.visit(HookKind::AttnScores, layer, scores);
-  softmax_rows_inplace(scores);
-  Mat& pattern = scores;
-  hooks.visit(HookKind::Pattern, layer, pattern);
-
-  causal_attention_mix(pattern, v, c.n_heads, c.n_kv_heads, dh, z);  // (n, n_heads * d_head)
+  Mat z = attend(c, layer, q, k, v, hooks);  // (n, n_heads * d_head)
   hooks.visit(HookKind::Z, layer, z);
 
   Mat attn_out;

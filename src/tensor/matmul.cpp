@@ -100,14 +100,63 @@ void pack_bf16_rows(const Operand& B, long k0, long kc, long j0, long nc, float*
   }
 }
 
-void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
-  if (B.precision == Precision::BF16 && !B.transposed) {
-    pack_bf16_rows(B, k0, kc, j0, nc, out);
-    return;
+// The same for an untransposed F32 B: a panel's row is two vectors of B's.
+void pack_f32_rows(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+  for (long jp = 0; jp < nc; jp += kNr) {
+    const long width = std::min<long>(kNr, nc - jp);
+    float* panel = out + (jp / kNr) * kc * kNr;
+    for (long p = 0; p < kc; ++p) {
+      const float* in = B.data + (k0 + p) * B.ld + j0 + jp;
+      float* row = panel + p * kNr;
+      if (width == kNr) {
+        wasm_v128_store(row, wasm_v128_load(in));
+        wasm_v128_store(row + 4, wasm_v128_load(in + 4));
+      } else {
+        std::copy(in, in + width, row);
+        std::fill(row + width, row + kNr, 0.f);
+      }
+    }
   }
+}
+
+// The same for a transposed F32 B, whose panel rows are columns of kNr rows
+// of B: 4 x 4 blocks of B transposed in registers, four panel rows at a time.
+void pack_f32_columns(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+  const auto f32 = [&](long i) { return B.data[i]; };
+  for (long jp = 0; jp < nc; jp += kNr) {
+    float* panel = out + (jp / kNr) * kc * kNr;
+    if (nc - jp < kNr) {
+      pack_panels_of(B, k0, kc, j0 + jp, nc - jp, panel, f32);
+      continue;
+    }
+    const long whole = kc - kc % 4;
+    for (long p = 0; p < whole; p += 4)
+      for (long half = 0; half < kNr; half += 4) {
+        const float* in = B.data + (j0 + jp + half) * B.ld + k0 + p;
+        const v128_t r0 = wasm_v128_load(in), r1 = wasm_v128_load(in + B.ld);
+        const v128_t r2 = wasm_v128_load(in + 2 * B.ld), r3 = wasm_v128_load(in + 3 * B.ld);
+        const v128_t low01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        const v128_t high01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float* row = panel + p * kNr + half;
+        wasm_v128_store(row, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
+        wasm_v128_store(row + kNr, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
+        wasm_v128_store(row + 2 * kNr, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
+        wasm_v128_store(row + 3 * kNr, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+      }
+    if (whole < kc) pack_panels_of(B, k0 + whole, kc - whole, j0 + jp, kNr, panel + whole * kNr, f32);
+  }
+}
+
+void pack_panels(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
   switch (B.precision) {
-    case Precision::F32: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return B.data[i]; }); break;
-    case Precision::BF16: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return bf16_to_f32(B.bits[i]); }); break;
+    case Precision::F32:
+      if (B.transposed) pack_f32_columns(B, k0, kc, j0, nc, out);
+      else pack_f32_rows(B, k0, kc, j0, nc, out);
+      break;
+    case Precision::BF16:
+      if (B.transposed) pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return bf16_to_f32(B.bits[i]); });
+      else pack_bf16_rows(B, k0, kc, j0, nc, out);
+      break;
     case Precision::F16: pack_panels_of(B, k0, kc, j0, nc, out, [&](long i) { return f16_to_f32(B.bits[i]); }); break;
   }
 }
@@ -213,6 +262,20 @@ void simd_product(long m, long n, long k, const float* A, long lda, const Operan
       block(m, A + k0, lda, Panels{packed.data(), kc * kNr, kNr}, kc, C + j0, ldc, nc, k0 > 0);
     }
   }
+}
+
+// C (m, n) = A (m, k) * op(B) from PackedB's panels, each of all `depth` rows
+// of op(B). Each panel serves every row of A before the next is read, so it
+// stays in the first-level cache (simd_product streams its whole block of
+// panels past each row tile). Every tile sums as in simd_product, so the
+// result is the same bit for bit.
+void packed_product(long m, long n, long k, const float* A, long lda, const float* panels, long depth, float* C,
+                    long ldc) {
+  for (long jp = 0; jp < n; jp += kNr)
+    for (long k0 = 0; k0 < k; k0 += kKc) {
+      const Panels panel{panels + (jp / kNr) * depth * kNr + k0 * kNr, 0, kNr};
+      block(m, A + k0, lda, panel, std::min(kKc, k - k0), C + jp, ldc, std::min<long>(kNr, n - jp), k0 > 0);
+    }
 }
 
 #endif  // __wasm_simd128__
@@ -355,6 +418,28 @@ void matmul_strided(long m, long n, long k, const float* A, long lda, const floa
                     float* C, long ldc) {
   if (m == 0 || n == 0) return;
   split_product(m, n, k, A, lda, B, ldb, b_transposed, C, ldc);
+}
+
+void PackedB::pack(long k, [[maybe_unused]] long n, const float* B, long ldb, bool b_transposed) {
+  b_ = B;
+  ldb_ = ldb;
+  k_ = k;
+  transposed_ = b_transposed;
+#ifdef __wasm_simd128__
+  panels_.resize(static_cast<size_t>((n + kNr - 1) / kNr * k * kNr));
+  pack_panels(Operand{B, ldb, b_transposed}, 0, k, 0, n, panels_.data());
+#endif
+}
+
+void PackedB::multiply(long m, long n, long k, const float* A, long lda, float* C, long ldc) const {
+  if (m == 0 || n == 0) return;
+#ifdef __wasm_simd128__
+  if (m >= kMinKernelRows && k > 0) {
+    packed_product(m, n, k, A, lda, panels_.data(), k_, C, ldc);
+    return;
+  }
+#endif
+  strided_product(m, n, k, A, lda, b_, ldb_, transposed_, C, ldc);
 }
 
 void matmul_transposed(const Mat& A, const Mat& B, Mat& C) {

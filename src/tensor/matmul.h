@@ -1,7 +1,9 @@
 // The matrix products of the forward pass. Every large product goes through
-// these two functions so that the kernel behind them can be chosen per build
+// these functions so that the kernel behind them can be chosen per build
 // (see matmul.cpp and cmake/wasm-eigen.cmake) and benchmarked in one place.
 #pragma once
+
+#include <vector>
 
 #include "tensor/tensor.h"
 #include "tensor/weight-matrix.h"
@@ -25,5 +27,25 @@ void matmul_transposed(const Mat& A, const WeightMatrix& B, Mat& C);
 // and is overwritten. C must not overlap A or B.
 void matmul_strided(long m, long n, long k, const float* A, long lda, const float* B, long ldb, bool b_transposed,
                     float* C, long ldc);
+
+// op(B) of matmul_strided() made ready once for several products that read
+// its leading rows and columns (attention reads one head's keys and values
+// for every block of queries): the wasm kernel packs its panels here instead
+// of once per product. Each product runs whole on the calling thread and
+// equals matmul_strided()'s on one thread bit for bit.
+class PackedB {
+ public:
+  // op(B) is (k, n), stored as for matmul_strided(). B is also read by the
+  // products (small ones go to Eigen), so it must outlive them.
+  void pack(long k, long n, const float* B, long ldb, bool b_transposed);
+  // C (m, n) = A (m, k) * op(B)[0:k, 0:n], for k and n at most the packed ones.
+  void multiply(long m, long n, long k, const float* A, long lda, float* C, long ldc) const;
+
+ private:
+  const float* b_ = nullptr;
+  long ldb_ = 0, k_ = 0;
+  bool transposed_ = false;
+  std::vector<float> panels_;  // the wasm kernel's panels of all k rows, one after another
+};
 
 }  // namespace strata

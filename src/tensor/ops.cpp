@@ -1,10 +1,115 @@
 #include "tensor/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 namespace strata {
+namespace {
+
+// softmax_inplace() works on four entries at a time. The lanes after a row's
+// last entry are -inf, whose exponential is exactly 0, so every entry goes
+// through the same arithmetic wherever it falls, and the sums add the lanes
+// in an order fixed by the row's length alone.
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+
+#ifdef __wasm_simd128__
+// wasm SIMD: Eigen has no wasm backend, and its exponential through the SSE
+// translation measured slower than the polynomial below.
+struct Lanes {
+  v128_t v;
+};
+Lanes splat(float x) { return {wasm_f32x4_splat(x)}; }
+Lanes operator+(Lanes a, Lanes b) { return {wasm_f32x4_add(a.v, b.v)}; }
+Lanes operator-(Lanes a, Lanes b) { return {wasm_f32x4_sub(a.v, b.v)}; }
+Lanes operator*(Lanes a, Lanes b) { return {wasm_f32x4_mul(a.v, b.v)}; }
+Lanes operator/(Lanes a, Lanes b) { return {wasm_f32x4_div(a.v, b.v)}; }
+Lanes max(Lanes a, Lanes b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
+float lane(Lanes a, int i) {
+  alignas(16) float t[4];
+  wasm_v128_store(t, a.v);
+  return t[i];
+}
+Lanes load(const float* x) { return {wasm_v128_load(x)}; }
+void store(float* x, Lanes a) { wasm_v128_store(x, a.v); }
+
+// e^x for x <= 0, Cephes' expf (as Eigen's): x = m ln2 + r with |r| <= ln2/2,
+// e^r from a polynomial, 2^m built in the exponent bits. From x < -87.7 on
+// (-inf included) m is held at -127, where those bits make 2^m exactly 0: the
+// result is 0 where it would be subnormal or less. NaN stays NaN.
+Lanes exp_to_zero(Lanes x) {
+  const Lanes clamped{wasm_f32x4_pmax(x.v, wasm_f32x4_splat(-88.f))};
+  // Adding 1.5 * 2^23 rounds x / ln2 to the integer m and leaves m in the low
+  // bits, from where the exponent of 2^m is shifted in (cheaper in V8 than
+  // floor and a float-to-integer conversion).
+  const Lanes magic = splat(12582912.f);
+  const Lanes rounded = clamped * splat(1.44269504f) + magic;
+  const Lanes m = rounded - magic;
+  // ln2 in two parts, the first exact in a few bits, so that m * ln2 loses nothing.
+  const Lanes r = clamped - m * splat(0.693359375f) - m * splat(-2.12194440e-4f);
+  Lanes p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  const Lanes e_r = p * (r * r) + r + splat(1.f);
+  return e_r * Lanes{wasm_i32x4_shl(wasm_i32x4_add(rounded.v, wasm_i32x4_splat(127)), 23)};
+}
+
+// The entries x[0, count) of a row, count < 4, the other lanes -inf. `room`
+// entries may be read: x[count, room) belongs to the row's masked part.
+Lanes load_last(const float* x, long count, long room) {
+  v128_t v;
+  if (room >= 4) {
+    v = wasm_v128_load(x);
+  } else {
+    alignas(16) float t[4] = {};
+    std::copy(x, x + room, t);
+    v = wasm_v128_load(t);
+  }
+  const v128_t kept = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(static_cast<int>(count)));
+  return {wasm_v128_bitselect(v, wasm_f32x4_splat(kMinusInf), kept)};
+}
+#else
+// Eigen's packet operations on four lanes: a fixed-size array is evaluated
+// as one packet, never peeled to scalars by alignment as a row would be.
+using Lanes = Eigen::Array4f;
+Lanes splat(float x) { return Lanes::Constant(x); }
+Lanes max(const Lanes& a, const Lanes& b) { return a.max(b); }
+float lane(const Lanes& a, int i) { return a[i]; }
+Lanes load(const float* x) { return Eigen::Map<const Lanes>(x); }
+void store(float* x, const Lanes& a) { Eigen::Map<Lanes>{x} = a; }
+// Eigen's exponential maps -inf to a subnormal, not 0: masked lanes are zeroed.
+Lanes exp_to_zero(const Lanes& x) { return (x == kMinusInf).select(Lanes::Zero(), x.exp()); }
+
+Lanes load_last(const float* x, long count, long) {
+  Lanes a = splat(kMinusInf);
+  std::copy(x, x + count, a.data());
+  return a;
+}
+#endif
+
+// Stores the first `count` lanes of a.
+void store_first(float* x, long count, const Lanes& a) {
+  if (count >= 4) {
+    store(x, a);
+    return;
+  }
+  alignas(16) float t[4];
+  store(t, a);
+  std::copy(t, t + count, x);
+}
+
+float max_of(const Lanes& a) { return std::max(std::max(lane(a, 0), lane(a, 1)), std::max(lane(a, 2), lane(a, 3))); }
+float sum_of(const Lanes& a) { return (lane(a, 0) + lane(a, 1)) + (lane(a, 2) + lane(a, 3)); }
+
+}  // namespace
 
 void layer_norm(const Mat& x, const RowVec& w, const RowVec& b, float eps, Mat& out) {
   out.resize(x.rows(), x.cols());
@@ -40,19 +145,34 @@ void silu_inplace(Mat& x) {
   x = x.unaryExpr([](float v) { return v / (1.0f + std::exp(-v)); });
 }
 
-void softmax_rows_inplace(Eigen::Ref<Mat> x) {
-  for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    auto row = x.row(r);
-    const float max = row.maxCoeff();
-    if (max == -std::numeric_limits<float>::infinity()) {  // a fully masked row
-      row.setZero();
-      continue;
-    }
-    // Eigen's vectorised exp maps -inf to a denormal, not 0: masked entries are zeroed explicitly.
-    const float neg_inf = -std::numeric_limits<float>::infinity();
-    row = (row.array() == neg_inf).select(0.0f, (row.array() - max).exp()).matrix();
-    row /= row.sum();
+// Whole vectors first, then the last entries (fewer than four) padded
+// with -inf: there is no branch per vector, and a row whose masked part has
+// room reads and writes its last vector whole.
+void softmax_inplace(float* row, long n, long width, float scale) {
+  const long whole = n - n % 4, room = width - whole;
+  const bool partial = whole < n;
+  const Lanes last = partial ? load_last(row + whole, n - whole, room) : splat(kMinusInf);
+  Lanes top = last;
+  for (long j = 0; j < whole; j += 4) top = max(top, load(row + j));
+  const float shift = max_of(top) * scale;  // the largest of scale * row: scale > 0 keeps the order
+  if (shift == kMinusInf) {  // every entry masked
+    std::fill(row, row + width, 0.f);
+    return;
   }
+  const Lanes scales = splat(scale), shifts = splat(shift);
+  Lanes sum = splat(0.f);
+  for (long j = 0; j < whole; j += 4) {
+    const Lanes e = exp_to_zero(load(row + j) * scales - shifts);
+    sum = sum + e;
+    store(row + j, e);
+  }
+  const Lanes e_last = exp_to_zero(last * scales - shifts);  // zeros unless partial
+  const Lanes total = splat(sum_of(sum + e_last));
+  for (long j = 0; j < whole; j += 4) store(row + j, load(row + j) / total);
+  // The last vector's padding is 0 / total = 0, so it is written whole where the row has room.
+  const long written = partial ? whole + std::min(room, 4L) : n;
+  if (partial) store_first(row + whole, written - whole, e_last / total);
+  std::fill(row + written, row + width, 0.f);
 }
 
 void apply_rope_inplace(Mat& x, int n_heads, int d_head, float theta, int first_pos) {

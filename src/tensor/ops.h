@@ -15,8 +15,13 @@ void rms_norm(const Mat& x, const RowVec& w, float eps, Mat& out);
 void gelu_new_inplace(Mat& x);  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 void silu_inplace(Mat& x);      // x * sigmoid(x)
 
-// Softmax of every row in place; -inf entries get probability 0.
-void softmax_rows_inplace(Eigen::Ref<Mat> x);
+// Softmax of scale * row[0, n) in place, for scale > 0, and zeros in
+// row[n, width): a row of attention scores whose keys from n on are masked.
+// -inf entries get probability 0, and n entries of -inf become zeros. The
+// results depend only on the values of row[0, n) and on n, not on width or
+// on where the row lies in memory: the same row gives the same
+// probabilities, bit for bit, wherever it is stored.
+void softmax_inplace(float* row, long n, long width, float scale = 1.0f);
 
 // Rotary position embedding, rotate-half convention (LLaMA/Qwen2), in place on
 // x: (pos, n_heads * d_head). Dimension i < d_head/2 of each head is paired

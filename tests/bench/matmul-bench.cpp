@@ -6,7 +6,10 @@
 // steadier figure. Also prints Eigen's own product for comparison, which in
 // the wasm build is Eigen's SSE path translated to wasm SIMD, and causal
 // attention (scores, softmax, pattern times values) at GPT-2 small's head
-// shape. With --json, prints one JSON object instead (scripts/bench.sh).
+// shape, both as the forward pass runs it: fused, when no hook needs the
+// scores or changes the pattern, and otherwise in three passes over the whole
+// scores. Attention's flops are its two products'; the softmax counts none.
+// With --json, prints one JSON object instead (scripts/bench.sh).
 //
 // Every timed function is a separate non-inlined call: V8 runs a wasm
 // function first in its baseline tier and switches to optimized code only on
@@ -23,7 +26,6 @@
 
 #include "tensor/attention.h"
 #include "tensor/matmul.h"
-#include "tensor/ops.h"
 
 using strata::Mat;
 
@@ -58,15 +60,18 @@ __attribute__((noinline)) void run_matmul(Fixture& f) { strata::matmul(f.A, f.B,
 __attribute__((noinline)) void run_matmul_transposed(Fixture& f) { strata::matmul_transposed(f.A, f.Bt, f.C); }
 __attribute__((noinline)) void run_eigen(Fixture& f) { f.C.noalias() = f.A * f.B; }
 
-// Causal attention of n positions, n_heads heads of d_head: the two products
-// and the softmax between them, as the forward pass runs them.
+// Causal attention of n positions, n_heads heads of d_head, as the forward
+// pass runs it: fused, or in three passes when a hook needs the scores.
 struct AttentionFixture {
   int n_heads, d_head;
   Mat q, k, v, scores, z;
 };
 __attribute__((noinline)) void run_attention(AttentionFixture& a) {
+  strata::causal_attention(a.q, a.k, a.v, a.n_heads, a.n_heads, a.d_head, a.z, nullptr);
+}
+__attribute__((noinline)) void run_hooked_attention(AttentionFixture& a) {
   strata::causal_attention_scores(a.q, a.k, a.n_heads, a.n_heads, a.d_head, a.scores);
-  strata::softmax_rows_inplace(a.scores);
+  strata::causal_softmax_inplace(a.scores);
   strata::causal_attention_mix(a.scores, a.v, a.n_heads, a.n_heads, a.d_head, a.z);
 }
 
@@ -147,6 +152,7 @@ int main(int argc, char** argv) {
       {"matmul_transposed", measure([&] { run_matmul_transposed(f); }, flops)},
       {"Eigen product (A * B)", measure([&] { run_eigen(f); }, flops)},
       {"causal attention 256 pos, 12x64", measure([&] { run_attention(att); }, attention_flops)},
+      {"causal attention hooked, 3 passes", measure([&] { run_hooked_attention(att); }, attention_flops)},
   };
   if (json) {
     std::printf("{\"build\": \"%s\", \"peak_chains\": %.3f, \"peak_madd\": %.3f, \"peak\": {\"median\": %.3f, \"best\": %.3f}, \"matmul\": {\"median\": %.3f, \"best\": %.3f}, \"kernels\": [",

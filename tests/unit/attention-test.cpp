@@ -2,7 +2,8 @@
 // computation in double, per head: grouped-query heads, lengths that end
 // inside a query block, and a pattern carrying weight on future keys (as an
 // intervention may write), which the blocked product must still read. Also
-// matmul_strided() on sub-matrices against Eigen.
+// matmul_strided() on sub-matrices against Eigen, and PackedB's products
+// against matmul_strided()'s.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -86,5 +87,25 @@ TEST_CASE("matmul_strided multiplies sub-matrices in place", "[matmul]") {
     CHECK(c(0, 0) == 7.f);          // outside C untouched
     CHECK(c(1 + m, 2) == 7.f);
     CHECK(c(1, 2 + n) == 7.f);
+  }
+}
+
+TEST_CASE("a packed B gives matmul_strided's products bit for bit", "[matmul]") {
+  std::mt19937 rng(6);
+  const long ld = 300;
+  const Mat big_a = random_matrix(40, ld, rng), big_b = random_matrix(ld, ld, rng);
+  const float* b = big_b.data() + 3;
+  for (bool transposed : {false, true}) {
+    strata::PackedB packed;
+    packed.pack(290, 45, b, ld, transposed);  // two inner blocks; a partial panel
+    // Every height the kernels treat apart, on all of op(B) and on leading parts of it.
+    for (long m : {1L, 5L, 8L, 32L, 37L})
+      for (const auto& [k, n] : {std::pair{290L, 45L}, std::pair{64L, 40L}, std::pair{7L, 3L}}) {
+        INFO("b_transposed " << transposed << ", m " << m << ", k " << k << ", n " << n);
+        Mat expected(m, n), got(m, n);
+        strata::matmul_strided(m, n, k, big_a.data(), ld, b, ld, transposed, expected.data(), n);
+        packed.multiply(m, n, k, big_a.data(), ld, got.data(), n);
+        CHECK(got == expected);
+      }
   }
 }

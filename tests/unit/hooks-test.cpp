@@ -1,5 +1,6 @@
 // Hook names, the hook table, and what the forward pass captures.
 #include <catch2/catch.hpp>
+#include <random>
 #include <set>
 
 #include "model/forward.h"
@@ -157,6 +158,43 @@ TEST_CASE("resuming from a cached residual stream gives the same logits", "[forw
     resume.start_layer = 1;
     resume.resid_pre = &resid_mat;
     CHECK(max_abs_diff(flat(run(m, tokens, resume).logits), flat(full.logits)) == 0.0f);
+  }
+}
+
+namespace {
+
+// The tiny model with room for n_ctx tokens, so that prompts span more than
+// one block of attention's queries.
+Model with_context(Model m, int n_ctx) {
+  m.config.n_ctx = n_ctx;
+  if (m.config.family == Family::Gpt2) {
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    m.weights.W_pos = Mat(Mat::NullaryExpr(n_ctx, m.config.d_model, [&] { return normal(rng); }));
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("captures change neither the logits nor the pattern, bit for bit", "[forward]") {
+  // Attention runs fused unless a hook needs the scores or changes the
+  // pattern; capturing the pattern alone takes it from the fused kernel.
+  for (Family family : {Family::Gpt2, Family::Llama}) {
+    const Model m = with_context(tiny_model(family), 40);
+    for (int n : {1, 5, 12, 37, 40}) {
+      INFO((family == Family::Gpt2 ? "gpt2, " : "llama, ") << n << " tokens");
+      std::vector<int32_t> tokens(n);
+      for (int p = 0; p < n; ++p) tokens[p] = (7 * p + 3) % m.config.d_vocab;
+      RunOptions every, patterns;
+      every.capture_all = true;
+      for (int l = 0; l < m.config.n_layers; ++l) patterns.capture.push_back({HookKind::Pattern, l});
+      const RunResult plain = run(m, tokens), all = run(m, tokens, every), some = run(m, tokens, patterns);
+      CHECK(flat(all.logits) == flat(plain.logits));
+      CHECK(flat(some.logits) == flat(plain.logits));
+      for (int l = 0; l < m.config.n_layers; ++l)
+        CHECK(some.cache.at({HookKind::Pattern, l}).data == all.cache.at({HookKind::Pattern, l}).data);
+    }
   }
 }
 
