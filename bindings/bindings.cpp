@@ -1,4 +1,5 @@
-// Embind registration of the engine: registration and the error boundary only.
+// Embind registration of the full engine: the prediction engine's methods
+// (prediction-engine.h) and the analyses, reports and suites on top of them.
 //
 // JS usage (see web/ and tests/node/engine.test.mjs):
 //   const engine = new Module.Engine();           // the caller owns it: engine.delete()
@@ -37,17 +38,14 @@
 #include <memory>
 #include <optional>
 
-#include "analysis/sweeps/ablation.h"
-#include "analysis/shared/evaluate.h"
 #include "analysis/registry.h"
+#include "analysis/shared/evaluate.h"
 #include "bank/suite-builder.h"
 #include "base/error.h"
 #include "base/parallel.h"
-#include "base/sha256.h"
-#include "conversions.h"
 #include "io/json-reader.h"
 #include "io/suite.h"
-#include "model/session.h"
+#include "prediction-engine.h"
 #include "report/report-request.h"
 #include "report/report.h"
 
@@ -56,77 +54,8 @@ namespace {
 
 using emscripten::val;
 
-template <typename F>
-val guarded(F&& body) {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return error_result("out of memory");
-  } catch (const std::exception& e) {
-    return error_result(e.what());
-  } catch (...) {
-    return error_result("unknown error");
-  }
-}
-
-class Engine {
+class Engine : public PredictionEngine {
  public:
-  val load(const std::string& config_json, const val& weights, const val& tokenizer_json) {
-    return guarded([&] {
-      session_.reset();
-      ModelFiles files;
-      files.label = "model";
-      files.config_json = config_json;
-      files.safetensors = bytes_from_js(weights);
-      if (tokenizer_json.isString()) files.tokenizer_json = tokenizer_json.as<std::string>();
-      const std::string tokenizer_sha256 = files.tokenizer_json ? sha256_of(*files.tokenizer_json) : "";
-      session_ = std::make_unique<Session>(load_model(std::move(files)));
-      tokenizer_sha256_ = tokenizer_sha256;
-      val out = ok_result();
-      nlohmann::json info = session_->info();
-      info["ablation_units"] = ablation_units_json(session_->model().config);
-      out.set("info", info.dump());
-      return out;
-    });
-  }
-
-  val tokenize(const std::string& text) {
-    return guarded([&] {
-      const std::vector<int32_t> ids = session().tokenize(text);
-      val tokens = val::array();
-      for (int32_t id : ids) tokens.call<void>("push", session().token_text(id));
-      val out = ok_result();
-      out.set("ids", int_array_copy(ids));
-      out.set("tokens", tokens);
-      return out;
-    });
-  }
-
-  val run(const val& ids_js, const std::string& request_json, int top_k) {
-    return guarded([&] {
-      const std::vector<int32_t> ids = ids_from_js(ids_js);
-      const RunOptions options = session().parse_run_options(parse_json_strict(request_json, "run request"), "run request");
-      const RunResult result = session().run(ids, options);
-      val top = val::array();
-      for (const TokenProbability& t : session().top_k(result.logits, top_k)) {
-        val entry = val::object();
-        entry.set("id", t.id);
-        entry.set("token", t.token);
-        entry.set("probability", t.probability);
-        entry.set("logit", t.logit);
-        top.call<void>("push", entry);
-      }
-      val captures = val::object();
-      for (const auto& [name, tensor] : result.cache.tensors) captures.set(name, tensor_to_js(tensor));
-      const Mat& logits = result.logits;
-      val out = ok_result();
-      out.set("logits", tensor_to_js({logits.rows(), logits.cols()}, logits.data(), static_cast<size_t>(logits.size())));
-      out.set("topK", top);
-      out.set("captures", captures);
-      return out;
-    });
-  }
-
   val loadSuite(const std::string& text) {
     return guarded([&] {
       suite_.reset();
@@ -182,7 +111,7 @@ class Engine {
       if (seed < 0) fail_expected("buildSuite: seed", "a non-negative integer", std::to_string(seed));
       const Bank bank = parse_bank(bank_text, "bank.json");
       const nlohmann::json built = build_nl_suite(
-          {bank, sha256_of(bank_text), *tokenizer, "tokenizer.json", tokenizer_sha256_}, static_cast<uint64_t>(seed));
+          {bank, sha256_of(bank_text), *tokenizer, "tokenizer.json", tokenizer_sha256()}, static_cast<uint64_t>(seed));
       const ProgressFn progress = progress_from_js(on_progress);
       const Evaluation eval = evaluate_suite(session(), parse_suite(built.dump(), "the built suite"), "model",
                                              [&](size_t done, size_t total) {
@@ -197,17 +126,8 @@ class Engine {
   }
 
  private:
-  static std::string sha256_of(const std::string& text) {
-    return sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  }
-  const Session& session() const {
-    if (!session_) throw Error("no model is loaded");
-    return *session_;
-  }
-  std::unique_ptr<Session> session_;
   std::unique_ptr<Suite> suite_;
   std::string suite_sha256_;
-  std::string tokenizer_sha256_;  // of the loaded model's tokenizer.json, "" without one
 };
 
 }  // namespace
@@ -215,11 +135,13 @@ class Engine {
 
 EMSCRIPTEN_BINDINGS(strata) {
   using strata::bindings::Engine;
-  emscripten::class_<Engine>("Engine")
+  using strata::bindings::PredictionEngine;
+  emscripten::class_<PredictionEngine>("PredictionEngine")
+      .function("load", &PredictionEngine::load)
+      .function("tokenize", &PredictionEngine::tokenize)
+      .function("run", &PredictionEngine::run);
+  emscripten::class_<Engine, emscripten::base<PredictionEngine>>("Engine")
       .constructor<>()
-      .function("load", &Engine::load)
-      .function("tokenize", &Engine::tokenize)
-      .function("run", &Engine::run)
       .function("loadSuite", &Engine::loadSuite)
       .function("listAnalyses", &Engine::listAnalyses)
       .function("analyze", &Engine::analyze)

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Writes the complete static site to web/dist (or STRATA_SITE_DIR): the page (Vite build of web/), the
-# methods page (docs/methods.md as methods.html), the engine modules (one thread, and
-# threaded) copied unchanged into $site/engine/, the shipped models and the natural-language bank.
+# methods page (docs/methods.md as methods.html), the engine modules (one thread, threaded,
+# and the prediction-only one) copied unchanged into $site/engine/, the shipped models and the natural-language bank.
 #
 #   bash scripts/build-site.sh
 #
 # Environment: STRATA_ENGINE_DIR (default build/wasm/bindings) holds
-# strata-engine.{js,wasm} and strata-engine-threads.{js,wasm,worker.js}; STRATA_MODELS_DIR (default models) holds manifest.json
+# strata-engine.{js,wasm}, strata-engine-core.{js,wasm} and strata-engine-threads.{js,wasm,worker.js}; STRATA_MODELS_DIR (default models) holds manifest.json
 # and one folder per model. STRATA_SITE_DIR (default web/dist) is where the site goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine_dir="${STRATA_ENGINE_DIR:-build/wasm/bindings}"
 models_dir="${STRATA_MODELS_DIR:-models}"
 site="$(realpath -m "${STRATA_SITE_DIR:-web/dist}")"
-engine_files=(strata-engine.js strata-engine.wasm strata-engine-threads.js strata-engine-threads.wasm strata-engine-threads.worker.js)
+engine_files=(strata-engine-core.js strata-engine-core.wasm strata-engine.js strata-engine.wasm strata-engine-threads.js strata-engine-threads.wasm strata-engine-threads.worker.js)
 for f in "${engine_files[@]}"; do
   if [ ! -f "$engine_dir/$f" ]; then
     echo "build-site: $engine_dir/$f is missing; build the engine first (bash scripts/build.sh engine)" >&2

@@ -25,7 +25,7 @@ wasm() {
 
 case "$mode" in
   all) native && wasm ;;
-  engine) wasm --target strata-engine strata-engine-threads ;;
+  engine) wasm --target strata-engine strata-engine-threads strata-engine-core ;;
   tests) native --target strata bench-forward bench-matmul && wasm ;;
   *) echo "build: unknown mode \"$mode\" (all, engine or tests)" >&2; exit 2 ;;
 esac

@@ -16,7 +16,9 @@
 //               a fresh browser after the first prediction: ms from the tab's click
 //               to its first chart, to the study's labels and to its controls
 //   pageload    the built site: navigation to the strata:first-prediction mark,
-//               cold (fresh profile) and warm (reload), and its own JS + wasm bytes gzipped
+//               cold (fresh profile) and warm (reload); the site's own JS + wasm that a
+//               cold load fetches before that mark (from the browser's requests, the
+//               workers' included), and all of it, gzipped
 //
 // One static server serves the bench page at /, the engine module at /engine/,
 // ONNX Runtime Web's dist at /ort/, the shipped models at /models/ and the
@@ -98,13 +100,23 @@ async function pageLoad() {
     return marks['first-prediction'];
   };
   const cold = [], warm = [], stages = [];
+  let firstPredictionFiles = null;
   try {
     for (let i = 0; i < 3; i++) {
       const browser = await openBrowser(server.url);
       try {
+        const requests = [];
+        const record = (r) => requests.push({ request: r, seen: Date.now() });
+        browser.page.on('request', record);
         await browser.page.goto(server.url);
         cold.push(await firstPrediction(browser.page));
         await browser.page.waitForTimeout(500);  // let the service worker, if any, finish installing
+        browser.page.off('request', record);
+        const markAt = await browser.page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('strata:first-prediction')[0].startTime);
+        // A request's start time is known once its answer has come; until then the
+        // time it was seen (never earlier) stands in.
+        const started = ({ request, seen }) => (request.timing().startTime > 0 ? request.timing().startTime : seen);
+        firstPredictionFiles ??= [...new Set(requests.filter((r) => started(r) <= markAt).map((r) => new URL(r.request.url()).pathname.slice(1)))];
         await browser.page.goto(server.url);
         warm.push(await firstPrediction(browser.page));
       } finally {
@@ -119,7 +131,7 @@ async function pageLoad() {
   return { cold_ms: median(cold), warm_ms: median(warm), cold_runs_ms: cold, warm_runs_ms: warm,
     cold_engine_ready_ms: stageMedian(coldStages, 'engine-ready'), cold_model_loaded_ms: stageMedian(coldStages, 'model-loaded'),
     warm_engine_ready_ms: stageMedian(warmStages, 'engine-ready'), warm_model_loaded_ms: stageMedian(warmStages, 'model-loaded'),
-    ...siteBytes() };
+    ...siteBytes(firstPredictionFiles) };
 }
 
 // The view that waits on whole-suite analyses: how soon it draws, how soon it is whole.
@@ -159,8 +171,10 @@ async function studyView() {
 // ONNX Runtime's own files as Vite emits them into the site (its bundle and its wasm).
 const ONNX_RUNTIME = /^ort(\.wasm\.bundle|-wasm-simd)/;
 
-// The site's own JS and wasm (ONNX Runtime's files apart), raw and gzipped (level 9).
-function siteBytes() {
+// The site's own JS and wasm (ONNX Runtime's files apart), raw and gzipped
+// (level 9): all of it, and the files a cold load fetched before its first
+// prediction (paths relative to the site).
+function siteBytes(firstPredictionFiles) {
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -172,15 +186,13 @@ function siteBytes() {
   walk(siteDir);
   const entries = files.map((f) => {
     const bytes = readFileSync(f);
-    return { file: f.slice(siteDir.length + 1), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+    const file = f.slice(siteDir.length + 1);
+    return { file, bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length, first_prediction: firstPredictionFiles.includes(file) };
   });
-  // A visit loads one of the two engine modules: the single-threaded one counts
-  // (a first visit's), the threaded one is reported beside it.
-  const threaded = (e) => /strata-engine-threads/.test(e.file);
   const sum = (list, key) => list.reduce((a, e) => a + e[key], 0);
-  const loaded = entries.filter((e) => !threaded(e));
-  return { files: entries, js_wasm_bytes: sum(loaded, 'bytes'), js_wasm_gzip_bytes: sum(loaded, 'gzip_bytes'),
-    threaded_engine_gzip_bytes: sum(entries.filter(threaded), 'gzip_bytes') };
+  const first = entries.filter((e) => e.first_prediction);
+  return { files: entries, first_prediction_bytes: sum(first, 'bytes'), first_prediction_gzip_bytes: sum(first, 'gzip_bytes'),
+    all_gzip_bytes: sum(entries, 'gzip_bytes') };
 }
 
 const out = { chromium: null };

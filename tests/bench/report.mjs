@@ -135,7 +135,8 @@ const byLength = growth('len', lenKeys), bySize = growth('size', sizeKeys);
 const page = browser.pageload;
 if (page) {
   target('first prediction, cold', page.cold_ms, '<= 1000 ms', page.cold_ms <= 1000, 'ms');
-  target("site's own JS + wasm, gzipped (one engine module)", page.js_wasm_gzip_bytes, '<= 300 KB', page.js_wasm_gzip_bytes <= 300_000, 'KB');
+  target("site's own JS + wasm a cold load fetches before its first prediction, gzipped", page.first_prediction_gzip_bytes, '<= 300 KB',
+    page.first_prediction_gzip_bytes <= 300_000, 'KB');
 }
 // The memory and forward-time targets are for a BF16 checkpoint (tests/bench/make-checkpoint.py names it *-bf16).
 const isBf16 = (c) => c.path.endsWith('-bf16');
@@ -229,8 +230,11 @@ if (page) {
   table(['load', 'engine ready', 'model loaded', 'first prediction'],
     [['cold', `${f1(page.cold_engine_ready_ms)} ms`, `${f1(page.cold_model_loaded_ms)} ms`, `${f1(page.cold_ms)} ms`],
       ['warm', `${f1(page.warm_engine_ready_ms)} ms`, `${f1(page.warm_model_loaded_ms)} ms`, `${f1(page.warm_ms)} ms`]]);
-  table(["site's own JS + wasm (one engine module)", 'gzipped', 'the threaded engine module, gzipped'],
-    [[kb(page.js_wasm_bytes), kb(page.js_wasm_gzip_bytes), kb(page.threaded_engine_gzip_bytes)]]);
+  const firstFiles = page.files.filter((f) => f.first_prediction);
+  md.push(`The site's own JS and wasm that a cold load fetches before its first prediction (the browser's requests up to the mark): ${
+    firstFiles.map((f) => `\`${f.file}\` ${kb(f.gzip_bytes)}`).join(', ')}, gzipped. The full engine modules load after it.`, '');
+  table(["site's own JS + wasm before the first prediction", 'gzipped', 'all of it (every engine module), gzipped'],
+    [[kb(page.first_prediction_bytes), kb(page.first_prediction_gzip_bytes), kb(page.all_gzip_bytes)]]);
 }
 if (browser.studyview?.length) {
   md.push('**Recall vs reasoning view** (built site, a fresh browser per run after the first prediction; median of 3; ms from the tab\'s click)', '');

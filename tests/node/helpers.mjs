@@ -18,9 +18,10 @@ export function strata(...args) {
   return out;
 }
 
-export async function loadEngineModule() {
-  const { default: createStrataEngine } = await import(pathToFileURL(join(engineDir, 'strata-engine.js')).href);
-  return createStrataEngine({ wasmBinary: readFileSync(join(engineDir, 'strata-engine.wasm')) });
+// module: 'strata-engine' (the full engine) or 'strata-engine-core' (the prediction engine alone).
+export async function loadEngineModule(module = 'strata-engine') {
+  const { default: createStrataEngine } = await import(pathToFileURL(join(engineDir, `${module}.js`)).href);
+  return createStrataEngine({ wasmBinary: readFileSync(join(engineDir, `${module}.wasm`)) });
 }
 
 export function readModelFiles(dir) {

@@ -23,8 +23,9 @@ export class App {
   constructor(root) {
     this.root = root;
     this.base = document.baseURI;
-    this.pool = new EnginePool({ engineUrl: new URL('engine/strata-engine.js', this.base).href,
-      threadedEngineUrl: new URL('engine/strata-engine-threads.js', this.base).href });
+    const engine = (file) => new URL(`engine/${file}`, this.base).href;
+    this.pool = new EnginePool({ engineUrl: engine('strata-engine.js'), threadedEngineUrl: engine('strata-engine-threads.js'),
+      coreEngineUrl: engine('strata-engine-core.js') });
     this.pool.onEvent((e) => this.notify(e.message, 'error'));
     this.store = new StateStore();
     this.registry = new ModelRegistry(this.pool, this.base);
@@ -335,6 +336,7 @@ export class App {
     if (data.clean && !this.marked) {
       this.marked = true;
       performance.mark('strata:first-prediction');
+      this.pool.analyses();  // starts the full engine now, so that the first analysis does not wait for it
     }
   }
 }

@@ -22,9 +22,9 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
     observer.disconnect();
     const base = document.baseURI;
     // The engine modules run in workers, whose requests this page's timeline does not
-    // list. Both are kept: the next load, isolated by the service worker, runs the threaded one.
-    const engineFiles = ['strata-engine.js', 'strata-engine.wasm', 'strata-engine-threads.js', 'strata-engine-threads.wasm',
-      'strata-engine-threads.worker.js'].map((f) => new URL(`engine/${f}`, base).href);
+    // list. All are kept: the next load, isolated by the service worker, runs the threaded one.
+    const engineFiles = ['strata-engine-core.js', 'strata-engine-core.wasm', 'strata-engine.js', 'strata-engine.wasm',
+      'strata-engine-threads.js', 'strata-engine-threads.wasm', 'strata-engine-threads.worker.js'].map((f) => new URL(`engine/${f}`, base).href);
     const urls = [base.split('#')[0], ...engineFiles, ...performance.getEntriesByType('resource').map((e) => e.name)];
     navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage({ type: 'keep', urls })).catch(() => {});
   }).observe({ type: 'mark', buffered: true });

@@ -1,6 +1,6 @@
 // Named analyses (the engine's `analyze`) through the worker pool. Each is
-// described by its entry in the engine's own list (engine.listAnalyses(), kept
-// in model.info.analyses): {name, needs_suite, reads_items, sweep, …}.
+// described by its entry in the engine's own list (engine.listAnalyses(), given
+// by pool.analyses()): {name, needs_suite, reads_items, sweep, …}.
 //
 // A sweep (one unit per component or layer × position) is split into one
 // shard per worker with the setting "shard": [index, count] — a shard computes

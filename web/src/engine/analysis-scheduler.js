@@ -31,13 +31,11 @@ export class AnalysisScheduler {
   // the items the model answers wrong. -> {analyses: {label: entry},
   // previews: {label: entry}}, previews only while computing (no report).
   entries(model, wanted, { seed, report, keepWrong = false }) {
-    const available = new Map((model.info.analyses ?? []).map((a) => [a.name, a]));
     const analyses = {};
     const previews = {};
-    for (const { name, settings: asked, label = name, preview = false } of wanted) {
-      const settings = asked && keepWrong && available.has(name) ? keepingAnsweredWrong(available.get(name), asked) : asked;
+    for (const { name, settings, label = name, preview = false } of wanted) {
       if (preview) {
-        if (!report && settings && available.has(name)) previews[label] = this.#entry(model, name, settings, seed);
+        if (!report && settings) previews[label] = this.#entry(model, name, settings, { seed, keepWrong });
         continue;
       }
       if (report) {
@@ -50,18 +48,14 @@ export class AnalysisScheduler {
         analyses[label] = { status: 'waiting', name };
         continue;
       }
-      if (!available.has(name)) {
-        analyses[label] = { status: 'error', name, error: `This engine build has no "${name}" analysis.` };
-        continue;
-      }
-      analyses[label] = this.#entry(model, name, settings, seed);
+      analyses[label] = this.#entry(model, name, settings, { seed, keepWrong });
     }
     return { analyses, previews };
   }
 
-  #entry(model, name, settings, seed) {
-    const key = `${model.key}|${name}|${JSON.stringify(settings)}|${seed}`;
-    if (!this.cache.has(key)) this.cache.set(key, this.#launch(model, name, settings, seed));
+  #entry(model, name, settings, options) {
+    const key = `${model.key}|${name}|${JSON.stringify(settings)}|${options.keepWrong}|${options.seed}`;
+    if (!this.cache.has(key)) this.cache.set(key, this.#launch(model, name, settings, options));
     const entry = this.cache.get(key);
     this.#trim();
     return entry;
@@ -77,8 +71,11 @@ export class AnalysisScheduler {
     if (old.status !== 'running') this.cache.delete(oldKey);
   }
 
-  #launch(model, name, settings, seed) {
-    const entry = { status: 'running', name, settings, seed, progress: 0, stage: 'starting', result: null, error: null };
+  // The analysis is looked up in the engine's list (pool.analyses()), which the
+  // first full engine instance gives: the page's first prediction may run on
+  // the prediction-only module, so the list can arrive after the request.
+  #launch(model, name, asked, { seed, keepWrong }) {
+    const entry = { status: 'running', name, settings: asked, seed, progress: 0, stage: 'starting', result: null, error: null };
     const started = performance.now();
     const controller = new AbortController();
     entry.cancel = () => controller.abort();
@@ -86,12 +83,16 @@ export class AnalysisScheduler {
       for (const [k, v] of this.cache) if (v === entry) this.cache.delete(k);
       this.onRetry();
     };
-    const analysis = model.info.analyses.find((a) => a.name === name);
-    entry.promise = runAnalysis(this.pool, model.key, analysis, { settings, seed }, (fraction, stage) => {
-      entry.progress = fraction;
-      entry.stage = stage;
-      this.onChange();
-    }, controller.signal).then((result) => {
+    entry.promise = this.pool.analyses().then((list) => {
+      const analysis = list.find((a) => a.name === name);
+      if (!analysis) throw new Error(`This engine build has no "${name}" analysis.`);
+      entry.settings = keepWrong ? keepingAnsweredWrong(analysis, asked) : asked;
+      return runAnalysis(this.pool, model.key, analysis, { settings: entry.settings, seed }, (fraction, stage) => {
+        entry.progress = fraction;
+        entry.stage = stage;
+        this.onChange();
+      }, controller.signal);
+    }).then((result) => {
       Object.assign(entry, { status: 'done', result, progress: 1, ms: performance.now() - started });
     }, (error) => {
       if (error instanceof CancelledError) {

@@ -1,11 +1,12 @@
 // A pool of engine Web Workers (one wasm instance each) behind a promise API.
 //
-//   const pool = new EnginePool({ engineUrl, threadedEngineUrl });
+//   const pool = new EnginePool({ engineUrl, threadedEngineUrl, coreEngineUrl });
 //   pool.threading                     -> {threaded, cores, reason}: which engine module runs, and why
 //                                         (see chooseEngine)
 //   pool.setModel(key, files)          remember the files of a model (each worker loads it on demand)
 //   pool.cancelModel(key)              forget it, stopping a load in progress
 //   await pool.load(key)               -> info (parsed JSON) — loads on one worker, surfaces errors
+//   await pool.analyses()              -> the engine's analyses (engine.listAnalyses(), parsed)
 //   await pool.tokenize(key, text)     -> {ids: Int32Array, tokens}
 //   await pool.run(key, ids, request, topK) -> {logits, topK, captures}
 //   await pool.analyze(key, name, request, onProgress, signal) -> {result} (request: {settings, seed}; the model's suite)
@@ -21,6 +22,15 @@
 // cores / (analyses running or waiting, at most the pool's size) threads: a prediction
 // or a lone analysis all the cores, each of a sweep's shards its share.
 //
+// The first prediction runs on the prediction-only module (coreEngineUrl: load,
+// tokenize, run), a third the size of the full one, when the single-threaded
+// module is the one in use. The full module starts once that prediction has
+// answered (or sooner, when a request needs it), and the prediction-only worker
+// is stopped as soon as a full worker holds its model.
+//
+// Each engine module is compiled once, by the page as it streams in, and the
+// compiled module is handed to every worker that runs it.
+//
 // Requests carry ids and are queued until a worker is free. A worker whose instance
 // dies (an uncaught error, a wasm abort) is replaced; its request is rejected with a
 // message saying so. Results arrive as copies (transferred buffers), never views into
@@ -28,6 +38,10 @@
 
 const MAX_START_FAILURES = 3;
 const QUICK = new Set(['tokenize', 'run']);
+const CORE_REQUESTS = new Set(['load', 'tokenize', 'run']);  // what the prediction-only module can answer
+// How long analyses() waits for the first prediction before it starts the full
+// module anyway (a page that asks for analyses and makes no prediction).
+const FULL_ENGINE_DELAY_MS = 2000;
 
 export function poolSize() {
   const n = Number(globalThis.navigator?.hardwareConcurrency) || 1;
@@ -52,9 +66,15 @@ export class EngineError extends Error {}
 export class CancelledError extends Error {}
 
 export class EnginePool {
-  constructor({ engineUrl, threadedEngineUrl = null, size = poolSize() }) {
+  constructor({ engineUrl, threadedEngineUrl = null, coreEngineUrl = null, size = poolSize() }) {
     ({ url: this.engineUrl, threading: this.threading } = chooseEngine({ engineUrl, threadedEngineUrl }));
     this.singleEngineUrl = engineUrl;
+    this.coreEngineUrl = this.threading.threaded ? null : coreEngineUrl;
+    this.firstRunAnswered = false;
+    this.analysisList = null;  // a promise, made by analyses()
+    this.resolveAnalysisList = null;
+    this.analysesKnown = false;
+    this.compiled = new Map();  // engine module URL -> promise of its compiled WebAssembly.Module
     this.size = size;
     this.models = new Map();
     this.queue = [];
@@ -65,7 +85,16 @@ export class EnginePool {
     // One worker starts at once; the others start when work waits for them (a
     // sweep's shards), so that on a small machine the first prediction does not
     // share the cores with instances it does not use.
-    this.workers = [this.#spawn()];
+    this.workers = [this.#spawn(Boolean(this.coreEngineUrl))];
+  }
+
+  analyses() {
+    if (!this.analysisList) {
+      this.analysisList = new Promise((resolve) => { this.resolveAnalysisList = resolve; });
+      if (this.firstRunAnswered || !this.#coreSlot()) this.#startFull();
+      else setTimeout(() => this.#startFull(), FULL_ENGINE_DELAY_MS);
+    }
+    return this.analysisList;
   }
 
   onEvent(listener) {
@@ -96,7 +125,7 @@ export class EnginePool {
       slot.dead = true;
       slot.busy = null;
       slot.worker.terminate();
-      this.workers[index] = this.#spawn();
+      this.workers[index] = this.#spawn(slot.core);
       job.reject(new EngineError(reason));
     }
     this.#pump();
@@ -139,17 +168,53 @@ export class EnginePool {
     for (const l of this.listeners) l(event);
   }
 
-  #spawn() {
+  // core: the prediction-only module, else the full one.
+  #spawn(core = false) {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const slot = { worker, ready: false, busy: null, modelKey: null, dead: false };
+    const slot = { worker, ready: false, busy: null, modelKey: null, dead: false, core };
     worker.onmessage = ({ data }) => this.#onMessage(slot, data);
     worker.onerror = (event) => {
       event.preventDefault?.();
       this.#replace(slot, event.message || 'the engine worker failed');
     };
     worker.onmessageerror = () => this.#replace(slot, 'a message from the engine worker could not be read');
-    worker.postMessage({ type: 'init', engineUrl: this.engineUrl });
+    const engineUrl = core ? this.coreEngineUrl : this.engineUrl;
+    worker.postMessage({ type: 'init', engineUrl });
+    this.#compile(engineUrl).then((module) => ({ type: 'module', module }), (error) => ({ type: 'module', error: String(error?.message ?? error) }))
+      .then((message) => { if (!slot.dead) worker.postMessage(message); });
     return slot;
+  }
+
+  // A failed compile is forgotten, so that the worker that replaces this one tries again.
+  #compile(engineUrl) {
+    if (!this.compiled.has(engineUrl)) {
+      this.compiled.set(engineUrl, compileEngine(engineUrl).catch((error) => {
+        this.compiled.delete(engineUrl);
+        throw error;
+      }));
+    }
+    return this.compiled.get(engineUrl);
+  }
+
+  #coreSlot() {
+    return this.workers.find((w) => w.core && !w.dead) ?? null;
+  }
+
+  // Starts a full worker unless one runs or starts.
+  #startFull() {
+    if (this.broken || this.workers.some((w) => !w.core && !w.dead)) return;
+    this.workers.push(this.#spawn());
+  }
+
+  // Stops the prediction-only worker once it is idle and a full worker that is
+  // ready holds its model (or it holds none): predictions then go to that one.
+  #retireCore() {
+    const core = this.#coreSlot();
+    if (!core || core.busy) return;
+    if (!this.workers.some((w) => !w.core && w.ready && !w.dead && (core.modelKey === null || w.modelKey === core.modelKey))) return;
+    core.dead = true;
+    core.worker.terminate();
+    this.workers.splice(this.workers.indexOf(core), 1);
   }
 
   #onMessage(slot, data) {
@@ -158,6 +223,12 @@ export class EnginePool {
       slot.ready = true;
       this.startFailures = 0;
       this.version = data.version;
+      if (!slot.core && !this.analysesKnown) {
+        this.analysesKnown = true;
+        this.analyses();  // a full worker may start before anyone asks for the list
+        this.resolveAnalysisList(data.analyses ?? []);
+      }
+      this.#retireCore();
       this.#pump();
       return;
     }
@@ -172,6 +243,10 @@ export class EnginePool {
       return;
     }
     slot.busy = null;
+    if (job.step === 'run' && !this.firstRunAnswered) {
+      this.firstRunAnswered = true;
+      if (this.analysisList) this.#startFull();
+    }
     if (data.ok) {
       if (job.step === 'load') {
         slot.modelKey = job.key;
@@ -189,6 +264,7 @@ export class EnginePool {
       if (job.step === 'load') slot.modelKey = null;
       job.reject(new EngineError(data.error));
     }
+    this.#retireCore();
     this.#pump();
   }
 
@@ -250,22 +326,27 @@ export class EnginePool {
       slot.dead = true;
       slot.busy = null;
       slot.worker.terminate();
-      this.workers[this.workers.indexOf(slot)] = this.#spawn();
+      this.workers[this.workers.indexOf(slot)] = this.#spawn(slot.core);
     }
     job.reject(new CancelledError('cancelled'));
     this.#pump();
   }
 
+  // In order, except that a request only the full module can answer does not
+  // hold up the predictions queued behind it while no full worker is free.
   #pump() {
-    while (this.queue.length) {
-      const job = this.queue[0];
+    for (let i = 0; i < this.queue.length;) {
+      const job = this.queue[i];
       if (this.#waitsForHolder(job)) return;
       const slot = this.#pickWorker(job);
-      if (!slot) {
-        this.#grow();
-        return;
+      if (slot) {
+        this.queue.splice(i, 1);
+        this.#dispatch(slot, job);
+        continue;
       }
-      this.#dispatch(slot, this.queue.shift());
+      this.#grow(job);
+      if (CORE_REQUESTS.has(job.type)) return;
+      i++;
     }
   }
 
@@ -279,16 +360,20 @@ export class EnginePool {
     return this.workers.some((w) => !w.dead && w.modelKey === job.key && QUICK.has(w.busy?.step));
   }
 
-  // An idle worker that holds the job's model, else any idle worker (which loads it first).
+  // An idle worker that can answer the job and holds its model, else any idle
+  // worker that can answer it (which loads the model first).
   #pickWorker(job) {
-    const idle = this.workers.filter((w) => w.ready && !w.busy && !w.dead);
+    const idle = this.workers.filter((w) => w.ready && !w.busy && !w.dead && (!w.core || CORE_REQUESTS.has(job.type)));
     return idle.find((w) => w.modelKey === job.key) ?? idle[0] ?? null;
   }
 
-  // Starts another worker while queued jobs outnumber the workers starting up.
-  #grow() {
+  // Starts another full worker while queued jobs outnumber the workers starting
+  // up (the prediction-only worker does not count against the pool's size).
+  #grow(job) {
+    if (!CORE_REQUESTS.has(job.type)) this.#startFull();
+    const full = this.workers.filter((w) => !w.core && !w.dead);
     const starting = this.workers.filter((w) => !w.ready && !w.dead).length;
-    if (this.workers.length < this.size && starting < this.queue.length) this.workers.push(this.#spawn());
+    if (full.length < this.size && starting < this.queue.length) this.workers.push(this.#spawn());
   }
 
   #dispatch(slot, job) {
@@ -319,6 +404,18 @@ export class EnginePool {
     const analyses = this.queue.filter((j) => j.type === 'analyze').length
       + this.workers.filter((w) => w.busy?.type === 'analyze' && !w.dead).length;
     return Math.max(1, Math.floor(this.threading.cores / Math.min(this.size, Math.max(1, analyses))));
+  }
+}
+
+// The wasm beside an engine module's glue script, compiled as it streams in.
+async function compileEngine(engineUrl) {
+  const response = await fetch(new URL(engineUrl.replace(/\.js$/, '.wasm')), { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status}`);
+  try {
+    return await WebAssembly.compileStreaming(response.clone());
+  } catch {
+    // A server that sends another content type than application/wasm: compile from the bytes.
+    return WebAssembly.compile(await response.arrayBuffer());
   }
 }
 

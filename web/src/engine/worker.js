@@ -1,7 +1,10 @@
 // The engine's Web Worker: one wasm Engine instance, never on the main thread.
 //
-// Protocol (see pool.js): the first message is {type: 'init', engineUrl}; the worker
-// answers {type: 'ready', version} or {type: 'failed', error}. Then requests
+// Protocol (see pool.js): the first message is {type: 'init', engineUrl}, then
+// {type: 'module', module | error}: the engine's wasm, compiled once by the page
+// and instantiated here (or why it could not be compiled). The worker
+// answers {type: 'ready', version, analyses} or {type: 'failed', error}; analyses is the
+// engine's list (engine.listAnalyses()), null from the prediction-only module. Then requests
 // {id, type: 'load' | 'tokenize' | 'run' | 'analyze' | 'report' | 'parseReport' | 'buildSuite' | 'crash', threads?, ...} get
 // {id, ok, result | error, fatal?}; a long analysis also sends {id, type: 'progress', fraction, stage}.
 // A model's suite (suite.json text, optional) comes with the model and is parsed
@@ -23,33 +26,26 @@ function ensureSuite() {
   engine.loadSuite(text);  // a broken suite is reported by the analyses that need one
 }
 
-// The engine's wasm is fetched while its glue script loads, not after it, and
-// compiled as it streams in.
+// The compiled engine module, from the page's 'module' message.
+let moduleArrived;
+const compiledModule = new Promise((resolve, reject) => { moduleArrived = { resolve, reject }; });
+compiledModule.catch(() => {});  // a failure is reported by init()
+
+// The glue script loads while the page compiles the wasm.
 async function init(engineUrl) {
-  const wasm = fetch(new URL(engineUrl.replace(/\.js$/, '.wasm')), { credentials: 'same-origin' });
   const { default: createStrataEngine } = await import(/* @vite-ignore */ engineUrl);
   let failed;
   const instantiateFailed = new Promise((_, reject) => { failed = reject; });
   const Module = await Promise.race([instantiateFailed, createStrataEngine({
     instantiateWasm(imports, receive) {
-      instantiate(wasm, imports).then((r) => receive(r.instance, r.module), failed);
+      compiledModule.then(async (module) => receive(await WebAssembly.instantiate(module, imports), module)).catch(failed);
       return {};
     },
   })]);
   engine = new Module.Engine();
   if (Module.maxThreads > 1) setThreads = Module.setThreads;
-  return Module.version;
-}
-
-async function instantiate(responsePromise, imports) {
-  const response = await responsePromise;
-  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status}`);
-  try {
-    return await WebAssembly.instantiateStreaming(response.clone(), imports);
-  } catch {
-    // A server that sends another content type than application/wasm: compile from the bytes.
-    return WebAssembly.instantiate(await response.arrayBuffer(), imports);
-  }
+  const analyses = typeof engine.listAnalyses === 'function' ? JSON.parse(engine.listAnalyses()) : null;
+  return { version: Module.version, analyses };
 }
 
 function engineError(message) {
@@ -76,7 +72,6 @@ const handlers = {
   load({ config, weights, tokenizer, suite }) {
     const r = unwrap(engine.load(config, weights, tokenizer ?? null), 'load');
     const info = JSON.parse(r.info);
-    info.analyses = typeof engine.listAnalyses === 'function' ? JSON.parse(engine.listAnalyses()) : [];
     pendingSuite = suite ?? '';
     return { info };
   },
@@ -127,9 +122,14 @@ function transferables(result) {
 }
 
 self.onmessage = async ({ data }) => {
+  if (data.type === 'module') {
+    if (data.error) moduleArrived.reject(new Error(data.error));
+    else moduleArrived.resolve(data.module);
+    return;
+  }
   if (data.type === 'init') {
     try {
-      postMessage({ type: 'ready', version: await init(data.engineUrl) });
+      postMessage({ type: 'ready', ...await init(data.engineUrl) });
     } catch (error) {
       postMessage({ type: 'failed', error: String(error?.message ?? error) });
     }
