@@ -94,7 +94,7 @@ async function pageLoad() {
   // the model loaded into it, the first prediction on screen.
   const firstPrediction = async (page) => {
     await page.waitForFunction(() => performance.getEntriesByName('strata:first-prediction').length > 0, null, { timeout: 60_000 });
-    const marks = await page.evaluate(() => Object.fromEntries(['engine-ready', 'model-loaded', 'first-prediction']
+    const marks = await page.evaluate(() => Object.fromEntries(['engine-ready', 'model-loaded', 'tokenized', 'model-ran', 'first-prediction']
       .map((m) => [m, performance.getEntriesByName(`strata:${m}`)[0]?.startTime ?? null])));
     stages.push(marks);
     return marks['first-prediction'];
@@ -126,11 +126,10 @@ async function pageLoad() {
   } finally {
     await server.close();
   }
-  const stageMedian = (runs, mark) => median(runs.map((r) => r[mark]));
+  const stageMedians = (runs) => Object.fromEntries(Object.keys(runs[0]).map((mark) => [mark, median(runs.map((r) => r[mark]))]));
   const coldStages = stages.filter((_, i) => i % 2 === 0), warmStages = stages.filter((_, i) => i % 2 === 1);
   return { cold_ms: median(cold), warm_ms: median(warm), cold_runs_ms: cold, warm_runs_ms: warm,
-    cold_engine_ready_ms: stageMedian(coldStages, 'engine-ready'), cold_model_loaded_ms: stageMedian(coldStages, 'model-loaded'),
-    warm_engine_ready_ms: stageMedian(warmStages, 'engine-ready'), warm_model_loaded_ms: stageMedian(warmStages, 'model-loaded'),
+    cold_stages_ms: stageMedians(coldStages), warm_stages_ms: stageMedians(warmStages),
     ...siteBytes(firstPredictionFiles) };
 }
 

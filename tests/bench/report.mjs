@@ -227,9 +227,11 @@ for (const c of browser.threads ?? [])
 
 if (page) {
   md.push('**Page** (built site on a local static server, headless Chromium; median of 3; ms from navigation to the page\'s `strata:*` marks)', '');
-  table(['load', 'engine ready', 'model loaded', 'first prediction'],
-    [['cold', `${f1(page.cold_engine_ready_ms)} ms`, `${f1(page.cold_model_loaded_ms)} ms`, `${f1(page.cold_ms)} ms`],
-      ['warm', `${f1(page.warm_engine_ready_ms)} ms`, `${f1(page.warm_model_loaded_ms)} ms`, `${f1(page.warm_ms)} ms`]]);
+  // The first prediction's stages: the first engine instance up (the prediction-only module on a cold
+  // load), the model loaded into it, the prompt tokenized, the model's runs answered, the prediction on screen.
+  const stages = ['engine-ready', 'model-loaded', 'tokenized', 'model-ran', 'first-prediction'];
+  table(['load', 'engine ready', 'model loaded', 'prompt tokenized', 'model ran', 'first prediction on screen'],
+    [['cold', page.cold_stages_ms], ['warm', page.warm_stages_ms]].map(([load, at]) => [load, ...stages.map((m) => `${f1(at[m])} ms`)]));
   const firstFiles = page.files.filter((f) => f.first_prediction);
   md.push(`The site's own JS and wasm that a cold load fetches before its first prediction (the browser's requests up to the mark): ${
     firstFiles.map((f) => `\`${f.file}\` ${kb(f.gzip_bytes)}`).join(', ')}, gzipped. The full engine modules load after it.`, '');

@@ -190,6 +190,7 @@ export class App {
     try {
       if (!text.trim()) throw new Error('Type a prompt to see what the model predicts.');
       const { ids, tokens } = await this.runs.tokenize(model, text);
+      markFirst('strata:tokenized');
       if (!ids.length) throw new Error('The prompt has no tokens.');
       if (ids.length > model.info.n_ctx) throw new Error(`The prompt has ${ids.length} tokens; this model reads at most ${model.info.n_ctx}.`);
       this.data.prompt = { text, item, tokens, ids };
@@ -199,6 +200,7 @@ export class App {
         ablations.length ? this.runs.run(model, ids, { capture: [], interventions: toEngine(ablations, model.info.ablation_units), what: `with the ablations ${formatInterventions(ablations)}` }) : null,
         this.runs.answerId(model, item),
       ]);
+      markFirst('strata:model-ran');
       if (gen !== this.generation) return;
       Object.assign(this.data, { clean, ablated, answerId });
       if (this.state.backend === 'ort') await this.runOnnx(gen, model, ids, ablations);
@@ -341,3 +343,7 @@ export class App {
   }
 }
 
+// The stages of the first prediction, as performance marks (scripts/bench.sh reads them).
+function markFirst(name) {
+  if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
