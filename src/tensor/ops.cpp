@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
-
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
 
 namespace strata {
 namespace {
@@ -18,32 +16,33 @@ namespace {
 // in an order fixed by the row's length alone.
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
-#ifdef __wasm_simd128__
-// wasm SIMD: Eigen has no wasm backend, and its exponential through the SSE
-// translation measured slower than the polynomial below.
-struct Lanes {
-  v128_t v;
-};
-Lanes splat(float x) { return {wasm_f32x4_splat(x)}; }
-Lanes operator+(Lanes a, Lanes b) { return {wasm_f32x4_add(a.v, b.v)}; }
-Lanes operator-(Lanes a, Lanes b) { return {wasm_f32x4_sub(a.v, b.v)}; }
-Lanes operator*(Lanes a, Lanes b) { return {wasm_f32x4_mul(a.v, b.v)}; }
-Lanes operator/(Lanes a, Lanes b) { return {wasm_f32x4_div(a.v, b.v)}; }
-Lanes max(Lanes a, Lanes b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
-float lane(Lanes a, int i) {
-  alignas(16) float t[4];
-  wasm_v128_store(t, a.v);
-  return t[i];
+// Four lanes as the compiler's vector extension, which both builds turn into
+// their SIMD instructions (SSE natively, wasm SIMD in the browser). The two
+// builds then compute the same exponential bit for bit: no fused multiply-add
+// on either target, and the same polynomial (Eigen's exponential differs from
+// the one below in its last bits, and a fitted lens carries such differences on).
+typedef float Lanes __attribute__((vector_size(16)));
+typedef int32_t Ints __attribute__((vector_size(16)));
+
+Lanes splat(float x) { return Lanes{x, x, x, x}; }
+Lanes max(Lanes a, Lanes b) {
+  const Ints b_larger = a < b;
+  return reinterpret_cast<Lanes>((b_larger & reinterpret_cast<Ints>(b)) | (~b_larger & reinterpret_cast<Ints>(a)));
 }
-Lanes load(const float* x) { return {wasm_v128_load(x)}; }
-void store(float* x, Lanes a) { wasm_v128_store(x, a.v); }
+float lane(Lanes a, int i) { return a[i]; }
+Lanes load(const float* x) {
+  Lanes a;
+  std::memcpy(&a, x, sizeof a);
+  return a;
+}
+void store(float* x, Lanes a) { std::memcpy(x, &a, sizeof a); }
 
 // e^x for x <= 0, Cephes' expf (as Eigen's): x = m ln2 + r with |r| <= ln2/2,
 // e^r from a polynomial, 2^m built in the exponent bits. From x < -87.7 on
 // (-inf included) m is held at -127, where those bits make 2^m exactly 0: the
 // result is 0 where it would be subnormal or less. NaN stays NaN.
 Lanes exp_to_zero(Lanes x) {
-  const Lanes clamped{wasm_f32x4_pmax(x.v, wasm_f32x4_splat(-88.f))};
+  const Lanes clamped = max(x, splat(-88.f));
   // Adding 1.5 * 2^23 rounds x / ln2 to the integer m and leaves m in the low
   // bits, from where the exponent of 2^m is shifted in (cheaper in V8 than
   // floor and a float-to-integer conversion).
@@ -59,41 +58,15 @@ Lanes exp_to_zero(Lanes x) {
   p = p * r + splat(1.6666665459e-1f);
   p = p * r + splat(5.0000001201e-1f);
   const Lanes e_r = p * (r * r) + r + splat(1.f);
-  return e_r * Lanes{wasm_i32x4_shl(wasm_i32x4_add(rounded.v, wasm_i32x4_splat(127)), 23)};
+  return e_r * reinterpret_cast<Lanes>((reinterpret_cast<Ints>(rounded) + 127) << 23);
 }
 
-// The entries x[0, count) of a row, count < 4, the other lanes -inf. `room`
-// entries may be read: x[count, room) belongs to the row's masked part.
-Lanes load_last(const float* x, long count, long room) {
-  v128_t v;
-  if (room >= 4) {
-    v = wasm_v128_load(x);
-  } else {
-    alignas(16) float t[4] = {};
-    std::copy(x, x + room, t);
-    v = wasm_v128_load(t);
-  }
-  const v128_t kept = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(static_cast<int>(count)));
-  return {wasm_v128_bitselect(v, wasm_f32x4_splat(kMinusInf), kept)};
-}
-#else
-// Eigen's packet operations on four lanes: a fixed-size array is evaluated
-// as one packet, never peeled to scalars by alignment as a row would be.
-using Lanes = Eigen::Array4f;
-Lanes splat(float x) { return Lanes::Constant(x); }
-Lanes max(const Lanes& a, const Lanes& b) { return a.max(b); }
-float lane(const Lanes& a, int i) { return a[i]; }
-Lanes load(const float* x) { return Eigen::Map<const Lanes>(x); }
-void store(float* x, const Lanes& a) { Eigen::Map<Lanes>{x} = a; }
-// Eigen's exponential maps -inf to a subnormal, not 0: masked lanes are zeroed.
-Lanes exp_to_zero(const Lanes& x) { return (x == kMinusInf).select(Lanes::Zero(), x.exp()); }
-
-Lanes load_last(const float* x, long count, long) {
+// The entries x[0, count) of a row, count < 4, the other lanes -inf.
+Lanes load_last(const float* x, long count) {
   Lanes a = splat(kMinusInf);
-  std::copy(x, x + count, a.data());
+  std::memcpy(&a, x, static_cast<size_t>(count) * sizeof(float));
   return a;
 }
-#endif
 
 // Stores the first `count` lanes of a.
 void store_first(float* x, long count, const Lanes& a) {
@@ -147,11 +120,11 @@ void silu_inplace(Mat& x) {
 
 // Whole vectors first, then the last entries (fewer than four) padded
 // with -inf: there is no branch per vector, and a row whose masked part has
-// room reads and writes its last vector whole.
+// room writes its last vector whole.
 void softmax_inplace(float* row, long n, long width, float scale) {
   const long whole = n - n % 4, room = width - whole;
   const bool partial = whole < n;
-  const Lanes last = partial ? load_last(row + whole, n - whole, room) : splat(kMinusInf);
+  const Lanes last = partial ? load_last(row + whole, n - whole) : splat(kMinusInf);
   Lanes top = last;
   for (long j = 0; j < whole; j += 4) top = max(top, load(row + j));
   const float shift = max_of(top) * scale;  // the largest of scale * row: scale > 0 keeps the order
