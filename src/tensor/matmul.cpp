@@ -79,44 +79,43 @@ void pack_panels_of(const Operand& B, long k0, long kc, long j0, long nc, float*
   }
 }
 
-// The same for an untransposed BF16 B, eight values at a time: a BF16 value
-// is the top half of an f32, so widening is a zero-extension and a shift.
-void pack_bf16_rows(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+// The same for an untransposed B, whose panel rows are kNr consecutive values
+// of a row of B: whole(i, row) writes the panel row that starts at B's i-th
+// stored value; a narrower last panel is widened value by value.
+template <class Whole, class Value>
+void pack_rows_of(const Operand& B, long k0, long kc, long j0, long nc, float* out, Whole whole, Value value) {
   for (long jp = 0; jp < nc; jp += kNr) {
     const long width = std::min<long>(kNr, nc - jp);
     float* panel = out + (jp / kNr) * kc * kNr;
     for (long p = 0; p < kc; ++p) {
-      const uint16_t* in = B.bits + (k0 + p) * B.ld + j0 + jp;
+      const long at = (k0 + p) * B.ld + j0 + jp;
       float* row = panel + p * kNr;
       if (width == kNr) {
-        const v128_t h = wasm_v128_load(in);
-        wasm_v128_store(row, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16));
-        wasm_v128_store(row + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
+        whole(at, row);
       } else {
-        for (long j = 0; j < width; ++j) row[j] = bf16_to_f32(in[j]);
+        for (long j = 0; j < width; ++j) row[j] = value(at + j);
         std::fill(row + width, row + kNr, 0.f);
       }
     }
   }
 }
 
-// The same for an untransposed F32 B: a panel's row is two vectors of B's.
+// An F32 panel row is two vectors of B's row.
 void pack_f32_rows(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
-  for (long jp = 0; jp < nc; jp += kNr) {
-    const long width = std::min<long>(kNr, nc - jp);
-    float* panel = out + (jp / kNr) * kc * kNr;
-    for (long p = 0; p < kc; ++p) {
-      const float* in = B.data + (k0 + p) * B.ld + j0 + jp;
-      float* row = panel + p * kNr;
-      if (width == kNr) {
-        wasm_v128_store(row, wasm_v128_load(in));
-        wasm_v128_store(row + 4, wasm_v128_load(in + 4));
-      } else {
-        std::copy(in, in + width, row);
-        std::fill(row + width, row + kNr, 0.f);
-      }
-    }
-  }
+  pack_rows_of(B, k0, kc, j0, nc, out, [&](long at, float* row) {
+    wasm_v128_store(row, wasm_v128_load(B.data + at));
+    wasm_v128_store(row + 4, wasm_v128_load(B.data + at + 4));
+  }, [&](long i) { return B.data[i]; });
+}
+
+// A BF16 value is the top half of an f32, so eight are widened at once by a
+// zero-extension and a shift.
+void pack_bf16_rows(const Operand& B, long k0, long kc, long j0, long nc, float* out) {
+  pack_rows_of(B, k0, kc, j0, nc, out, [&](long at, float* row) {
+    const v128_t h = wasm_v128_load(B.bits + at);
+    wasm_v128_store(row, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16));
+    wasm_v128_store(row + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
+  }, [&](long i) { return bf16_to_f32(B.bits[i]); });
 }
 
 // The same for a transposed F32 B, whose panel rows are columns of kNr rows

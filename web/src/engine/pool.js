@@ -71,9 +71,9 @@ export class EnginePool {
     this.singleEngineUrl = engineUrl;
     this.coreEngineUrl = this.threading.threaded ? null : coreEngineUrl;
     this.firstRunAnswered = false;
-    this.analysisList = null;  // a promise, made by analyses()
-    this.resolveAnalysisList = null;
-    this.analysesKnown = false;
+    // The engine's analyses, as the first full worker to start lists them.
+    this.analysisList = new Promise((resolve) => { this.resolveAnalysisList = resolve; });
+    this.fullAsked = false;  // whether analyses() has asked for the full module
     this.compiled = new Map();  // engine module URL -> promise of its compiled WebAssembly.Module
     this.size = size;
     this.models = new Map();
@@ -89,8 +89,8 @@ export class EnginePool {
   }
 
   analyses() {
-    if (!this.analysisList) {
-      this.analysisList = new Promise((resolve) => { this.resolveAnalysisList = resolve; });
+    if (!this.fullAsked) {
+      this.fullAsked = true;
       if (this.firstRunAnswered || !this.#coreSlot()) this.#startFull();
       else setTimeout(() => this.#startFull(), FULL_ENGINE_DELAY_MS);
     }
@@ -223,11 +223,7 @@ export class EnginePool {
       slot.ready = true;
       this.startFailures = 0;
       this.version = data.version;
-      if (!slot.core && !this.analysesKnown) {
-        this.analysesKnown = true;
-        this.analyses();  // a full worker may start before anyone asks for the list
-        this.resolveAnalysisList(data.analyses ?? []);
-      }
+      if (!slot.core) this.resolveAnalysisList(data.analyses ?? []);  // the first full worker's list stands
       this.#retireCore();
       this.#pump();
       return;
@@ -245,7 +241,7 @@ export class EnginePool {
     slot.busy = null;
     if (job.step === 'run' && !this.firstRunAnswered) {
       this.firstRunAnswered = true;
-      if (this.analysisList) this.#startFull();
+      if (this.fullAsked) this.#startFull();
     }
     if (data.ok) {
       if (job.step === 'load') {
